@@ -1,0 +1,320 @@
+"""The catalog schema: every number carries value, unit, as-of date, source and confidence.
+
+Attribute tables (``TIER_SPEC``, accelerator fields) carry units and meaning next to names,
+so the compile step is driven by tables rather than chains of ifs.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..timegrid import parse_when
+
+#: Confidence grades: A primary text or several outlets agree; B reputable secondary;
+#: C aggregator/analyst estimate; derived = our arithmetic on sourced inputs (formula in
+#: ``note``); unverified = background figure flagged "(memory, unverified)" in the fact sheets.
+Confidence = Literal["A", "B", "C", "derived", "unverified"]
+
+_SEED = re.compile(r"^(seeds/)?\d{3}_[0-9a-f]{16}\.txt$")
+_FACTS = re.compile(r"^facts/[\w.-]+\.md(#.*)?$")
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def check_source(s: str) -> str:
+    """A source is one or more of: an http(s) URL, a seed file name, or a fact-sheet reference."""
+    for part in (p.strip() for p in s.split(" ; ")):
+        if not (part.startswith(("http://", "https://")) or _SEED.match(part) or _FACTS.match(part)):
+            raise ValueError(
+                f"source '{part}' must be an http(s) URL, a seed file name "
+                "(000_eb9f952b4c7cd3fb.txt) or a fact-sheet reference (facts/finance.md#section); "
+                "separate several with ' ; '"
+            )
+    return s
+
+
+def check_when(s: str) -> str:
+    parse_when(s)
+    return s
+
+
+class Fact(Model):
+    """One sourced number.
+
+    ``low``/``high`` bound the plausible range (roughly a 90 % interval) where uncertain.
+    """
+
+    value: float
+    unit: str
+    as_of: str
+    source: str
+    conf: Confidence
+    low: float | None = None
+    high: float | None = None
+    note: str | None = None
+
+    _v_source = field_validator("source")(classmethod(lambda cls, v: check_source(v)))
+    _v_when = field_validator("as_of")(classmethod(lambda cls, v: check_when(v)))
+
+    @model_validator(mode="after")
+    def _check(self) -> Fact:
+        if (self.low is None) != (self.high is None):
+            raise ValueError("give both low and high, or neither")
+        if self.low is not None and self.high is not None and not (self.low <= self.value <= self.high):
+            raise ValueError(f"need low ≤ value ≤ high, got {self.low} ≤ {self.value} ≤ {self.high}")
+        if self.conf == "derived" and not self.note:
+            raise ValueError("a derived fact needs a note giving its formula")
+        return self
+
+    @property
+    def uncertain(self) -> bool:
+        return self.low is not None and self.high is not None and self.high > self.low
+
+
+class DateFact(Model):
+    """A sourced date (first availability, construction start, energisation)."""
+
+    value: str
+    as_of: str
+    source: str
+    conf: Confidence
+    low: str | None = None
+    high: str | None = None
+    note: str | None = None
+
+    _v_source = field_validator("source")(classmethod(lambda cls, v: check_source(v)))
+    _v_when = field_validator("value", "as_of", "low", "high")(
+        classmethod(lambda cls, v: v if v is None else check_when(v))
+    )
+
+
+class Path(Model):
+    """A quantity over time: sourced points, interpolated between, extrapolated by a growth rate."""
+
+    unit: str
+    points: dict[str, Fact]
+    growth_after_pct_per_yr: Fact
+    interpolation: Literal["log", "linear"] = "log"
+
+    @field_validator("points")
+    @classmethod
+    def _points(cls, v: dict[str, Fact]) -> dict[str, Fact]:
+        if not v:
+            raise ValueError("a path needs at least one point")
+        for k in v:
+            check_when(k)
+        return v
+
+
+class Accelerator(Model):
+    name: str
+    designer: str
+    family: str
+    node: str
+    rack: str
+    first_available: DateFact
+    tdp_w: Fact
+    it_w: Fact = Field(description="IT (critical) watts per accelerator incl. host, network, storage share")
+    fp8_dense_tflops: Fact
+    hbm_stacks: Fact
+    packages_per_cowos_wafer: Fact
+    packages_per_logic_wafer: Fact
+
+
+class Rack(Model):
+    name: str
+    accelerators: Fact
+    it_kw: Fact
+
+
+#: Tier id -> (capacity unit, description, required params with their units).
+TIER_SPEC: dict[str, tuple[str, str, dict[str, str]]] = {
+    "logic_wafers": ("wafers/month", "leading-edge logic wafer starts (N5/N4/N3/N2)",
+                     {"ai_share": "share of leading-edge wafers available to AI accelerators (path)"}),
+    "cowos": ("wafers/month", "advanced packaging (CoWoS-S/L and equivalents)",
+              {"yield": "good packages ÷ packages per wafer"}),
+    "hbm": ("million stacks/yr", "HBM stacks, all suppliers",
+            {"share_sk_hynix": "share of shipments", "share_samsung": "share of shipments",
+             "share_micron": "share of shipments"}),
+    "rack_assembly": ("racks/week", "rack-scale systems assembled and tested (NVL72-class)", {}),
+    "construction": ("GW/yr", "data-centre shells completed (IT GW)",
+                     {"build_weeks": "weeks from construction start to shell complete"}),
+    "transformers": ("units/yr", "large power transformers delivered to data centres",
+                     {"mw_per_unit": "facility MW energised per large power transformer",
+                      "lead_weeks": "order-to-delivery lead time"}),
+    "gas_turbines": ("GW/yr", "gas turbines and engines delivered for on-site data-centre power",
+                     {"lead_weeks": "order-to-delivery lead time"}),
+    "grid": ("GW/yr", "new grid interconnection energised for data centres (facility GW)",
+             {"wait_weeks": "interconnection queue wait"}),
+}
+
+
+class Tier(Model):
+    name: str
+    description: str
+    capacity: Path
+    params: dict[str, Fact] = {}
+    paths: dict[str, Path] = {}
+
+
+class StatusEvent(Model):
+    status: Literal["announced", "loi", "mou", "term_sheet", "definitive", "operating",
+                    "superseded", "cancelled", "completed"]
+    date: str
+    source: str
+    note: str | None = None
+
+    _v_source = field_validator("source")(classmethod(lambda cls, v: check_source(v)))
+    _v_when = field_validator("date")(classmethod(lambda cls, v: check_when(v)))
+
+
+class Phase(Model):
+    name: str
+    mw: Fact
+    basis: Literal["it", "facility"]
+    construction_start: DateFact
+    power_ready: DateFact
+    power: Literal["grid", "onsite_gas", "mixed"]
+
+
+class Site(Model):
+    name: str
+    country: str
+    owner: str
+    operator: str
+    users: list[str]
+    status_history: list[StatusEvent]
+    phases: list[Phase]
+    note: str | None = None
+
+
+class Company(Model):
+    name: str
+    kind: Literal["lab", "chip_designer", "foundry", "memory", "odm", "cloud", "neocloud",
+                  "investor", "developer", "utility", "equipment", "spv", "lender", "external"]
+    ticker: str | None = None
+    facts: dict[str, Fact] = {}
+
+
+class Deal(Model):
+    name: str
+    kind: Literal["hardware_purchase", "cloud_capacity", "equity_investment", "warrant",
+                  "lease", "loan", "bond", "supply_mou", "site_development"]
+    payer: str
+    payee: str
+    vendor: str | None = Field(None, description="accelerator designer whose chips the deal delivers")
+    gw: Fact | None = None
+    usd_b: Fact | None = None
+    schedule: dict[str, Fact] = Field({}, description="cumulative GW by date")
+    status_history: list[StatusEvent]
+    replaced_by: str | None = None
+    terms: dict[str, Fact] = {}
+    note: str | None = None
+
+    def status_as_of(self, when: str) -> str | None:
+        """Latest status on or before ``when``; None when not yet announced."""
+        day = parse_when(when)
+        known = [e for e in self.status_history if parse_when(e.date) <= day]
+        return max(known, key=lambda e: parse_when(e.date)).status if known else None
+
+
+class MixPoint(Model):
+    shares: dict[str, Fact] = Field(description="share of CoWoS wafers by accelerator SKU")
+
+
+class Mix(Model):
+    description: str
+    points: dict[str, MixPoint]
+
+
+class FleetPoint(Model):
+    it_gw: Fact
+    h100e_m: Fact
+
+
+class Fleet(Model):
+    description: str
+    points: dict[str, FleetPoint]
+
+
+class Buyer(Model):
+    name: str
+    mix: str
+    fleet: str
+    allocation: dict[str, Path] = Field(description="share of each global tier available to the buyer")
+
+
+class Catalog(Model):
+    accelerators: dict[str, Accelerator]
+    racks: dict[str, Rack]
+    tiers: dict[str, Tier]
+    params: dict[str, Fact]
+    mixes: dict[str, Mix]
+    fleets: dict[str, Fleet]
+    buyers: dict[str, Buyer]
+    sites: dict[str, Site]
+    companies: dict[str, Company]
+    deals: dict[str, Deal]
+
+    @model_validator(mode="after")
+    def _cross_refs(self) -> Catalog:
+        errs: list[str] = []
+        for tid, tier in self.tiers.items():
+            if tid not in TIER_SPEC:
+                errs.append(f"tiers.{tid}: unknown tier; allowed: {', '.join(TIER_SPEC)}")
+                continue
+            need = set(TIER_SPEC[tid][2])
+            have = set(tier.params) | set(tier.paths)
+            for p in sorted(need - have):
+                errs.append(f"tiers.{tid}.params.{p}: required ({TIER_SPEC[tid][2][p]})")
+            for p in sorted(have - need):
+                errs.append(f"tiers.{tid}.params.{p}: unknown param; allowed: {', '.join(sorted(need)) or 'none'}")
+        for tid in TIER_SPEC:
+            if tid not in self.tiers:
+                errs.append(f"tiers.{tid}: required tier is missing")
+        for sid, acc in self.accelerators.items():
+            if acc.rack not in self.racks:
+                errs.append(f"accelerators.{sid}.rack: unknown rack '{acc.rack}'")
+        for mid, mix in self.mixes.items():
+            for when, pt in mix.points.items():
+                check_when(when)
+                for sku in pt.shares:
+                    if sku not in self.accelerators:
+                        errs.append(f"mixes.{mid}.points.{when}.shares.{sku}: unknown accelerator")
+        for bid, b in self.buyers.items():
+            if b.mix not in self.mixes:
+                errs.append(f"buyers.{bid}.mix: unknown mix '{b.mix}'")
+            if b.fleet not in self.fleets:
+                errs.append(f"buyers.{bid}.fleet: unknown fleet '{b.fleet}'")
+            for t in b.allocation:
+                if t not in TIER_SPEC:
+                    errs.append(f"buyers.{bid}.allocation.{t}: unknown tier")
+        for did, d in self.deals.items():
+            for who in (d.payer, d.payee):
+                if who not in self.companies:
+                    errs.append(f"deals.{did}: unknown company '{who}'")
+            if d.replaced_by and d.replaced_by not in self.deals:
+                errs.append(f"deals.{did}.replaced_by: unknown deal '{d.replaced_by}'")
+        if errs:
+            raise ValueError("; ".join(errs))
+        return self
+
+
+def iter_facts(obj: Any, path: tuple[str, ...] = ()) -> Any:
+    """Yield (dotted path, Fact | DateFact) for every sourced leaf in a catalog subtree."""
+    if isinstance(obj, Fact | DateFact):
+        yield ".".join(path), obj
+    elif isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            yield from iter_facts(getattr(obj, name), (*path, name))
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from iter_facts(v, (*path, str(k)))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from iter_facts(v, (*path, str(i)))

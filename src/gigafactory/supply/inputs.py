@@ -1,0 +1,119 @@
+"""ModelInputs: the compiled, typed arrays that the simulator and the planner both read.
+
+Every array is vectorised over draws (leading axis ``D``); weeks are axis ``W``; accelerator
+SKUs ``S``; designers/vendors ``V``; named site phases ``P``.  Units live in the names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..timegrid import TimeGrid
+
+F = NDArray[np.float64]
+I = NDArray[np.int64]
+
+#: Tiers the engine attributes binding weeks to, in report order.  ``orders`` is the buyer's
+#: contracted demand (deal schedules); ``none`` marks weeks where nothing was added or needed.
+TIERS: tuple[str, ...] = (
+    "logic_wafers",
+    "cowos",
+    "hbm",
+    "orders",
+    "rack_assembly",
+    "construction",
+    "transformers",
+    "gas_turbines",
+    "grid",
+)
+CHIP_TIERS: tuple[str, ...] = ("logic_wafers", "cowos", "hbm")
+POWER_TIERS: tuple[str, ...] = ("transformers", "gas_turbines", "grid")
+
+
+@dataclass(frozen=True)
+class ModelInputs:
+    """Inputs for one scenario, sampled for ``draws`` Monte Carlo draws.
+
+    Capacities are per week, already multiplied by the buyer's allocation share where the
+    scope is one buyer.  All capacity arrays are shaped ``[D, W]``.
+
+    Attributes (units in names)
+    ---------------------------
+    cap_logic_wafers_per_wk : leading-edge logic wafer starts per week available to AI.
+    cap_cowos_wafers_per_wk : CoWoS wafers per week (before yield).
+    cap_hbm_stacks_per_wk : HBM stacks per week.
+    cap_rack_acc_per_wk : accelerator slots per week the rack/system assemblers can integrate.
+    cap_construction_it_mw_per_wk : generic data-centre shells completed per week, IT MW.
+    cap_transformers_fac_mw_per_wk : facility MW per week energisable from transformer supply.
+    cap_gas_turbines_fac_mw_per_wk : facility MW per week of on-site generation delivered.
+    cap_grid_fac_mw_per_wk : facility MW per week of new grid interconnection.
+    orders_it_mw_cum : ``[D, W, V]`` cumulative contracted IT MW by vendor (``inf`` = no cap).
+    """
+
+    grid: TimeGrid
+    draws: int
+    seed: int
+    scope: str
+    skus: tuple[str, ...]
+    sku_vendor: tuple[str, ...]
+    vendors: tuple[str, ...]
+    # per-SKU parameters [D, S]
+    it_w: F
+    h100e_per_unit: F
+    hbm_stacks_per_unit: F
+    good_packages_per_cowos_wafer: F
+    packages_per_logic_wafer: F
+    # unit mix of accelerators produced, [W, S], rows sum to 1
+    mix: F
+    # capacities [D, W]
+    cap_logic_wafers_per_wk: F
+    cap_cowos_wafers_per_wk: F
+    cap_hbm_stacks_per_wk: F
+    cap_rack_acc_per_wk: F
+    cap_construction_it_mw_per_wk: F
+    cap_transformers_fac_mw_per_wk: F
+    cap_gas_turbines_fac_mw_per_wk: F
+    cap_grid_fac_mw_per_wk: F
+    orders_it_mw_cum: F
+    # lead times and shares [D]
+    chip_lead_wk: I
+    rack_lead_wk: I
+    install_lead_wk: I
+    onsite_power_share: F
+    pue: F
+    load_factor: F
+    life_wk: I
+    fleet_it_mw0: F
+    fleet_h100e0: F
+    # named site phases
+    phase_ids: tuple[str, ...]
+    phase_site: tuple[str, ...]
+    phase_onsite: NDArray[np.bool_]
+    phase_it_mw: F  # [D, P]
+    phase_built_wk: I  # [D, P] week index the shell is complete
+    phase_power_wk: I  # [D, P] week index power is ready (energisation allowed)
+    phase_planned_wk: I  # [P] planned power-ready week (catalog value)
+    # the goal
+    goal_gw_per_wk: float = 1.0
+    goal_basis: str = "facility"
+    meta: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def n_weeks(self) -> int:
+        return self.grid.n
+
+    def capacity(self, tier: str) -> F:
+        """Capacity array ``[D, W]`` of a tier by id (see :data:`TIERS`)."""
+        return {
+            "logic_wafers": self.cap_logic_wafers_per_wk,
+            "cowos": self.cap_cowos_wafers_per_wk,
+            "hbm": self.cap_hbm_stacks_per_wk,
+            "rack_assembly": self.cap_rack_acc_per_wk,
+            "construction": self.cap_construction_it_mw_per_wk,
+            "transformers": self.cap_transformers_fac_mw_per_wk,
+            "gas_turbines": self.cap_gas_turbines_fac_mw_per_wk,
+            "grid": self.cap_grid_fac_mw_per_wk,
+        }[tier]

@@ -1,0 +1,86 @@
+"""Turn pydantic validation errors into precise, located problems with a did-you-mean."""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import Problem, allowed_list, did_you_mean
+from .yamlio import LineMap, line_of
+
+
+def _unwrap(tp: Any) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(tp):
+            if arg is not type(None):
+                found = _unwrap(arg)
+                if isinstance(found, type) and issubclass(found, BaseModel):
+                    return found
+        return None
+    if typing.get_origin(tp) is typing.Annotated:
+        return _unwrap(typing.get_args(tp)[0])
+    return tp
+
+
+def _model_at(model: Any, loc: tuple[str | int, ...]) -> type[BaseModel] | None:
+    tp: Any = model
+    for part in loc:
+        tp = _unwrap(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            field = tp.model_fields.get(str(part))
+            if field is None:
+                return None
+            tp = field.annotation
+            continue
+        origin = typing.get_origin(tp)
+        if origin in (dict, typing.Mapping) or origin is getattr(typing, "Dict", None):
+            tp = typing.get_args(tp)[1]
+        elif origin in (list, tuple):
+            tp = typing.get_args(tp)[0]
+        else:
+            return None
+    tp = _unwrap(tp)
+    return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
+
+
+def problems_from(
+    exc: ValidationError,
+    model: type[BaseModel],
+    file: str,
+    lines: LineMap,
+    prefix: tuple[str | int, ...] = (),
+) -> list[Problem]:
+    """One :class:`Problem` per pydantic error, with line, key path and allowed values."""
+    out: list[Problem] = []
+    for err in exc.errors():
+        # Drop pydantic's union-branch tags (e.g. 'float', 'Fact') from the location.
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p[:1].isupper() or p in {"float", "int", "str", "function-after[_check(), Fact]"}))
+        full = (*prefix, *loc)
+        key = ".".join(map(str, full)) or "-"
+        line = line_of(lines, full)
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            parent = _model_at(model, loc[:-1])
+            allowed = list(parent.model_fields) if parent else []
+            msg = f"unknown key '{loc[-1]}'{did_you_mean(str(loc[-1]), allowed)}"
+            if allowed:
+                msg += f"; allowed: {allowed_list(allowed)}"
+        elif kind == "missing":
+            msg = "required key is missing"
+        elif kind == "literal_error":
+            expected = err.get("ctx", {}).get("expected", "")
+            got = err.get("input")
+            msg = f"'{got}' is not allowed; allowed: {expected}"
+            if isinstance(got, str):
+                opts = [o.strip(" '") for o in str(expected).replace(" or ", ",").split(",")]
+                msg += did_you_mean(got, opts)
+        else:
+            msg = err["msg"]
+            if "input" in err and not isinstance(err["input"], dict | list):
+                msg += f" (got {err['input']!r})"
+        out.append(Problem(file, line, key, msg))
+    return out
