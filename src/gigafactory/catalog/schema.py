@@ -214,7 +214,17 @@ class Deal(Model):
     status_history: list[StatusEvent]
     replaced_by: str | None = None
     terms: dict[str, Fact] = {}
+    payments: dict[str, Fact] = Field(
+        {}, description="cumulative $B paid by date (dated equity tranches, lump sums)"
+    )
     note: str | None = None
+
+    @field_validator("payments", "schedule")
+    @classmethod
+    def _dated_keys(cls, v: dict[str, Fact]) -> dict[str, Fact]:
+        for k in v:
+            check_when(k)
+        return v
 
     def status_as_of(self, when: str) -> str | None:
         """Latest status on or before ``when``; None when not yet announced."""
