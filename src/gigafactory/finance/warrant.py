@@ -1,0 +1,127 @@
+"""Milestone warrants: closed form for price-only one-touch hurdles, Monte Carlo otherwise.
+
+A tranche of N shares with strike ≈ 0 that vests when the share price S first touches a
+hurdle H before expiry T is an up-and-in asset-or-nothing one-touch.  With no dividend (q = 0)
+receiving the share at the hit and holding it is worth receiving S_T at T, so by change of
+numeraire (facts/finance.md §2.2)
+
+    V = N · S0 · P^S(max_{t≤T} S_t ≥ H),   b = ln(H/S0),  ν = r + σ²/2,
+    P^S = Φ((−b + νT)/(σ√T)) + exp(2νb/σ²) · Φ((−b − νT)/(σ√T)).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.special import log_ndtr, ndtr
+
+F = NDArray[np.float64]
+
+
+def one_touch_share_value(
+    s0: ArrayLike, hurdle: ArrayLike, rate: ArrayLike, sigma: ArrayLike, years: ArrayLike
+) -> F:
+    """Value per share of a price-only one-touch tranche (continuous monitoring, q = 0).
+
+    Parameters
+    ----------
+    s0 : spot share price, $/share.
+    hurdle : price hurdle H, $/share.
+    rate : continuously compounded risk-free rate, decimal per year (0.037 for 3.7 %).
+    sigma : volatility, decimal per √year (0.55 for 55 %).
+    years : time to expiry T, years.
+
+    Returns
+    -------
+    V / N = S0 · P^S(max S ≥ H), $/share; S0 when S0 ≥ H, 0 when T ≤ 0 and S0 < H.
+    """
+    s0, h, r, sig, t = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (s0, hurdle, rate, sigma, years)))
+    b = np.log(np.maximum(h, 1e-300) / s0)
+    nu = r + 0.5 * sig**2
+    st = sig * np.sqrt(np.maximum(t, 1e-300))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        a1 = ndtr((-b + nu * t) / st)
+        # exp(2νb/σ²)·Φ(·) in log space: the exponential alone overflows for far hurdles
+        a2 = np.exp(2.0 * nu * b / sig**2 + log_ndtr((-b - nu * t) / st))
+    p = np.clip(a1 + a2, 0.0, 1.0)
+    p = np.where(b <= 0, 1.0, np.where(t <= 0, 0.0, p))
+    return np.asarray(s0 * p, dtype=float)
+
+
+def one_touch_share_value_mc(
+    s0: float,
+    hurdle: float,
+    rate: float,
+    sigma: float,
+    years: float,
+    rng: np.random.Generator,
+    paths: int = 100_000,
+    steps: int = 250,
+) -> tuple[float, float]:
+    """Monte Carlo of :func:`one_touch_share_value` with a Brownian-bridge crossing correction.
+
+    Each step's chance that the continuous path crossed H between two sub-H endpoints x0, x1
+    (in log price) is ``exp(−2 (b − x0)(b − x1) / (σ² Δt))``; the estimator
+    ``e^{−rT} S_T · (1 − Π(1 − p_i))`` is then unbiased for continuous monitoring.
+
+    Returns
+    -------
+    (mean, standard error), $/share.
+    """
+    b = np.log(hurdle / s0)
+    if b <= 0:
+        return float(s0), 0.0
+    dt = years / steps
+    drift = (rate - 0.5 * sigma**2) * dt
+    vol = sigma * np.sqrt(dt)
+    x = np.zeros(paths)
+    log_miss = np.zeros(paths)
+    hit = np.zeros(paths, dtype=bool)
+    for _ in range(steps):  # state (x, miss) carries forward step to step
+        x1 = x + drift + vol * rng.standard_normal(paths)
+        hit |= x1 >= b
+        p = np.exp(-2.0 * np.maximum(b - x, 0) * np.maximum(b - x1, 0) / (sigma**2 * dt))
+        log_miss += np.log1p(-np.minimum(p, 1.0 - 1e-16))
+        x = x1
+    p_hit = np.where(hit, 1.0, -np.expm1(log_miss))
+    est = np.exp(-rate * years) * s0 * np.exp(x) * p_hit
+    return float(est.mean()), float(est.std(ddof=1) / np.sqrt(paths))
+
+
+def tranche_hurdles(first: float, final: float, n: int) -> F:
+    """Hurdles rising geometrically from ``first`` to ``final`` over ``n`` tranches, $/share."""
+    if n == 1:
+        return np.array([final], dtype=float)
+    return np.asarray(first * (final / first) ** (np.arange(n) / (n - 1)), dtype=float)
+
+
+def vest_weeks(
+    price: NDArray[np.floating], gw_cum: NDArray[np.floating], hurdles: F, gw_milestones: F,
+    start_week: int, expiry_week: int,
+) -> NDArray[np.int32]:
+    """Week each tranche vests: the first week ≥ ``start_week`` with both S ≥ H_k and GW ≥ G_k.
+
+    Parameters
+    ----------
+    price : ``[D, W]`` share price, $/share (weekly monitoring).
+    gw_cum : ``[D, W]`` cumulative GW delivered under the deal.
+    hurdles, gw_milestones : ``[K]`` price hurdle ($/share) and GW milestone of each tranche.
+    start_week, expiry_week : grant and expiry week indices.
+
+    Returns
+    -------
+    ``[D, K]`` int32 week index of vesting, −1 where it never vests by expiry.
+    τ_k = max(τ^price_k, τ^GW_k) — both conditions need only be met once (one-touch).
+    """
+    d, w = price.shape
+    idx = np.arange(w)
+    live = (idx >= start_week) & (idx <= expiry_week)
+    # running maxima make each condition monotone, so the first week is a count of weeks below it
+    pmax = np.maximum.accumulate(np.where(live, price, 0.0), axis=1)
+    gmax = np.maximum.accumulate(np.where(live, gw_cum, 0.0), axis=1)
+    out = np.empty((d, len(hurdles)), dtype=np.int32)
+    for k, (h, g) in enumerate(zip(hurdles, gw_milestones, strict=True)):  # K ≤ ~10 tranches
+        ok = (pmax >= h) & (gmax >= g - 1e-9) & live
+        first = ok.argmax(axis=1)
+        out[:, k] = np.where(ok.any(axis=1), first, -1)
+    return out
