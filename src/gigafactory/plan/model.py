@@ -191,7 +191,8 @@ class Builder:
         penalty = sum(self.penalty_terms[1:], self.penalty_terms[0])
         if s.objective == "max-gw":
             # discounted GW-weeks online; the initial fleet is a constant left out
-            m.add_objective(_p(d, d.discount * d.n_weeks) * new - penalty, sense="max")
+            # (sum first: a scalar added to a [period] expression would broadcast over periods)
+            m.add_objective((_p(d, d.discount * d.n_weeks) * new).sum() - penalty, sense="max")
             return
         shortfall = self.var("shortfall")
         target, basis, first = target_path(self.inp, s, d)
@@ -208,10 +209,10 @@ class Builder:
         m.add_constraints(got + shortfall >= rhs, name="target")
         weeks = _p(d, d.n_weeks)
         if s.objective == "target":
-            m.add_objective(_p(d, d.discount) * cost + s.shortfall_penalty * weeks * shortfall
-                            + penalty, sense="min")
+            m.add_objective((_p(d, d.discount) * cost).sum()
+                            + (s.shortfall_penalty * weeks * shortfall).sum() + penalty, sense="min")
         else:  # lexicographic, stage 1: least shortfall (GW-weeks); stage 2 in solve.py
-            m.add_objective(weeks * shortfall + penalty, sense="min")
+            m.add_objective((weeks * shortfall).sum() + penalty, sense="min")
         self.cost = cost
         self.penalty = penalty
 
@@ -228,15 +229,17 @@ def target_path(inp: ModelInputs, s: PlanSettings, d: PlanData
     """
     basis = s.target_basis or inp.goal_basis
     ends = d.periods + pd.to_timedelta(d.n_weeks * 7, unit="D")
+    epoch = pd.Timestamp("2000-01-01")
     if s.target_path:
         pts = sorted((pd.Timestamp(parse_when(k)), v) for k, v in s.target_path.items())
-        x = np.asarray([p.value for p, _ in pts], dtype=float)
+        x = np.asarray([(p - epoch) / pd.Timedelta(days=1) for p, _ in pts], dtype=float)
         y = np.asarray([v for _, v in pts], dtype=float)
-        return np.interp(np.asarray(ends.asi8, dtype=float), x, y), basis, None
+        days = np.asarray((ends - epoch) / pd.Timedelta(days=1), dtype=float)
+        return np.interp(days, x, y), basis, None
     rate = inp.goal_gw_per_wk if s.target_gw_per_wk is None else s.target_gw_per_wk
     t0 = pd.Timestamp(parse_when(s.target_start))
     weeks = np.clip((ends - t0).days / 7.0, 0.0, None)
-    start = int(np.searchsorted(np.asarray(ends.asi8), t0.value, side="right"))
+    start = int(ends.searchsorted(t0, side="right"))
     return rate * np.asarray(weeks, dtype=float), basis, start
 
 

@@ -53,12 +53,16 @@ class PlanResult:
         Objective value: discounted IT GW-weeks (``max-gw``, excluding the initial fleet) or
         discounted $B plus penalties (``target``, ``lexicographic`` stage 2).
     schedule : xr.Dataset
-        Per-period flows (GW per period) and end-of-period stocks (GW), see :func:`schedule`.
+        Per-period flows (GW per period) and end-of-period stocks (GW) on dim ``week`` (the
+        first Monday of each period), see :func:`schedule`.
     duals : xr.Dataset
         Shadow price of every ``cap-*`` and ``budget`` constraint, objective units per scaled
         unit of right-hand side (positive = relaxing the limit improves the objective).
     violations : pd.DataFrame
-        ``constraint, period, amount, unit``: the elastic slack the plan needed.
+        ``constraint, period, item, amount, unit``: the elastic slack the plan needed.
+    bottlenecks : pd.DataFrame or None
+        The quarterly bottleneck report (:func:`gigafactory.plan.bottlenecks`), filled by
+        :func:`solve_plan` (without the simulator column).
     build_s, solve_s : float
         Wall-clock seconds to build and to solve.
     """
@@ -75,6 +79,7 @@ class PlanResult:
     build_s: float = 0.0
     solve_s: float = 0.0
     stages: list[float] = field(default_factory=list)
+    bottlenecks: pd.DataFrame | None = None
 
 
 @contextlib.contextmanager
@@ -153,12 +158,16 @@ def solve_plan(inp: ModelInputs, settings: PlanSettings | None = None) -> PlanRe
         status, cond = _solve(m, s)
         stages.append(_objective_value(m))
     solve_s = time.perf_counter() - t1
-    return PlanResult(
+    res = PlanResult(
         model=m, settings=s, data=b.d, status=status, termination=cond,
         objective=_objective_value(m), schedule=schedule(m, b.d, inp, s),
         duals=duals(m), violations=violations(m, b.d), build_s=build_s, solve_s=solve_s,
         stages=stages,
     )
+    from .bottlenecks import bottlenecks  # the report module imports this one
+
+    res.bottlenecks = bottlenecks(res)
+    return res
 
 
 def _objective_value(m: linopy.Model) -> float:
@@ -193,14 +202,16 @@ def schedule(m: linopy.Model, d: PlanData, inp: ModelInputs, s: PlanSettings) ->
         "start", "rack", "install", "build", "energise_grid", "energise_onsite", "acc_inv",
         "rack_inv", "shell_inv_grid", "shell_inv_onsite", "free", "new", "shortfall")}
     v["acc"] = _sol(m, "acc", n) if "acc" in m.variables else v["start"]
-    v["energise"] = v["energise_grid"] + v["energise_onsite"]
     e_ph = (np.asarray(m.variables["energise_phase"].solution.values)
             if "energise_phase" in m.variables else np.zeros((0, n)))
+    onsite = d.phase_onsite[:, None]
+    e_grid = v["energise_grid"] + (e_ph * ~onsite).sum(axis=0)
+    e_onsite = v["energise_onsite"] + (e_ph * onsite).sum(axis=0)
     added = v["install"]
     retired_new = _lagged(v["install"], d.life)
     fleet0_ret = d.fleet0_retired_gw
     online = d.fleet0_gw + v["new"]
-    P = ("period",)
+    P = ("week",)  # named as in the simulator; with step=month each entry is a month
     ds = xr.Dataset(
         {
             "it_gw_online": (P, online),
@@ -217,20 +228,22 @@ def schedule(m: linopy.Model, d: PlanData, inp: ModelInputs, s: PlanSettings) ->
             "racked_gw": (P, v["rack"]),
             "rack_kacc": (P, v["rack"] * d.coef["rack_assembly"]),
             "shells_built_gw": (P, v["build"]),
-            "shells_energised_gw": (P, v["energise"] + e_ph.sum(axis=0)),
+            "shells_energised_gw": (P, e_grid + e_onsite),
+            "shells_energised_grid_gw": (P, e_grid),
+            "shells_energised_onsite_gw": (P, e_onsite),
             "accelerators_waiting_gw": (P, v["acc_inv"]),
             "racks_waiting_gw": (P, v["rack_inv"]),
             "shells_unpowered_gw": (P, v["shell_inv_grid"] + v["shell_inv_onsite"]),
             "shells_empty_gw": (P, v["free"]),
             "n_weeks": (P, d.n_weeks),
         },
-        coords={"period": d.periods},
+        coords={"week": d.periods},
         attrs={"objective": s.objective, "step": s.step, "draw": d.draw,
                "scenario": inp.meta.get("scenario", ""), "scope": inp.scope,
                "units": "flows: per period; stocks: end of period; GW unless named"},
     )
     if len(d.phase_ids):
-        ds["phase_energised_gw"] = (("phase", "period"), e_ph)
+        ds["phase_energised_gw"] = (("phase", "week"), e_ph)
         ds = ds.assign_coords(phase=list(d.phase_ids))
     if s.objective != "max-gw":
         target, basis, _ = target_path(inp, s, d)
