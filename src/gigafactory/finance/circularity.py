@@ -25,8 +25,11 @@ F = NDArray[np.float64]
 _LEAK = 1e-9
 
 
-def finn_cycling_index(flows: NDArray[np.floating], inflow: NDArray[np.floating],
-                       outflow: NDArray[np.floating] | None = None) -> tuple[F, F]:
+def finn_cycling_index(
+    flows: NDArray[np.floating],
+    inflow: NDArray[np.floating],
+    outflow: NDArray[np.floating] | None = None,
+) -> tuple[F, F]:
     """Finn's cycling index and each node's return probability, batched over leading axes.
 
     Parameters
@@ -54,8 +57,12 @@ def finn_cycling_index(flows: NDArray[np.floating], inflow: NDArray[np.floating]
     return fci, rho
 
 
-def money_loops(flows: dict[tuple[str, str], float], length_bound: int = 4,
-                top: int = 10, min_flow: float = 1e-6) -> list[dict[str, Any]]:
+def money_loops(
+    flows: dict[tuple[str, str], float],
+    length_bound: int = 4,
+    top: int = 10,
+    min_flow: float = 1e-6,
+) -> list[dict[str, Any]]:
     """Named money loops ranked by their bottleneck (smallest edge) flow.
 
     Parameters
@@ -80,8 +87,13 @@ def money_loops(flows: dict[tuple[str, str], float], length_bound: int = 4,
         # rotate so the loop starts at its alphabetically first entity: stable names
         i = cyc.index(min(cyc))
         cyc = cyc[i:] + cyc[:i]
-        out.append({"loop": " → ".join([*cyc, cyc[0]]), "entities": cyc,
-                    "min_flow_usd_b": round(bottleneck, 3)})
+        out.append(
+            {
+                "loop": " → ".join([*cyc, cyc[0]]),
+                "entities": cyc,
+                "min_flow_usd_b": round(bottleneck, 3),
+            }
+        )
     out.sort(key=lambda d: (-d["min_flow_usd_b"], d["loop"]))
     return out[:top]
 

@@ -93,8 +93,10 @@ def cumulative_payments(payments: dict[str, Fact], weeks: list[dt.date]) -> F:
 
 def weekly(cum: NDArray[np.floating]) -> NDArray[np.floating]:
     """Weekly increments of a cumulative series along the last axis (first week from 0)."""
-    d = np.diff(cum, axis=-1, prepend=0.0)
-    return np.maximum(d, 0.0)
+    out = np.empty_like(cum)
+    out[..., 0] = cum[..., 0]
+    np.subtract(cum[..., 1:], cum[..., :-1], out=out[..., 1:])
+    return np.maximum(out, 0.0, out=out)
 
 
 def capped(flow: F32, cap: NDArray[np.floating]) -> F32:

@@ -8,7 +8,18 @@ from ..catalog.schema import Catalog
 from ..errors import GigafactoryError
 from ..timegrid import parse_when
 
-COLUMNS = ["deal", "kind", "payer", "payee", "gw", "usd_b", "status", "status_date", "replaced_by", "source"]
+COLUMNS = [
+    "deal",
+    "kind",
+    "payer",
+    "payee",
+    "gw",
+    "usd_b",
+    "status",
+    "status_date",
+    "replaced_by",
+    "source",
+]
 
 
 def deal_table(catalog: Catalog, as_of: str) -> pd.DataFrame:
@@ -30,13 +41,18 @@ def deal_table(catalog: Catalog, as_of: str) -> pd.DataFrame:
     for did, d in sorted(catalog.deals.items()):
         known = [e for e in d.status_history if parse_when(e.date) <= day]
         last = max(known, key=lambda e: parse_when(e.date)) if known else None
-        rows.append({
-            "deal": did, "kind": d.kind, "payer": d.payer, "payee": d.payee,
-            "gw": d.gw.value if d.gw is not None else None,
-            "usd_b": d.usd_b.value if d.usd_b is not None else None,
-            "status": last.status if last else None,
-            "status_date": last.date if last else None,
-            "replaced_by": d.replaced_by if last and last.status == "superseded" else None,
-            "source": last.source if last else d.status_history[0].source,
-        })
+        rows.append(
+            {
+                "deal": did,
+                "kind": d.kind,
+                "payer": d.payer,
+                "payee": d.payee,
+                "gw": d.gw.value if d.gw is not None else None,
+                "usd_b": d.usd_b.value if d.usd_b is not None else None,
+                "status": last.status if last else None,
+                "status_date": last.date if last else None,
+                "replaced_by": d.replaced_by if last and last.status == "superseded" else None,
+                "source": last.source if last else d.status_history[0].source,
+            }
+        )
     return pd.DataFrame(rows, columns=COLUMNS)

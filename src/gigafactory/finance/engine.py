@@ -78,33 +78,59 @@ def make_plan(physical: xr.Dataset, settings: FinanceSettings, cat: Catalog) -> 
     if settings.buyer not in cat.companies:
         raise GigafactoryError(f"finance.buyer: unknown company '{settings.buyer}'")
     if settings.legacy_provider not in cat.companies:
-        raise GigafactoryError(f"finance.legacy_provider: unknown company '{settings.legacy_provider}'")
+        raise GigafactoryError(
+            f"finance.legacy_provider: unknown company '{settings.legacy_provider}'"
+        )
     wk = pd.DatetimeIndex(physical["week"].values)
     weeks = [d.date() for d in wk]
     thursday = wk + pd.Timedelta(days=3)
-    wy = np.asarray(thursday.year + (thursday.dayofyear - 1) / 365.25, dtype=float)
+    wy = np.asarray(thursday.year + (thursday.day_of_year - 1) / 365.25, dtype=float)
     yow = np.asarray(thursday.year, dtype=np.int64)
     scope = str(physical.attrs.get("scope", settings.buyer))
     buyer = scope if scope in cat.companies and scope != "industry" else settings.buyer
     b = cat.buyers.get(buyer)
     baseline = getattr(b, "baseline_vendor", "nvidia") if b is not None else "nvidia"
-    deals = {k: v for k, v in C.active_deals(cat, settings.as_of).items()
-             if buyer in (v[0].payer, v[0].payee)}
+    deals = {
+        k: v
+        for k, v in C.active_deals(cat, settings.as_of).items()
+        if buyer in (v[0].payer, v[0].payee)
+    }
     parties = {"external", "lenders", "dc_spv", buyer, settings.legacy_provider}
     for d, _ in deals.values():
         parties |= {d.payer, d.payee}
     tracked = tuple(sorted(p for p in parties if "cash_usd_b" in cat.companies[p].facts))
     plan_weeks = weeks
     asof_week = int(np.clip((as_of - plan_weeks[0]).days // 7, 0, len(plan_weeks) - 1))
-    open_weeks = {e: int(np.clip((parse_when(cat.companies[e].facts["cash_usd_b"].as_of) - weeks[0]).days // 7,
-                                 0, len(weeks) - 1)) for e in tracked}
-    term = cat.companies["dc_spv"].facts.get("loan_term_years") if "dc_spv" in cat.companies else None
-    return Plan(open_weeks=open_weeks, loan_term_weeks=int(round((term.value if term else 20.0) * 52.18)),
-                weeks=plan_weeks, week_years=wy, year_of_week=yow,
-                years=tuple(int(y) for y in np.unique(yow)), asof_week=asof_week,
-                vendors=tuple(str(v) for v in physical["vendor"].values), buyer=buyer, scope=scope,
-                buyer_scope=scope == buyer, baseline_vendor=baseline, deals=deals,
-                tracked=tracked, settings=settings)
+    open_weeks = {
+        e: int(
+            np.clip(
+                (parse_when(cat.companies[e].facts["cash_usd_b"].as_of) - weeks[0]).days // 7,
+                0,
+                len(weeks) - 1,
+            )
+        )
+        for e in tracked
+    }
+    term = (
+        cat.companies["dc_spv"].facts.get("loan_term_years") if "dc_spv" in cat.companies else None
+    )
+    return Plan(
+        open_weeks=open_weeks,
+        loan_term_weeks=round((term.value if term else 20.0) * 52.18),
+        weeks=plan_weeks,
+        week_years=wy,
+        year_of_week=yow,
+        years=tuple(int(y) for y in np.unique(yow)),
+        asof_week=asof_week,
+        vendors=tuple(str(v) for v in physical["vendor"].values),
+        buyer=buyer,
+        scope=scope,
+        buyer_scope=scope == buyer,
+        baseline_vendor=baseline,
+        deals=deals,
+        tracked=tracked,
+        settings=settings,
+    )
 
 
 # --------------------------------------------------------------------------- sampling
@@ -141,8 +167,12 @@ class Draws:
     prices: dict[str, F32]
 
     def take(self, sl: slice) -> Draws:
-        return Draws({k: v[sl] for k, v in self.p.items()}, {k: v[sl] for k, v in self.convert.items()},
-                     self.z[sl], {k: v[sl] for k, v in self.prices.items()})
+        return Draws(
+            {k: v[sl] for k, v in self.p.items()},
+            {k: v[sl] for k, v in self.convert.items()},
+            self.z[sl],
+            {k: v[sl] for k, v in self.prices.items()},
+        )
 
 
 def _cf(cat: Catalog, who: str, key: str) -> Fact | None:
@@ -167,7 +197,12 @@ def sample_draws(plan: Plan, cat: Catalog, rng: np.random.Generator, n: int) -> 
         "fac_life": s.fact(_cf(cat, "dc_spv", "facility_life_years"), 14.0),
     }
     for who in sorted(cat.companies):
-        for key in ("content_usd_b_per_gw", "cash_usd_b", "min_cash_usd_b", "other_cash_flow_usd_b_per_yr"):
+        for key in (
+            "content_usd_b_per_gw",
+            "cash_usd_b",
+            "min_cash_usd_b",
+            "other_cash_flow_usd_b_per_yr",
+        ):
             if key in cat.companies[who].facts:
                 p[f"{who}.{key}"] = s.fact(cat.companies[who].facts[key])
     convert: dict[str, NDArray[np.bool_]] = {}
@@ -187,7 +222,9 @@ def sample_draws(plan: Plan, cat: Catalog, rng: np.random.Generator, n: int) -> 
             w = brownian_paths(rng, n, plan.n_weeks, plan.asof_week)
             # drift differs per draw only through r; apply it as an exact per-draw shift
             base = share_price_paths(s0, vol, 0.0, st.demand_correlation, z, w, tau)
-            prices[who] = (base * np.exp(np.outer(drift_rate, tau)).astype(np.float32)).astype(np.float32)
+            prices[who] = (base * np.exp(np.outer(drift_rate, tau)).astype(np.float32)).astype(
+                np.float32
+            )
             p[f"{who}.share_price_usd"], p[f"{who}.volatility_pct"] = s0, vol * 100.0
     return Draws(p, convert, z, prices)
 
@@ -203,8 +240,9 @@ class Physical:
     energy_twh: F32
 
 
-def physical_batch(plan: Plan, physical: xr.Dataset, sl: slice, cat: Catalog,
-                   convert: dict[str, NDArray[np.bool_]]) -> Physical:
+def physical_batch(
+    plan: Plan, physical: xr.Dataset, sl: slice, cat: Catalog, convert: dict[str, NDArray[np.bool_]]
+) -> Physical:
     """Slice the physical results; for an industry scope, the buyer's share is its deal
     schedules capped by what the industry delivered (a slip anywhere still delays payments)."""
     g = physical["it_gw_delivered_by_vendor"].transpose("vendor", "draw", "week").values[:, sl]
@@ -216,7 +254,11 @@ def physical_batch(plan: Plan, physical: xr.Dataset, sl: slice, cat: Catalog,
     d = tot.shape[0]
     sched = np.zeros((len(plan.vendors), d, plan.n_weeks), dtype=np.float32)
     for did, (deal, _) in plan.deals.items():
-        if deal.vendor in plan.vendors and deal.gw is not None and deal.kind in ("hardware_purchase", "cloud_capacity"):
+        if (
+            deal.vendor in plan.vendors
+            and deal.gw is not None
+            and deal.kind in ("hardware_purchase", "cloud_capacity")
+        ):
             sc = C.cumulative_schedule(deal, plan.week_years).astype(np.float32)
             sched[plan.vendors.index(deal.vendor)] += convert[did][sl][:, None] * sc[None, :]
     gb = np.minimum(sched, g.astype(np.float32))
@@ -224,7 +266,9 @@ def physical_batch(plan: Plan, physical: xr.Dataset, sl: slice, cat: Catalog,
     return Physical(gb, gb, gb.sum(0), (en * np.minimum(share, 1.0)).astype(np.float32))
 
 
-def generate_postings(plan: Plan, cat: Catalog, dr: Draws, ph: Physical) -> tuple[C.Postings, dict[str, Any]]:
+def generate_postings(
+    plan: Plan, cat: Catalog, dr: Draws, ph: Physical
+) -> tuple[C.Postings, dict[str, Any]]:
     """Every contract's postings for one batch of draws.
 
     Returns
@@ -251,8 +295,13 @@ def generate_postings(plan: Plan, cat: Catalog, dr: Draws, ph: Physical) -> tupl
         return np.asarray(x, dtype=np.float32)[:, None]
 
     # ---- allocate each vendor's delivered/online GW to its deals, pro rata to their caps
-    capped_deals = [(did, dl) for did, (dl, _) in plan.deals.items()
-                    if dl.kind in ("cloud_capacity", "hardware_purchase") and dl.gw is not None and dl.payer == b]
+    capped_deals = [
+        (did, dl)
+        for did, (dl, _) in plan.deals.items()
+        if dl.kind in ("cloud_capacity", "hardware_purchase")
+        and dl.gw is not None
+        and dl.payer == b
+    ]
     alloc: dict[str, tuple[F32, F32, F]] = {}  # did -> (delivered cum, online, cap)
     total_cap = {v: np.zeros(d) for v in plan.vendors}
     for did, dl in capped_deals:
@@ -264,27 +313,44 @@ def generate_postings(plan: Plan, cat: Catalog, dr: Draws, ph: Physical) -> tupl
         cap = p[f"{did}.gw"] * dr.convert[did]
         if dl.vendor in vidx:
             i = vidx[dl.vendor]
-            share = col(np.divide(cap, total_cap[dl.vendor], out=np.zeros(d), where=total_cap[dl.vendor] > 0))
+            share = col(
+                np.divide(
+                    cap, total_cap[dl.vendor], out=np.zeros(d), where=total_cap[dl.vendor] > 0
+                )
+            )
             a_g = np.minimum(ph.delivered[i] * share, col(cap))
             a_o = np.minimum(ph.online[i] * share, col(cap))
             used_g[i] += a_g
             used_o[i] += a_o
         else:  # a vendor the physical model does not track: follow the deal's own schedule
-            frac = C.cumulative_schedule(dl, plan.week_years) / max(dl.gw.value if dl.gw else 1.0, 1e-9)
+            frac = C.cumulative_schedule(dl, plan.week_years) / max(
+                dl.gw.value if dl.gw else 1.0, 1e-9
+            )
             a_g = (col(cap) * frac[None, :].astype(np.float32)).astype(np.float32)
             a_o = a_g
         alloc[did] = (a_g, a_o, cap)
     over_g = np.maximum(ph.delivered - used_g, 0.0)
     over_o = np.maximum(ph.online - used_o, 0.0)
 
-    def builder(who: str, contract: str, vendor: str | None, g_cum: F32, o: F32, bas: C.Basis) -> None:
+    def builder(
+        who: str, contract: str, vendor: str | None, g_cum: F32, o: F32, bas: C.Basis
+    ) -> None:
         """A cloud (or the legacy provider) building capacity it rents to the buyer."""
         add = C.weekly(g_cum).astype(np.float32)
         if vendor is not None and vendor in vidx:
             payee = vendor if vendor != who else "external"
-            out.add(Link(who, payee, "cash", "hardware", contract, "operating"), add * col(content(vendor)))
-        out.add(Link(who, "external", "cash", "facility_capex", contract, "operating"), add * col(p["facility"]))
-        out.add(Link(who, "external", "cash", "energy", contract, "operating"), energy_usd_b * o / online)
+            out.add(
+                Link(who, payee, "cash", "hardware", contract, "operating"),
+                add * col(content(vendor)),
+            )
+        out.add(
+            Link(who, "external", "cash", "facility_capex", contract, "operating"),
+            add * col(p["facility"]),
+        )
+        out.add(
+            Link(who, "external", "cash", "energy", contract, "operating"),
+            energy_usd_b * o / online,
+        )
 
     owned_g = np.zeros((d, w), dtype=np.float32)
     owned_o = np.zeros((d, w), dtype=np.float32)
@@ -293,7 +359,11 @@ def generate_postings(plan: Plan, cat: Catalog, dr: Draws, ph: Physical) -> tupl
         usd = dl.usd_b.value if dl.usd_b is not None else None
         if dl.kind == "cloud_capacity":
             yrs = dl.terms.get("years")
-            price = (np.full(d, usd / (dl.gw.value * yrs.value)) if (usd and yrs and dl.gw) else p["rent"])
+            price = (
+                np.full(d, usd / (dl.gw.value * yrs.value))
+                if (usd and yrs and dl.gw)
+                else p["rent"]
+            )
             fee = a_o * col(price) * wy
             if plan.deals[did][1] and st.min_take_share > 0:
                 first = min([C.start_date(dl), *(parse_when(k) for k in dl.schedule)])
@@ -310,13 +380,22 @@ def generate_postings(plan: Plan, cat: Catalog, dr: Draws, ph: Physical) -> tupl
             owned_g += a_g
             owned_o += a_o
     for v, i in vidx.items():
-        if v == plan.baseline_vendor:  # capacity no deal covers: rented under pre-existing contracts
+        if (
+            v == plan.baseline_vendor
+        ):  # capacity no deal covers: rented under pre-existing contracts
             lp = st.legacy_provider
-            out.add(Link(b, lp, "cash", "capacity_fee", "legacy", "operating"), over_o[i] * col(p["rent"]) * wy)
+            out.add(
+                Link(b, lp, "cash", "capacity_fee", "legacy", "operating"),
+                over_o[i] * col(p["rent"]) * wy,
+            )
             builder(lp, "legacy", v, over_g[i], over_o[i], "operating")
         else:  # bought directly at the designer's content price
-            out.add(Link(b, v if v != b else "external", "cash", "hardware", f"direct_{v}", "operating"),
-                    C.weekly(over_g[i]).astype(np.float32) * col(content(v)))
+            out.add(
+                Link(
+                    b, v if v != b else "external", "cash", "hardware", f"direct_{v}", "operating"
+                ),
+                C.weekly(over_g[i]).astype(np.float32) * col(content(v)),
+            )
             owned_g += over_g[i]
             owned_o += over_o[i]
 
@@ -326,12 +405,23 @@ def generate_postings(plan: Plan, cat: Catalog, dr: Draws, ph: Physical) -> tupl
     principal, interest = C.loan_flows(draw, p["loan_rate"], plan.loan_term_weeks)
     out.add(Link("dc_spv", "external", "cash", "facility_capex", "dc_spv", "operating"), capex)
     out.add(Link("lenders", "dc_spv", "cash", "loan_draw", "dc_spv_loan", "operating"), draw)
-    out.add(Link("external", "dc_spv", "cash", "equity", "dc_spv_sponsors", "operating"), capex - draw)
-    out.add(Link("dc_spv", "lenders", "cash", "debt_principal", "dc_spv_loan", "operating"), principal)
-    out.add(Link("dc_spv", "lenders", "cash", "debt_interest", "dc_spv_loan", "operating"), interest)
+    out.add(
+        Link("external", "dc_spv", "cash", "equity", "dc_spv_sponsors", "operating"), capex - draw
+    )
+    out.add(
+        Link("dc_spv", "lenders", "cash", "debt_principal", "dc_spv_loan", "operating"), principal
+    )
+    out.add(
+        Link("dc_spv", "lenders", "cash", "debt_interest", "dc_spv_loan", "operating"), interest
+    )
     rent = p["facility"] * C.crf(p["loan_rate"], p["fac_life"])
-    out.add(Link(b, "dc_spv", "cash", "lease", "dc_spv_lease", "operating"), owned_o * col(rent) * wy)
-    out.add(Link(b, "external", "cash", "energy", "own_energy", "operating"), energy_usd_b * owned_o / online)
+    out.add(
+        Link(b, "dc_spv", "cash", "lease", "dc_spv_lease", "operating"), owned_o * col(rent) * wy
+    )
+    out.add(
+        Link(b, "external", "cash", "energy", "own_energy", "operating"),
+        energy_usd_b * owned_o / online,
+    )
 
     # ---- revenue and opex, moved by the AI-demand factor
     tau = years_since(w, plan.asof_week)
@@ -339,7 +429,9 @@ def generate_postings(plan: Plan, cat: Catalog, dr: Draws, ph: Physical) -> tupl
     mult = revenue_multiplier(dr.z, p["rev_vol"] * st.revenue_vol_scale, tau)
     revenue = ph.online_total * col(p["rev"] * st.revenue_scale) * wy * growth * mult
     out.add(Link("external", b, "cash", "revenue", "revenue", "operating"), revenue)
-    out.add(Link(b, "external", "cash", "opex", "opex", "operating"), revenue * col(p["opex_share"]))
+    out.add(
+        Link(b, "external", "cash", "opex", "opex", "operating"), revenue * col(p["opex_share"])
+    )
     extras["revenue"] = revenue
 
     # ---- equity investments into the buyer
@@ -350,8 +442,10 @@ def generate_postings(plan: Plan, cat: Catalog, dr: Draws, ph: Physical) -> tupl
         conv = col(dr.convert[did].astype(float))
         per_gw = dl.terms.get("usd_b_per_gw")
         if per_gw is not None and dl.vendor in vidx:
-            cap = dl.usd_b.value if dl.usd_b is not None else np.inf
-            cum = np.minimum(ph.delivered[vidx[dl.vendor]] * np.float32(per_gw.value), np.float32(cap))
+            cap_usd = dl.usd_b.value if dl.usd_b is not None else np.inf
+            cum = np.minimum(
+                ph.delivered[vidx[dl.vendor]] * np.float32(per_gw.value), np.float32(cap_usd)
+            )
             flow = C.weekly(cum).astype(np.float32) * conv
         else:
             if dl.payments:
@@ -360,7 +454,7 @@ def generate_postings(plan: Plan, cat: Catalog, dr: Draws, ph: Physical) -> tupl
                 cum1 = np.zeros(w)
                 binding = [e for e in dl.status_history if e.status in C.BINDING]
                 if binding and dl.usd_b is not None:
-                    cum1[plan.week_index(parse_when(binding[0].date)):] = dl.usd_b.value
+                    cum1[plan.week_index(parse_when(binding[0].date)) :] = dl.usd_b.value
             flow = (C.weekly(cum1)[None, :] * conv).astype(np.float32)
         out.add(Link(dl.payer, b, "cash", "equity", did, basis(did)), flow)
         out.add(Link(b, dl.payer, "equity", "shares_issued", did, basis(did)), flow)
@@ -372,16 +466,30 @@ def generate_postings(plan: Plan, cat: Catalog, dr: Draws, ph: Physical) -> tupl
         t = dl.terms
         k = int(t["tranches"].value) if "tranches" in t else 1
         shares = t["shares_m"].value * 1e6 / k
-        hurdles = tranche_hurdles(t["first_hurdle_usd"].value if "first_hurdle_usd" in t else t["final_hurdle_usd"].value,
-                                  t["final_hurdle_usd"].value, k)
+        hurdles = tranche_hurdles(
+            t["first_hurdle_usd"].value if "first_hurdle_usd" in t else t["final_hurdle_usd"].value,
+            t["final_hurdle_usd"].value,
+            k,
+        )
         full = t["full_vesting_gw"].value if "full_vesting_gw" in t else 0.0
         miles = full * np.arange(1, k + 1) / k
         grant = plan.week_index(C.start_date(dl))
-        expiry = plan.week_index(C.start_date(dl) + dt.timedelta(days=365.25 * (t["expiry_years"].value if "expiry_years" in t else 5.0)))
-        if C.start_date(dl) + dt.timedelta(days=365.25 * (t["expiry_years"].value if "expiry_years" in t else 5.0)) > dates[-1]:
+        expiry = plan.week_index(
+            C.start_date(dl)
+            + dt.timedelta(days=365.25 * (t["expiry_years"].value if "expiry_years" in t else 5.0))
+        )
+        if (
+            C.start_date(dl)
+            + dt.timedelta(days=365.25 * (t["expiry_years"].value if "expiry_years" in t else 5.0))
+            > dates[-1]
+        ):
             expiry = w - 1
         price = dr.prices[dl.payer]
-        gw = ph.delivered[vidx[dl.vendor]] if dl.vendor in vidx else np.zeros((d, w), dtype=np.float32)
+        gw = (
+            ph.delivered[vidx[dl.vendor]]
+            if dl.vendor in vidx
+            else np.zeros((d, w), dtype=np.float32)
+        )
         conv_b = dr.convert[did]
         vest = vest_weeks(price, gw, hurdles, miles, grant, expiry)
         vest = np.where(conv_b[:, None], vest, -1).astype(np.int32)
@@ -392,10 +500,12 @@ def generate_postings(plan: Plan, cat: Catalog, dr: Draws, ph: Physical) -> tupl
         for j in range(k):  # K tranches (6)
             ok = vest[:, j] >= 0
             tj = np.where(ok, vest[:, j], 0)
-            v = shares * price[rows, tj].astype(float) / 1e9
-            value[rows[ok], tj[ok]] += v[ok].astype(np.float32)
-            strike[rows[ok], tj[ok]] += np.float32(shares * t["strike_usd"].value / 1e9 if "strike_usd" in t else 0.0)
-            pv += np.where(ok, v * np.exp(-p["rate"] * (tj - plan.asof_week) * WEEK_YEARS), 0.0)
+            val = shares * price[rows, tj].astype(float) / 1e9
+            value[rows[ok], tj[ok]] += val[ok].astype(np.float32)
+            strike[rows[ok], tj[ok]] += np.float32(
+                shares * t["strike_usd"].value / 1e9 if "strike_usd" in t else 0.0
+            )
+            pv += np.where(ok, val * np.exp(-p["rate"] * (tj - plan.asof_week) * WEEK_YEARS), 0.0)
         out.add(Link(dl.payer, b, "warrant", "warrant_shares", did, basis(did)), value)
         out.add(Link(b, dl.payer, "cash", "warrant_strike", did, basis(did)), strike)
         if st.warrant_settlement == "sell":
@@ -405,26 +515,45 @@ def generate_postings(plan: Plan, cat: Catalog, dr: Draws, ph: Physical) -> tupl
         vol = p[f"{dl.payer}.volatility_pct"] / 100.0
         t_left = max((expiry - plan.asof_week) * WEEK_YEARS, 0.0)
         extras[f"warrant:{did}"] = {
-            "vest_week": vest, "pv_usd_b": pv, "hurdles": hurdles, "gw_milestones": miles,
+            "vest_week": vest,
+            "pv_usd_b": pv,
+            "hurdles": hurdles,
+            "gw_milestones": miles,
             "shares_per_tranche": shares,
-            "closed_form_usd_b": float(np.median(shares * one_touch_share_value(
-                s0[:, None], hurdles[None, :], p["rate"][:, None], vol[:, None], t_left).sum(1) / 1e9)),
-            "full_at_final_hurdle_usd_b": t["shares_m"].value * 1e6 * t["final_hurdle_usd"].value / 1e9,
+            "closed_form_usd_b": float(
+                np.median(
+                    shares
+                    * one_touch_share_value(
+                        s0[:, None], hurdles[None, :], p["rate"][:, None], vol[:, None], t_left
+                    ).sum(1)
+                    / 1e9
+                )
+            ),
+            "full_at_final_hurdle_usd_b": t["shares_m"].value
+            * 1e6
+            * t["final_hurdle_usd"].value
+            / 1e9,
         }
 
     # ---- the rest of each tracked entity's business (net cash from outside the deal web)
     for e in plan.tracked:
         key = f"{e}.other_cash_flow_usd_b_per_yr"
         if key in p:
-            out.add(Link("external", e, "cash", "operations", "operations", "operating"),
-                    np.broadcast_to(col(p[key]) * wy, (d, w)).copy())
+            out.add(
+                Link("external", e, "cash", "operations", "operations", "operating"),
+                np.broadcast_to(col(p[key]) * wy, (d, w)),
+            )
     return out, extras
 
 
 # --------------------------------------------------------------------------- reduction
 def _committed(plan: Plan, link: Link) -> tuple[float, float]:
     """(committed, contingent) $B of the contract behind a link (0 for derived flows)."""
-    if link.contract not in plan.deals or link.flow in ("shares_issued", "warrant_strike", "share_sale"):
+    if link.contract not in plan.deals or link.flow in (
+        "shares_issued",
+        "warrant_strike",
+        "share_sale",
+    ):
         return 0.0, 0.0
     deal, binding = plan.deals[link.contract]
     val = deal.usd_b.value if deal.usd_b is not None else 0.0
@@ -436,8 +565,9 @@ def _committed(plan: Plan, link: Link) -> tuple[float, float]:
     return (val, extra) if binding else (0.0, val + extra)
 
 
-def run_finance(physical: xr.Dataset, settings: FinanceSettings, catalog: Catalog,
-                rng: np.random.Generator) -> xr.Dataset:
+def run_finance(
+    physical: xr.Dataset, settings: FinanceSettings, catalog: Catalog, rng: np.random.Generator
+) -> xr.Dataset:
     """The finance pass over every draw of a physical run.
 
     Parameters
@@ -457,10 +587,6 @@ def run_finance(physical: xr.Dataset, settings: FinanceSettings, catalog: Catalo
     plan = make_plan(physical, settings, catalog)
     n = int(physical.sizes["draw"])
     dr = sample_draws(plan, catalog, rng, n)
-    years = plan.years
-    yext = np.zeros((plan.n_weeks, len(years) + 1), dtype=np.float32)
-    yext[np.arange(plan.n_weeks), np.searchsorted(years, plan.year_of_week)] = 1.0
-    yext[: plan.asof_week + 1, -1] = 1.0
     links: list[Link] | None = None
     res: dict[str, Any] = {}
     imbalance = 0.0
@@ -474,12 +600,14 @@ def run_finance(physical: xr.Dataset, settings: FinanceSettings, catalog: Catalo
             parties = sorted({lk.payer for lk in links} | {lk.payee for lk in links})
             pidx = {q: i for i, q in enumerate(parties)}
             res = _alloc(n, plan, links, parties, extras)
-        imbalance = max(imbalance, _reduce(res, plan, dd, sl, post, extras, pidx, yext))
+        imbalance = max(imbalance, _reduce(res, plan, dd, sl, post, extras, pidx))
     assert links is not None
     return _dataset(res, plan, links, parties, physical, imbalance)
 
 
-def _alloc(n: int, plan: Plan, links: list[Link], parties: list[str], extras: dict[str, Any]) -> dict[str, Any]:
+def _alloc(
+    n: int, plan: Plan, links: list[Link], parties: list[str], extras: dict[str, Any]
+) -> dict[str, Any]:
     e, w, y, nl = len(plan.tracked), plan.n_weeks, len(plan.years), len(links)
     res: dict[str, Any] = {
         "cash": np.full((n, w, e), np.nan, dtype=np.float32),
@@ -489,19 +617,29 @@ def _alloc(n: int, plan: Plan, links: list[Link], parties: list[str], extras: di
         "runway": np.zeros((n, e), dtype=np.float32),
         "flow": np.zeros((n, y, nl), dtype=np.float32),
         "paid": np.zeros((n, nl), dtype=np.float32),
-        "fci_cash": np.zeros(n), "fci_all": np.zeros(n),
+        "fci_cash": np.zeros(n),
+        "fci_all": np.zeros(n),
         "rho": np.zeros((n, len([q for q in parties if q not in C.BOUNDARY]))),
         "warrants": {},
     }
     for key, x in extras.items():
         if key.startswith("warrant:"):
-            res["warrants"][key[8:]] = {"vest_week": np.full((n, x["vest_week"].shape[1]), -1, dtype=np.int32),
-                                        "pv_usd_b": np.zeros(n)}
+            res["warrants"][key[8:]] = {
+                "vest_week": np.full((n, x["vest_week"].shape[1]), -1, dtype=np.int32),
+                "pv_usd_b": np.zeros(n),
+            }
     return res
 
 
-def _reduce(res: dict[str, Any], plan: Plan, dr: Draws, sl: slice, post: C.Postings,
-            extras: dict[str, Any], pidx: dict[str, int], yext: F32) -> float:
+def _reduce(
+    res: dict[str, Any],
+    plan: Plan,
+    dr: Draws,
+    sl: slice,
+    post: C.Postings,
+    extras: dict[str, Any],
+    pidx: dict[str, int],
+) -> float:
     """Fold one batch of postings into balances, metrics and per-link totals."""
     d, w = post.flows[0].shape
     net = np.zeros((len(pidx), d, w), dtype=np.float32)
@@ -510,25 +648,28 @@ def _reduce(res: dict[str, Any], plan: Plan, dr: Draws, sl: slice, post: C.Posti
             net[pidx[lk.payer]] -= f
             net[pidx[lk.payee]] += f
     imbalance = float(np.abs(net.sum(axis=0)).max()) if net.size else 0.0
-    per = np.stack([f @ yext for f in post.flows], axis=-1)  # [d, Y+1, L]
-    res["flow"][sl] = per[:, :-1]
-    res["paid"][sl] = per[:, -1]
-    weeks = np.arange(w)
+    starts = np.flatnonzero(np.diff(plan.year_of_week, prepend=-1))
+    for li, f in enumerate(post.flows):  # one pass per link: yearly sums and paid-by-as-of
+        res["flow"][sl, :, li] = np.add.reduceat(f, starts, axis=1)
+        res["paid"][sl, li] = f[:, : plan.asof_week + 1].sum(axis=1)
     for j, e in enumerate(plan.tracked):
-        open_ = dr.p[f"{e}.cash_usd_b"]
         t0 = plan.open_weeks[e]
-        flows = np.where(weeks[None, :] > t0, net[pidx[e]], 0.0).astype(np.float32)
-        cash = (open_[:, None] + np.cumsum(flows, axis=1)).astype(np.float32)
-        cash[:, weeks < t0] = np.nan
-        res["cash"][sl, :, j] = cash
         mn = dr.p.get(f"{e}.min_cash_usd_b", np.zeros(d))
+        # cash(t) = opening + Σ_{t0<τ≤t} net(τ); unknown (NaN) before the opening week
+        flows = net[pidx[e]][:, t0:]
+        flows[:, 0] = 0.0
+        cash = np.cumsum(flows, axis=1)
+        cash += dr.p[f"{e}.cash_usd_b"].astype(np.float32)[:, None]
+        res["cash"][sl, t0:, j] = cash
         res["min_cash"][sl, j] = mn
-        short = np.where(weeks[None, :] >= t0, mn[:, None] - cash, -np.inf)
+        short = mn.astype(np.float32)[:, None] - cash
         res["gap"][sl, j] = np.maximum(short.max(axis=1), 0.0)
         breached = short > 0
-        first = np.where(breached.any(axis=1), breached.argmax(axis=1), -1)
+        first = np.where(breached.any(axis=1), breached.argmax(axis=1) + t0, -1)
         res["breach"][sl, j] = first
-        res["runway"][sl, j] = np.where(first >= 0, np.maximum(first - plan.asof_week, 0), w - 1 - plan.asof_week)
+        res["runway"][sl, j] = np.where(
+            first >= 0, np.maximum(first - plan.asof_week, 0), w - 1 - plan.asof_week
+        )
     # circularity over the horizon, per draw (cash only, and cash + warrant shares)
     internal = [q for q in sorted(pidx) if q not in C.BOUNDARY]
     iidx = {q: i for i, q in enumerate(internal)}
@@ -555,20 +696,38 @@ def _reduce(res: dict[str, Any], plan: Plan, dr: Draws, sl: slice, post: C.Posti
         ex = extras[f"warrant:{did}"]
         x_["vest_week"][sl] = ex["vest_week"]
         x_["pv_usd_b"][sl] = ex["pv_usd_b"]
-        for k in ("hurdles", "gw_milestones", "shares_per_tranche", "closed_form_usd_b", "full_at_final_hurdle_usd_b"):
+        for k in (
+            "hurdles",
+            "gw_milestones",
+            "shares_per_tranche",
+            "closed_form_usd_b",
+            "full_at_final_hurdle_usd_b",
+        ):
             x_[k] = ex[k]
     return imbalance
 
 
-def _dataset(res: dict[str, Any], plan: Plan, links: list[Link], parties: list[str],
-             physical: xr.Dataset, imbalance: float) -> xr.Dataset:
+def _dataset(
+    res: dict[str, Any],
+    plan: Plan,
+    links: list[Link],
+    parties: list[str],
+    physical: xr.Dataset,
+    imbalance: float,
+) -> xr.Dataset:
     n = res["flow"].shape[0]
     ids = [f"{lk.payer}>{lk.payee}:{lk.flow}:{lk.contract}" for lk in links]
     committed = np.array([_committed(plan, lk) for lk in links]).reshape(len(links), 2)
     buyer = plan.buyer
     # counterparty exposure to the buyer: unpaid committed contracts + financing extended (at cost)
-    cps = sorted(({lk.payee for lk in links if lk.payer == buyer} | {lk.payer for lk in links if lk.payee == buyer})
-                 - C.BOUNDARY - {buyer, "dc_spv"})
+    cps = sorted(
+        (
+            {lk.payee for lk in links if lk.payer == buyer}
+            | {lk.payer for lk in links if lk.payee == buyer}
+        )
+        - C.BOUNDARY
+        - {buyer, "dc_spv"}
+    )
     expo = np.zeros((n, len(cps)), dtype=np.float32)
     total = res["flow"].sum(axis=1)
     for li, lk in enumerate(links):
@@ -594,25 +753,45 @@ def _dataset(res: dict[str, Any], plan: Plan, links: list[Link], parties: list[s
             "return_probability": (("draw", "party"), res["rho"]),
         },
         coords={
-            "draw": physical["draw"].values, "week": physical["week"].values,
-            "entity": list(plan.tracked), "year": list(plan.years), "link": ids,
-            "link_payer": ("link", [lk.payer for lk in links]), "link_payee": ("link", [lk.payee for lk in links]),
-            "link_kind": ("link", [lk.kind for lk in links]), "link_flow": ("link", [lk.flow for lk in links]),
+            "draw": physical["draw"].values,
+            "week": physical["week"].values,
+            "entity": list(plan.tracked),
+            "year": list(plan.years),
+            "link": ids,
+            "link_payer": ("link", [lk.payer for lk in links]),
+            "link_payee": ("link", [lk.payee for lk in links]),
+            "link_kind": ("link", [lk.kind for lk in links]),
+            "link_flow": ("link", [lk.flow for lk in links]),
             "link_contract": ("link", [lk.contract for lk in links]),
             "link_basis": ("link", [lk.basis for lk in links]),
-            "counterparty": cps, "party": internal,
+            "counterparty": cps,
+            "party": internal,
         },
     )
     warrants: dict[str, Any] = {}
     for did, x in res["warrants"].items():
         ds[f"warrant_vest_week__{did}"] = (("draw", f"tranche__{did}"), x["vest_week"])
         ds[f"warrant_value_usd_b__{did}"] = (("draw",), x["pv_usd_b"].astype(np.float32))
-        warrants[did] = {k: (np.asarray(x[k]).tolist() if k in ("hurdles", "gw_milestones") else x[k])
-                         for k in ("hurdles", "gw_milestones", "shares_per_tranche", "closed_form_usd_b",
-                                   "full_at_final_hurdle_usd_b")}
-    ds.attrs.update({
-        "scope": plan.scope, "buyer": buyer, "as_of": plan.settings.as_of, "as_of_week": plan.asof_week,
-        "max_weekly_imbalance_usd_b": imbalance, "warrants": json.dumps(warrants),
-        "settings": plan.settings.model_dump_json(), "loop_length": plan.settings.loop_length,
-    })
+        warrants[did] = {
+            k: (np.asarray(x[k]).tolist() if k in ("hurdles", "gw_milestones") else x[k])
+            for k in (
+                "hurdles",
+                "gw_milestones",
+                "shares_per_tranche",
+                "closed_form_usd_b",
+                "full_at_final_hurdle_usd_b",
+            )
+        }
+    ds.attrs.update(
+        {
+            "scope": plan.scope,
+            "buyer": buyer,
+            "as_of": plan.settings.as_of,
+            "as_of_week": plan.asof_week,
+            "max_weekly_imbalance_usd_b": imbalance,
+            "warrants": json.dumps(warrants),
+            "settings": plan.settings.model_dump_json(),
+            "loop_length": plan.settings.loop_length,
+        }
+    )
     return ds

@@ -40,8 +40,15 @@ def revenue_multiplier(z: F32, sigma: NDArray[np.floating], tau: NDArray[np.floa
     return np.exp(s * z - np.float32(0.5) * s * s * tau.astype(np.float32)[None, :])
 
 
-def share_price_paths(s0: NDArray[np.floating], sigma: NDArray[np.floating], drift: float,
-                      rho: float, z: F32, w: F32, tau: NDArray[np.float64]) -> F32:
+def share_price_paths(
+    s0: NDArray[np.floating],
+    sigma: NDArray[np.floating],
+    drift: float,
+    rho: float,
+    z: F32,
+    w: F32,
+    tau: NDArray[np.float64],
+) -> F32:
     """GBM share prices ``[D, W]`` ($/share) correlated ρ with the demand factor ``z``.
 
     Parameters
@@ -54,5 +61,9 @@ def share_price_paths(s0: NDArray[np.floating], sigma: NDArray[np.floating], dri
     s = np.asarray(sigma, dtype=np.float32)[:, None]
     t = tau.astype(np.float32)[None, :]
     shock = np.float32(rho) * z + np.float32(np.sqrt(max(0.0, 1.0 - rho * rho))) * w
-    logp = np.log(np.asarray(s0, dtype=np.float32))[:, None] + (np.float32(drift) - 0.5 * s * s) * t + s * shock
+    logp = (
+        np.log(np.asarray(s0, dtype=np.float32))[:, None]
+        + (np.float32(drift) - 0.5 * s * s) * t
+        + s * shock
+    )
     return np.exp(logp).astype(np.float32)

@@ -54,10 +54,20 @@ def summarise_finance(fin: xr.Dataset) -> dict[str, Any]:
             "first_breach": breach_label(sel["first_breach_week"]),
             "runway_weeks": _q(sel["runway_weeks"]),
         }
-    main = entities.get(buyer, {"funding_gap_usd_b": _q(np.array([])), "first_breach": None,
-                                "runway_weeks": _q(np.array([]))})
+    main = entities.get(
+        buyer,
+        {
+            "funding_gap_usd_b": _q(np.array([])),
+            "first_breach": None,
+            "runway_weeks": _q(np.array([])),
+        },
+    )
     expo = fin["exposure_usd_b"].median("draw")
-    exposure = {str(k): round(float(v), 2) for k, v in zip(expo["counterparty"].values, expo.values, strict=True) if v > 0}
+    exposure = {
+        str(k): round(float(v), 2)
+        for k, v in zip(expo["counterparty"].values, expo.values, strict=True)
+        if v > 0
+    }
     exposure = dict(sorted(exposure.items(), key=lambda kv: -kv[1]))
     total = fin["flow_usd_b"].sum("year")
     med = total.median("draw")
@@ -66,15 +76,23 @@ def summarise_finance(fin: xr.Dataset) -> dict[str, Any]:
     flows: dict[tuple[str, str], float] = {}
     for i in range(fin.sizes["link"]):
         if kind[i] in ("cash", "warrant") and payer[i] not in BOUNDARY and payee[i] not in BOUNDARY:
-            flows[(str(payer[i]), str(payee[i]))] = flows.get((str(payer[i]), str(payee[i])), 0.0) + float(med[i])
+            flows[(str(payer[i]), str(payee[i]))] = flows.get(
+                (str(payer[i]), str(payee[i])), 0.0
+            ) + float(med[i])
     loops = money_loops(flows, int(fin.attrs.get("loop_length", 4)))
     vendors = sorted({str(payee[i]) for i in range(len(flow)) if flow[i] == "hardware"} - BOUNDARY)
     vfr: dict[str, Any] = {}
     committed = fin["committed_usd_b"].values
     contingent = fin["contingent_usd_b"].values
     for v in vendors:
-        sales = float(sum(med[i] for i in range(len(flow)) if flow[i] == "hardware" and payee[i] == v))
-        fin_idx = [i for i in range(len(flow)) if payer[i] == v and payee[i] == buyer and flow[i] in _FINANCING]
+        sales = float(
+            sum(med[i] for i in range(len(flow)) if flow[i] == "hardware" and payee[i] == v)
+        )
+        fin_idx = [
+            i
+            for i in range(len(flow))
+            if payer[i] == v and payee[i] == buyer and flow[i] in _FINANCING
+        ]
         if sales <= 0 and not fin_idx:
             continue
         funded = float(sum(med[i] for i in fin_idx))
@@ -82,7 +100,8 @@ def summarise_finance(fin: xr.Dataset) -> dict[str, Any]:
         cont = float(sum(contingent[i] for i in fin_idx))
         vfr[v] = {
             "hardware_sales_usd_b": round(sales, 2),
-            "financing_committed_usd_b": round(comm, 2), "financing_contingent_usd_b": round(cont, 2),
+            "financing_committed_usd_b": round(comm, 2),
+            "financing_contingent_usd_b": round(cont, 2),
             "financing_funded_usd_b": round(funded, 2),
             "ratio_committed": round(comm / sales, 3) if sales > 0 else None,
             "ratio_funded": round(funded / sales, 3) if sales > 0 else None,
@@ -96,15 +115,16 @@ def summarise_finance(fin: xr.Dataset) -> dict[str, Any]:
             "closed_form_price_only_usd_b": round(meta["closed_form_usd_b"], 3),
             "economic_value_usd_b": _q(fin[f"warrant_value_usd_b__{did}"]),
             "economic_value_mean_usd_b": round(float(fin[f"warrant_value_usd_b__{did}"].mean()), 3),
-            "tranches_vested": _q((vest >= 0).sum(vest.dims[1])),
-            "p_full_vesting": round(float((vest >= 0).all(vest.dims[1]).mean()), 3),
+            "tranches_vested": _q((vest >= 0).sum(str(vest.dims[1]))),
+            "p_full_vesting": round(float((vest >= 0).all(str(vest.dims[1])).mean()), 3),
             "full_at_final_hurdle_usd_b": meta["full_at_final_hurdle_usd_b"],
             "hurdles_usd": [round(h, 2) for h in meta["hurdles"]],
             "gw_milestones": meta["gw_milestones"],
         }
     basis = fin["link_basis"].values
     return {
-        "buyer": buyer, "as_of": fin.attrs["as_of"],
+        "buyer": buyer,
+        "as_of": fin.attrs["as_of"],
         "funding_gap_usd_b": main["funding_gap_usd_b"],
         "first_breach": main["first_breach"],
         "runway_weeks": main["runway_weeks"],
@@ -113,12 +133,18 @@ def summarise_finance(fin: xr.Dataset) -> dict[str, Any]:
         "commitments_usd_b": {
             "committed": round(float(committed.sum()), 2),
             "contingent": round(float(contingent.sum()), 2),
-            "funded_by_as_of": round(float(fin["paid_by_as_of_usd_b"].median("draw")[basis != "operating"].sum()), 2),
+            "funded_by_as_of": round(
+                float(fin["paid_by_as_of_usd_b"].median("draw")[basis != "operating"].sum()), 2
+            ),
         },
         "circularity": {
             "finn_cycling_index": _q(fin["fci_cash"]),
             "finn_cycling_index_with_warrants": _q(fin["fci_cash_and_warrants"]),
-            "return_probability": {str(k): round(float(v), 4) for k, v in zip(rho["party"].values, rho.values, strict=True) if v > 0},
+            "return_probability": {
+                str(k): round(float(v), 4)
+                for k, v in zip(rho["party"].values, rho.values, strict=True)
+                if v > 0
+            },
             "vendor_financing": vfr,
             "loops": loops,
         },
@@ -130,12 +156,27 @@ def summarise_finance(fin: xr.Dataset) -> dict[str, Any]:
 def finance_tables(section: dict[str, Any]) -> list[Table]:
     """Rich tables for the CLI summary: funding by entity, exposure, circularity, warrants."""
     t1 = Table(title=f"Funding ({section['buyer']} as buyer, as of {section['as_of']})")
-    for c in ("entity", "gap p5 $B", "gap p50 $B", "gap p95 $B", "P(breach)", "first breach p50", "runway p50 wk"):
+    for c in (
+        "entity",
+        "gap p5 $B",
+        "gap p50 $B",
+        "gap p95 $B",
+        "P(breach)",
+        "first breach p50",
+        "runway p50 wk",
+    ):
         t1.add_column(c, justify="left" if c == "entity" else "right")
     for e, v in section["entities"].items():
         g = v["funding_gap_usd_b"]
-        t1.add_row(e, f"{g['p5']:.1f}", f"{g['p50']:.1f}", f"{g['p95']:.1f}", f"{v['p_breach']:.0%}",
-                   v["first_breach"] or "never", f"{v['runway_weeks']['p50']:.0f}")
+        t1.add_row(
+            e,
+            f"{g['p5']:.1f}",
+            f"{g['p50']:.1f}",
+            f"{g['p95']:.1f}",
+            f"{v['p_breach']:.0%}",
+            v["first_breach"] or "never",
+            f"{v['runway_weeks']['p50']:.0f}",
+        )
     t2 = Table(title=f"Exposure to {section['buyer']} (p50, $B)")
     t2.add_column("counterparty")
     t2.add_column("$B", justify="right")
@@ -146,19 +187,37 @@ def finance_tables(section: dict[str, Any]) -> list[Table]:
     t3.add_column("measure")
     t3.add_column("value", justify="right")
     fci = circ["finn_cycling_index"]
-    t3.add_row("Finn cycling index (cash) p50 [p5–p95]", f"{fci['p50']:.3f} [{fci['p5']:.3f}–{fci['p95']:.3f}]")
+    t3.add_row(
+        "Finn cycling index (cash) p50 [p5–p95]",
+        f"{fci['p50']:.3f} [{fci['p5']:.3f}–{fci['p95']:.3f}]",
+    )
     for v, r in circ["vendor_financing"].items():
-        t3.add_row(f"{v}: vendor financing committed / funded",
-                   f"{_fmt(r['ratio_committed'])} / {_fmt(r['ratio_funded'])}")
+        t3.add_row(
+            f"{v}: vendor financing committed / funded",
+            f"{_fmt(r['ratio_committed'])} / {_fmt(r['ratio_funded'])}",
+        )
     for lp in circ["loops"][:5]:
         t3.add_row(f"loop {lp['loop']}", f"{lp['min_flow_usd_b']:.1f} $B")
     t4 = Table(title="Warrants")
-    for c in ("deal", "closed form $B", "economic p50 $B", "p5–p95 $B", "P(full vest)", "full @ final hurdle $B"):
+    for c in (
+        "deal",
+        "closed form $B",
+        "economic p50 $B",
+        "p5–p95 $B",
+        "P(full vest)",
+        "full @ final hurdle $B",
+    ):
         t4.add_column(c, justify="left" if c == "deal" else "right")
     for did, w in section["warrants"].items():
         ev = w["economic_value_usd_b"]
-        t4.add_row(did, f"{w['closed_form_price_only_usd_b']:.1f}", f"{ev['p50']:.1f}",
-                   f"{ev['p5']:.1f}–{ev['p95']:.1f}", f"{w['p_full_vesting']:.0%}", f"{w['full_at_final_hurdle_usd_b']:.0f}")
+        t4.add_row(
+            did,
+            f"{w['closed_form_price_only_usd_b']:.1f}",
+            f"{ev['p50']:.1f}",
+            f"{ev['p5']:.1f}–{ev['p95']:.1f}",
+            f"{w['p_full_vesting']:.0%}",
+            f"{w['full_at_final_hurdle_usd_b']:.0f}",
+        )
     return [t1, t2, t3, t4]
 
 

@@ -35,7 +35,9 @@ def one_touch_share_value(
     -------
     V / N = S0 · P^S(max S ≥ H), $/share; S0 when S0 ≥ H, 0 when T ≤ 0 and S0 < H.
     """
-    s0, h, r, sig, t = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (s0, hurdle, rate, sigma, years)))
+    s0, h, r, sig, t = np.broadcast_arrays(
+        *(np.asarray(x, dtype=float) for x in (s0, hurdle, rate, sigma, years))
+    )
     b = np.log(np.maximum(h, 1e-300) / s0)
     nu = r + 0.5 * sig**2
     st = sig * np.sqrt(np.maximum(t, 1e-300))
@@ -96,8 +98,12 @@ def tranche_hurdles(first: float, final: float, n: int) -> F:
 
 
 def vest_weeks(
-    price: NDArray[np.floating], gw_cum: NDArray[np.floating], hurdles: F, gw_milestones: F,
-    start_week: int, expiry_week: int,
+    price: NDArray[np.floating],
+    gw_cum: NDArray[np.floating],
+    hurdles: F,
+    gw_milestones: F,
+    start_week: int,
+    expiry_week: int,
 ) -> NDArray[np.int32]:
     """Week each tranche vests: the first week ≥ ``start_week`` with both S ≥ H_k and GW ≥ G_k.
 
