@@ -1,0 +1,372 @@
+"""Reduce result datasets to the small, long tables that the store keeps and the report draws.
+
+A physical dataset of 1,000 draws × 574 weeks is ~50 MB in memory; what users compare and
+plot is its quantiles.  These pure functions turn datasets into tidy ``pandas`` frames:
+
+* ``quantile_series``: ``source, variable, key, week, p5, p50, p95, mean`` per week;
+* ``binding_shares``: share of draws in which each tier bound, per week;
+* ``phase_table``: planned vs simulated energisation week of each named site phase;
+* ``money_flows``: payer → payee amounts from a finance dataset, when it has them;
+* ``flatten_metrics``: every leaf of ``summary.json`` as a dotted key.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+#: Physical variables kept as quantile series (dims ``draw, week``), in report order.
+HEADLINE: tuple[str, ...] = (
+    "it_gw_online",
+    "facility_gw_online",
+    "it_gw_added",
+    "facility_gw_added",
+    "it_gw_retired",
+    "h100e_online_m",
+    "h100e_produced_m",
+    "accelerators_waiting_gw",
+    "racks_waiting_gw",
+    "shells_unpowered_gw",
+    "shells_empty_gw",
+    "energy_twh",
+)
+
+#: Quantiles kept per week: the 90 % band and the median.
+QUANTILES: tuple[float, float, float] = (0.05, 0.5, 0.95)
+
+SERIES_COLUMNS = ["source", "variable", "key", "week", "p5", "p50", "p95", "mean"]
+DIST_COLUMNS = ["source", "variable", "key", "p5", "p50", "p95", "mean"]
+BINDING_COLUMNS = ["week", "tier", "share"]
+PHASE_COLUMNS = ["phase", "planned", "p5", "p50", "p95", "share_powered"]
+FLOW_COLUMNS = ["payer", "payee", "kind", "usd_b"]
+BOTTLENECK_COLUMNS = ["constraint", "period", "shadow_price", "unit"]
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+
+
+def quantile_series(
+    ds: xr.Dataset, *, source: str, variables: Iterable[str] | None = None
+) -> pd.DataFrame:
+    """Per-week p5/p50/p95 and mean over draws of every ``(draw, week[, key])`` variable.
+
+    Parameters
+    ----------
+    ds : xr.Dataset
+        Results with a ``week`` dimension and, for Monte Carlo results, a ``draw`` dimension.
+        Variables without ``draw`` (a deterministic plan schedule) give p5 = p50 = p95.
+    source : str
+        Label of the dataset (``physical``, ``finance``, ``plan``), kept in the ``source`` column.
+    variables : iterable of str, optional
+        Variables to keep; default every variable whose dims are ``week`` plus at most ``draw``
+        and one other dimension (whose labels become the ``key`` column).
+
+    Returns
+    -------
+    pd.DataFrame
+        Columns ``source, variable, key, week, p5, p50, p95, mean``; ``key`` is ``""`` for
+        variables without a third dimension; values in the variable's own unit.
+    """
+    if "week" not in ds.dims:
+        return _empty(SERIES_COLUMNS)
+    names = list(variables) if variables is not None else list(ds.data_vars)
+    frames: list[pd.DataFrame] = []
+    for name in names:
+        if name not in ds.data_vars:
+            continue
+        da = ds[name]
+        extra = [d for d in da.dims if d not in ("draw", "week")]
+        if "week" not in da.dims or len(extra) > 1 or not np.issubdtype(da.dtype, np.number):
+            continue
+        frames.append(_quantiles_of(da.astype("float64"), source, str(name), extra))
+    if not frames:
+        return _empty(SERIES_COLUMNS)
+    return pd.concat(frames, ignore_index=True)[SERIES_COLUMNS]
+
+
+def _draw_quantiles(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Quantiles (``QUANTILES`` × rest) and mean over axis 0, ignoring NaN draws.
+
+    ``np.nanquantile`` loops in Python, so it runs only on the columns where some (not all)
+    draws are NaN; all-NaN columns (an entity before it exists) stay NaN without a warning.
+    """
+    q = np.quantile(values, list(QUANTILES), axis=0)
+    nan = np.isnan(values)
+    mean = values.mean(axis=0)
+    partial = nan.any(axis=0) & ~nan.all(axis=0)
+    if partial.any():
+        q[:, partial] = np.nanquantile(values[:, partial], list(QUANTILES), axis=0)
+        mean[partial] = np.nanmean(values[:, partial], axis=0)
+    return q, mean
+
+
+def _quantiles_of(da: xr.DataArray, source: str, name: str, extra: list[Any]) -> pd.DataFrame:
+    dims = ["week", *extra]
+    if "draw" in da.dims:
+        q, mean = _draw_quantiles(da.transpose("draw", *dims).values)
+    else:
+        mean = da.transpose(*dims).values
+        q = np.stack([mean] * len(QUANTILES))
+    index = pd.MultiIndex.from_product([da[d].values for d in dims], names=dims)
+    df = pd.DataFrame(
+        {f"p{round(v * 100)}": q[i].ravel() for i, v in enumerate(QUANTILES)}
+        | {"mean": mean.ravel()},
+        index=index,
+    ).reset_index()
+    df["key"] = df[extra[0]].astype(str) if extra else ""
+    df["source"] = source
+    df["variable"] = name
+    df["week"] = pd.to_datetime(df["week"])
+    return df
+
+
+def distributions(ds: xr.Dataset | None, *, source: str) -> pd.DataFrame:
+    """p5/p50/p95 and mean over draws of every ``(draw[, key])`` variable without a week.
+
+    Funding gap and runway by entity, exposure by counterparty, warrant value, PUE …
+
+    Returns
+    -------
+    pd.DataFrame
+        Columns ``source, variable, key, p5, p50, p95, mean``.
+    """
+    if ds is None:
+        return _empty(DIST_COLUMNS)
+    rows: list[pd.DataFrame] = []
+    for name, da in ds.data_vars.items():
+        extra = [d for d in da.dims if d != "draw"]
+        if "draw" not in da.dims or len(extra) > 1 or not np.issubdtype(da.dtype, np.number):
+            continue
+        values = da.transpose("draw", *extra).values.astype("float64")
+        if values.shape[0] == 0:
+            continue
+        q, mean = _draw_quantiles(values)
+        keys = [str(k) for k in da[extra[0]].values] if extra else [""]
+        frame = pd.DataFrame(
+            {f"p{round(v * 100)}": np.atleast_1d(q[i]) for i, v in enumerate(QUANTILES)}
+        )
+        frame["mean"] = np.atleast_1d(mean)
+        frame["key"], frame["source"], frame["variable"] = keys, source, str(name)
+        rows.append(frame)
+    if not rows:
+        return _empty(DIST_COLUMNS)
+    return pd.concat(rows, ignore_index=True)[DIST_COLUMNS]
+
+
+def physical_series(ds: xr.Dataset) -> pd.DataFrame:
+    """Quantiles of the ``HEADLINE`` variables plus ``build_rate_gw_per_week``.
+
+    The build rate is GW added per week on the goal's basis (``attrs["goal_basis"]``,
+    facility by default) as a trailing ``ROLLING_WEEKS``-week mean per draw — the same rate
+    ``summarise`` tests against the goal — so charts and "goal reached" agree.
+    """
+    out = quantile_series(ds, source="physical", variables=HEADLINE)
+    var = "it_gw_added" if ds.attrs.get("goal_basis") == "it" else "facility_gw_added"
+    if var not in ds.data_vars:
+        return out
+    from .summary import ROLLING_WEEKS
+
+    rate = ds[var].astype("float64").rolling(week=ROLLING_WEEKS, min_periods=1).mean()
+    extra = quantile_series(xr.Dataset({"build_rate_gw_per_week": rate}), source="physical")
+    return pd.concat([out, extra], ignore_index=True)
+
+
+def binding_shares(ds: xr.Dataset) -> pd.DataFrame:
+    """Share of draws in which each tier limited additions, per week.
+
+    Reads ``binding`` (``draw, week``, int codes into the ``tier`` coordinate, or into
+    ``attrs["binding_codes"]`` when given as JSON).  Tiers that never bind are omitted.
+
+    Returns
+    -------
+    pd.DataFrame
+        Columns ``week, tier, share`` (share of draws, 0–1; sums to 1 over tiers each week).
+    """
+    if "binding" not in ds.data_vars or "week" not in ds["binding"].dims:
+        return _empty(BINDING_COLUMNS)
+    names = tier_names(ds)
+    codes = (
+        ds["binding"].transpose("week", ...).values.astype(np.int64).reshape(ds.sizes["week"], -1)
+    )
+    n = codes.shape[1]
+    if n == 0:
+        return _empty(BINDING_COLUMNS)
+    top = max(int(codes.max(initial=0)) + 1, len(names))
+    counts = np.stack([np.bincount(row[row >= 0], minlength=top) for row in codes])
+    weeks = pd.to_datetime(ds["week"].values)
+    rows = [
+        (weeks[w], names[t] if t < len(names) else f"code {t}", counts[w, t] / n)
+        for t in np.flatnonzero(counts.sum(axis=0))
+        for w in range(len(weeks))
+    ]
+    return pd.DataFrame(rows, columns=BINDING_COLUMNS)
+
+
+def tier_names(ds: xr.Dataset) -> list[str]:
+    """Names of the binding codes: ``attrs["binding_codes"]`` (JSON list or {code: name}), else ``tier``."""
+    raw = ds.attrs.get("binding_codes")
+    if raw:
+        codes = json.loads(raw) if isinstance(raw, str) else raw
+        if isinstance(codes, list):
+            return [str(c) for c in codes]
+        if isinstance(codes, Mapping):
+            pairs = [
+                (int(k), str(v)) if str(k).lstrip("-").isdigit() else (int(v), str(k))
+                for k, v in codes.items()
+            ]
+            out = [f"code {i}" for i in range(max(i for i, _ in pairs) + 1)] if pairs else []
+            for i, name in pairs:
+                if i >= 0:
+                    out[i] = name
+            return out
+    if "tier" in ds.coords:
+        return [str(t) for t in ds["tier"].values]
+    return []
+
+
+def phase_table(ds: xr.Dataset) -> pd.DataFrame:
+    """Planned vs simulated energisation week of each named site phase.
+
+    Week indices (``phase_planned_week``, ``phase_power_week``; -1 = not in horizon) become
+    dates on the dataset's week grid; a phase not powered within the horizon in a draw counts
+    as the horizon end for the quantiles, and ``share_powered`` says in how many draws it was.
+
+    Returns
+    -------
+    pd.DataFrame
+        Columns ``phase, planned, p5, p50, p95`` (Mondays, NaT when outside the grid) and
+        ``share_powered`` (0–1).
+    """
+    if "phase_power_week" not in ds.data_vars or "week" not in ds.dims:
+        return _empty(PHASE_COLUMNS)
+    weeks = pd.to_datetime(ds["week"].values)
+    n = len(weeks)
+    power = ds["phase_power_week"].transpose("phase", ...).values.reshape(ds.sizes["phase"], -1)
+    powered = (power >= 0) & (power < n)
+    clipped = np.where(powered, power, n - 1).astype(float)
+    q = (
+        np.quantile(clipped, list(QUANTILES), axis=1)
+        if clipped.shape[1]
+        else np.full((3, len(power)), np.nan)
+    )
+    planned = (
+        ds["phase_planned_week"].values.astype(float)
+        if "phase_planned_week" in ds.data_vars
+        else np.full(len(power), np.nan)
+    )
+
+    def to_date(ix: float) -> pd.Timestamp:
+        if math.isnan(ix) or ix < 0 or ix >= n:
+            return pd.NaT
+        return weeks[round(ix)]
+
+    rows = [
+        (
+            str(p),
+            to_date(planned[i]),
+            to_date(q[0, i]),
+            to_date(q[1, i]),
+            to_date(q[2, i]),
+            float(powered[i].mean()) if powered.shape[1] else 0.0,
+        )
+        for i, p in enumerate(ds["phase"].values)
+    ]
+    return pd.DataFrame(rows, columns=PHASE_COLUMNS)
+
+
+def money_flows(finance: xr.Dataset | None) -> pd.DataFrame:
+    """Payer → payee totals over the horizon ($B), median over draws.
+
+    Two layouts are read: a flow variable on a ``link`` dimension with ``link_payer``,
+    ``link_payee`` (and ``link_kind``) coordinates, as ``run_finance`` writes it
+    (``flow_usd_b``: draw, year, link); or a variable with ``payer`` and ``payee`` dimensions.
+    Other dimensions but ``draw`` (years, weeks) are summed; links between the same pair and
+    kind are added per draw before the median is taken.
+
+    Returns
+    -------
+    pd.DataFrame
+        Columns ``payer, payee, kind, usd_b``, largest first; empty when there are no flows.
+    """
+    if finance is None:
+        return _empty(FLOW_COLUMNS)
+    linked = [
+        v
+        for v in finance.data_vars
+        if "link" in finance[v].dims and "link_payer" in finance[v].coords
+    ]
+    pairs = [v for v in finance.data_vars if {"payer", "payee"} <= set(finance[v].dims)]
+    if linked:
+        name = next((v for v in linked if str(v).startswith("flow")), linked[0])
+        da = finance[name]
+        da = da.sum([d for d in da.dims if d not in ("draw", "link")])
+        if "draw" not in da.dims:
+            da = da.expand_dims(draw=[0])
+        frame = pd.DataFrame(da.transpose("draw", "link").values.T)
+        frame["payer"] = [str(x) for x in finance["link_payer"].values]
+        frame["payee"] = [str(x) for x in finance["link_payee"].values]
+        frame["kind"] = (
+            [str(x) for x in finance["link_kind"].values]
+            if "link_kind" in finance.coords
+            else "cash"
+        )
+        per_draw = frame.groupby(["payer", "payee", "kind"]).sum()
+        df = per_draw.median(axis=1).rename("usd_b").reset_index()
+    elif pairs:
+        name = "flows_usd_b" if "flows_usd_b" in pairs else pairs[0]
+        da = finance[name]
+        da = da.sum([d for d in da.dims if d not in {"payer", "payee", "kind", "draw"}])
+        if "draw" in da.dims:
+            da = da.median("draw")
+        df = da.rename("usd_b").to_dataframe().reset_index()
+        if "kind" not in df.columns:
+            df["kind"] = "cash"
+    else:
+        return _empty(FLOW_COLUMNS)
+    df = df[(df["usd_b"].abs() > 1e-9) & (df["payer"] != df["payee"])]
+    df = df[FLOW_COLUMNS].astype({"payer": str, "payee": str, "kind": str, "usd_b": float})
+    return df.sort_values("usd_b", ascending=False).reset_index(drop=True)
+
+
+def flatten_metrics(summary: Mapping[str, Any], prefix: str = "") -> dict[str, float | str | None]:
+    """Every leaf of a nested summary as ``{"years.2027.it_gw_online.p50": 3.1, ...}``.
+
+    Lists are indexed (``finance.circularity.loops.0.name``); booleans become 0/1.
+    """
+    out: dict[str, float | str | None] = {}
+    for k, v in summary.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, Mapping):
+            out.update(flatten_metrics(v, key + "."))
+        elif isinstance(v, list | tuple):
+            out.update(flatten_metrics({str(i): x for i, x in enumerate(v)}, key + "."))
+        elif isinstance(v, (bool, int | float | np.integer | np.floating)):
+            out[key] = float(v)
+        elif v is None:
+            out[key] = None
+        else:
+            out[key] = str(v)
+    return out
+
+
+def bottleneck_frame(df: Any) -> pd.DataFrame:
+    """A planner bottleneck table normalised to ``constraint, period, shadow_price, unit``."""
+    if df is None or len(df) == 0:
+        return pd.DataFrame(columns=BOTTLENECK_COLUMNS)
+    frame = pd.DataFrame(df).reset_index(drop=True)
+    for c in BOTTLENECK_COLUMNS:
+        if c not in frame.columns:
+            frame[c] = None
+    frame = frame[BOTTLENECK_COLUMNS].copy()
+    frame["constraint"] = frame["constraint"].astype(str)
+    frame["period"] = frame["period"].astype(str)
+    frame["unit"] = frame["unit"].astype(str)
+    frame["shadow_price"] = pd.to_numeric(frame["shadow_price"], errors="coerce").astype(float)
+    return frame
