@@ -35,9 +35,13 @@ def make_inputs(n_weeks: int = 20, *, draws: int = 1, **over: Any) -> ModelInput
     caps = {
         k: dw(over.pop(k, BIG))
         for k in (
-            "cap_logic_wafers_per_wk", "cap_cowos_wafers_per_wk", "cap_hbm_stacks_per_wk",
-            "cap_rack_acc_per_wk", "cap_construction_it_mw_per_wk",
-            "cap_transformers_fac_mw_per_wk", "cap_gas_turbines_fac_mw_per_wk",
+            "cap_logic_wafers_per_wk",
+            "cap_cowos_wafers_per_wk",
+            "cap_hbm_stacks_per_wk",
+            "cap_rack_it_mw_per_wk",
+            "cap_construction_it_mw_per_wk",
+            "cap_transformers_fac_mw_per_wk",
+            "cap_gas_turbines_fac_mw_per_wk",
             "cap_grid_fac_mw_per_wk",
         )
     }
@@ -48,8 +52,12 @@ def make_inputs(n_weeks: int = 20, *, draws: int = 1, **over: Any) -> ModelInput
         return np.broadcast_to(np.asarray(x, dtype=float), (D, S)).copy()
 
     base: dict[str, Any] = {
-        "grid": grid, "draws": D, "seed": 0, "scope": "industry",
-        "skus": skus, "sku_vendor": over.pop("sku_vendor", ("acme",) * S),
+        "grid": grid,
+        "draws": D,
+        "seed": 0,
+        "scope": "industry",
+        "skus": skus,
+        "sku_vendor": over.pop("sku_vendor", ("acme",) * S),
         "vendors": over.pop("vendors", ("acme",)),
         "it_w": ds(over.pop("it_w", 1000.0)),
         "h100e_per_unit": ds(over.pop("h100e_per_unit", 1.0)),
@@ -58,12 +66,20 @@ def make_inputs(n_weeks: int = 20, *, draws: int = 1, **over: Any) -> ModelInput
         "packages_per_logic_wafer": ds(over.pop("packages_per_logic_wafer", 10.0)),
         "mix": np.broadcast_to(np.asarray(over.pop("mix", np.full(S, 1.0 / S))), (W, S)).copy(),
         "orders_it_mw_cum": np.full((D, W, 1), np.inf),
-        "chip_lead_wk": d_(0, np.int64), "rack_lead_wk": d_(0, np.int64),
+        "chip_lead_wk": d_(0, np.int64),
+        "rack_lead_wk": d_(0, np.int64),
         "install_lead_wk": d_(0, np.int64),
-        "onsite_power_share": d_(0.0), "pue": d_(1.0), "load_factor": d_(0.5),
-        "life_wk": d_(1000, np.int64), "fleet_it_mw0": d_(0.0), "fleet_h100e0": d_(0.0),
-        "phase_ids": (), "phase_site": (), "phase_onsite": np.zeros(0, dtype=bool),
-        "phase_it_mw": np.zeros((D, 0)), "demand_z": np.zeros(D),
+        "onsite_power_share": d_(0.0),
+        "pue": d_(1.0),
+        "load_factor": d_(0.5),
+        "life_wk": d_(1000, np.int64),
+        "fleet_it_mw0": d_(0.0),
+        "fleet_h100e0": d_(0.0),
+        "phase_ids": (),
+        "phase_site": (),
+        "phase_onsite": np.zeros(0, dtype=bool),
+        "phase_it_mw": np.zeros((D, 0)),
+        "demand_z": np.zeros(D),
         "phase_power_wk": np.zeros((D, 0), dtype=np.int64),
         "phase_planned_wk": np.zeros(0, dtype=np.int64),
         **caps,
@@ -78,8 +94,9 @@ def make_inputs(n_weeks: int = 20, *, draws: int = 1, **over: Any) -> ModelInput
     return ModelInputs(**base)
 
 
-def with_phases(inp_kw: dict[str, Any], phases: list[tuple[str, float, int, bool]]
-                ) -> dict[str, Any]:
+def with_phases(
+    inp_kw: dict[str, Any], phases: list[tuple[str, float, int, bool]]
+) -> dict[str, Any]:
     """Add named phases ``(id, it_mw, power_wk, onsite)`` to factory keywords (``power_wk``:
     the week the shell is built and power is ready)."""
     out = dict(inp_kw)

@@ -43,7 +43,7 @@ USER_UNITS: dict[str, tuple[str, Kind, float]] = {
     "logic_wafers": ("1k logic wafers/month", "rate", 12.0 / WEEKS_PER_YEAR),
     "cowos": ("1k CoWoS wafers/month", "rate", 12.0 / WEEKS_PER_YEAR),
     "hbm": ("1M HBM stacks", "quantity", 1.0),
-    "rack_assembly": ("1k accelerator slots/week of rack assembly", "rate", 1.0),
+    "rack_assembly": ("1 MW (IT)/week of rack assembly", "rate", 1e-3),
     "construction": ("1 MW (IT) of shells", "quantity", 1e-3),
     "transformers": ("1 transformer", "quantity", 0.1),
     "gas_turbines": ("1 MW of on-site generation", "quantity", 1e-3),
@@ -53,8 +53,17 @@ USER_UNITS: dict[str, tuple[str, Kind, float]] = {
     "budget": ("$1B", "quantity", 1.0),
 }
 
-COLUMNS = ["constraint", "period", "shadow_price", "unit", "tier", "item", "value_per_gw",
-           "rank", "sim_binding_weeks"]
+COLUMNS = [
+    "constraint",
+    "period",
+    "shadow_price",
+    "unit",
+    "tier",
+    "item",
+    "value_per_gw",
+    "rank",
+    "sim_binding_weeks",
+]
 
 
 def _windows(result: PlanResult, by: str) -> pd.Index:
@@ -77,9 +86,13 @@ def _objective_unit(result: PlanResult) -> str:
     return "$B saved"
 
 
-def bottlenecks(result: PlanResult, *, by: Literal["quarter", "year"] = "quarter",
-                sim: xr.Dataset | None = None, mw_per_transformer: float = 100.0
-                ) -> pd.DataFrame:
+def bottlenecks(
+    result: PlanResult,
+    *,
+    by: Literal["quarter", "year"] = "quarter",
+    sim: xr.Dataset | None = None,
+    mw_per_transformer: float = 100.0,
+) -> pd.DataFrame:
     """Ranked shadow prices of the plan's limits, rolled up by quarter (or year).
 
     Parameters
@@ -109,8 +122,11 @@ def bottlenecks(result: PlanResult, *, by: Literal["quarter", "year"] = "quarter
     n_win = pd.Series(d.n_weeks, index=win).groupby(level=0).transform("sum").to_numpy()
     gain = _objective_unit(result)
     units = dict(USER_UNITS)
-    units["transformers"] = (f"1 transformer ({mw_per_transformer:g} MW)", "quantity",
-                             mw_per_transformer / 1e3)
+    units["transformers"] = (
+        f"1 transformer ({mw_per_transformer:g} MW)",
+        "quantity",
+        mw_per_transformer / 1e3,
+    )
     sim_weeks = _sim_binding(result, sim, by) if sim is not None else None
     rows: list[dict[str, object]] = []
     for name, dual in result.duals.data_vars.items():
@@ -119,17 +135,32 @@ def bottlenecks(result: PlanResult, *, by: Literal["quarter", "year"] = "quarter
         if tier == "budget":
             for year, lam in dual.to_series().items():
                 if abs(lam) > PRICE_TOL:
-                    rows.append({"constraint": "budget", "period": str(year), "tier": tier,
-                                 "item": "", "shadow_price": float(lam),
-                                 "value_per_gw": float(lam) * result.settings.costs.accelerator_b_per_it_gw})
+                    rows.append(
+                        {
+                            "constraint": "budget",
+                            "period": str(year),
+                            "tier": tier,
+                            "item": "",
+                            "shadow_price": float(lam),
+                            "value_per_gw": float(lam)
+                            * result.settings.costs.accelerator_b_per_it_gw,
+                        }
+                    )
             continue
         if tier == "phase":
             for ph, lam in dual.to_series().items():
                 first = int(d.phase_first[list(d.phase_ids).index(str(ph))])
                 if abs(lam) > PRICE_TOL and first < d.n:
-                    rows.append({"constraint": f"cap-phase[{ph}]", "period": win[first],
-                                 "tier": tier, "item": str(ph), "shadow_price": float(lam) * amount,
-                                 "value_per_gw": float(lam)})
+                    rows.append(
+                        {
+                            "constraint": f"cap-phase[{ph}]",
+                            "period": win[first],
+                            "tier": tier,
+                            "item": str(ph),
+                            "shadow_price": float(lam) * amount,
+                            "value_per_gw": float(lam),
+                        }
+                    )
             continue
         lam2 = np.atleast_2d(np.nan_to_num(np.asarray(dual.values, dtype=float)))
         items = [str(v) for v in dual.coords["vendor"].values] if "vendor" in dual.dims else [""]
@@ -145,19 +176,27 @@ def bottlenecks(result: PlanResult, *, by: Literal["quarter", "year"] = "quarter
             agg = frame.groupby("w", sort=False).agg(price=("price", "sum"), vg=("vg", "mean"))
             for w, row in agg.iterrows():
                 if abs(row["price"]) > PRICE_TOL:
-                    rows.append({"constraint": f"cap-{tier}" + (f"[{item}]" if item else ""),
-                                 "period": str(w), "tier": tier, "item": item,
-                                 "shadow_price": float(row["price"]),
-                                 "value_per_gw": float(row["vg"])})
+                    rows.append(
+                        {
+                            "constraint": f"cap-{tier}" + (f"[{item}]" if item else ""),
+                            "period": str(w),
+                            "tier": tier,
+                            "item": item,
+                            "shadow_price": float(row["price"]),
+                            "value_per_gw": float(row["vg"]),
+                        }
+                    )
     if not rows:
         return pd.DataFrame(columns=COLUMNS)
     df = pd.DataFrame(rows)
     df["unit"] = [f"{gain} per {units[t][0]}" for t in df["tier"]]
-    df["rank"] = (df.groupby("period")["value_per_gw"].rank(ascending=False, method="first")
-                  .astype(int))
+    df["rank"] = (
+        df.groupby("period")["value_per_gw"].rank(ascending=False, method="first").astype(int)
+    )
     df["sim_binding_weeks"] = (
         [int(sim_weeks.get((p, t), 0)) for p, t in zip(df["period"], df["tier"], strict=True)]
-        if sim_weeks is not None else pd.NA
+        if sim_weeks is not None
+        else pd.NA
     )
     return df.sort_values(["period", "rank"]).reset_index(drop=True)[COLUMNS]
 
@@ -171,12 +210,19 @@ def _sim_binding(result: PlanResult, sim: xr.Dataset, by: str) -> dict[tuple[str
     win = t.to_period("Q").astype(str) if by == "quarter" else t.year.astype(str)
     s = pd.Series(1, index=pd.MultiIndex.from_arrays([win, [codes.get(int(c), "none") for c in b]]))
     counts = s.groupby(level=[0, 1]).sum()
-    return {(str(w), str(t)): int(v) for (w, t), v in zip(counts.index.tolist(), counts.tolist(),
-                                                           strict=True)}
+    return {
+        (str(w), str(t)): int(v)
+        for (w, t), v in zip(counts.index.tolist(), counts.tolist(), strict=True)
+    }
 
 
-def side_by_side(result: PlanResult, sim: xr.Dataset, *, by: Literal["quarter", "year"] = "year",
-                 mw_per_transformer: float = 100.0) -> pd.DataFrame:
+def side_by_side(
+    result: PlanResult,
+    sim: xr.Dataset,
+    *,
+    by: Literal["quarter", "year"] = "year",
+    mw_per_transformer: float = 100.0,
+) -> pd.DataFrame:
     """Per window: the plan's top constraint (by ``value_per_gw``) next to the simulator's most
     often binding tier, with its share of weeks."""
     bn = bottlenecks(result, by=by, sim=sim, mw_per_transformer=mw_per_transformer)
@@ -190,9 +236,14 @@ def side_by_side(result: PlanResult, sim: xr.Dataset, *, by: Literal["quarter", 
         if in_w:
             sim_top = max(in_w, key=lambda t: in_w[t])
             share = in_w[sim_top] / sum(in_w.values())
-        rows.append({"period": str(w),
-                     "plan_constraint": "" if plan is None else str(plan["constraint"]),
-                     "plan_shadow_price": np.nan if plan is None else float(plan["shadow_price"]),
-                     "plan_unit": "" if plan is None else str(plan["unit"]),
-                     "sim_binding": sim_top, "sim_share": share})
+        rows.append(
+            {
+                "period": str(w),
+                "plan_constraint": "" if plan is None else str(plan["constraint"]),
+                "plan_shadow_price": np.nan if plan is None else float(plan["shadow_price"]),
+                "plan_unit": "" if plan is None else str(plan["unit"]),
+                "sim_binding": sim_top,
+                "sim_share": share,
+            }
+        )
     return pd.DataFrame(rows)

@@ -36,7 +36,7 @@ CAP_UNITS: dict[str, tuple[str, float]] = {
     "logic_wafers": ("k wafers", 1e3),
     "cowos": ("k wafers", 1e3),
     "hbm": ("M stacks", 1e6),
-    "rack_assembly": ("k accelerators", 1e3),
+    "rack_assembly": ("GW IT", 1e3),
     "construction": ("GW IT", 1e3),
     "transformers": ("GW facility", 1e3),
     "gas_turbines": ("GW facility", 1e3),
@@ -59,8 +59,8 @@ class PlanData:
     cap : dict[str, F]
         Capacity per period in scaled units (see :data:`CAP_UNITS`), summed over the weeks.
     coef : dict[str, F]
-        ``a_k[p]``: scaled tier units per IT GW of accelerators started (chip tiers) or racked
-        (``rack_assembly``, by the vintage arriving in ``p``).
+        ``a_k[p]``: scaled tier units per IT GW of accelerators started (chip tiers); 1 for
+        ``rack_assembly``, whose capacity is IT GW of racks per period.
     vendor_share : F
         ``[V, P]`` share of the IT GW started in ``p`` designed by each vendor.
     orders_gw : F
@@ -132,8 +132,13 @@ def _sum_by(x: F, groups: NDArray[np.int64], n: int) -> F:
 def _check_finite(inp: ModelInputs, d: int) -> None:
     bad = [
         name
-        for name in ("it_w", "hbm_stacks_per_unit", "good_packages_per_cowos_wafer",
-                     "packages_per_logic_wafer", "h100e_per_unit")
+        for name in (
+            "it_w",
+            "hbm_stacks_per_unit",
+            "good_packages_per_cowos_wafer",
+            "packages_per_logic_wafer",
+            "h100e_per_unit",
+        )
         if not np.all(np.isfinite(getattr(inp, name)[d]))
     ]
     bad += [t for t in CAP_UNITS if np.any(np.isnan(inp.capacity(t)[d]))]
@@ -154,7 +159,9 @@ def prepare(inp: ModelInputs, settings: PlanSettings) -> PlanData:
     """
     d = 0 if settings.draw is None else settings.draw
     if not 0 <= d < inp.draws:
-        raise GigafactoryError(f"plan.draw = {d} but the inputs hold {inp.draws} draws (0–{inp.draws - 1})")
+        raise GigafactoryError(
+            f"plan.draw = {d} but the inputs hold {inp.draws} draws (0–{inp.draws - 1})"
+        )
     _check_finite(inp, d)
     g = period_groups(inp, settings.step)
     n = int(g.max()) + 1
@@ -179,8 +186,7 @@ def prepare(inp: ModelInputs, settings: PlanSettings) -> PlanData:
 
     lag_chip = lag(int(inp.chip_lead_wk[d]))
     lag_rack = lag(int(inp.rack_lead_wk[d]) + int(inp.install_lead_wk[d]))
-    arrival = np.clip(np.arange(n) - lag_chip, 0, n - 1)
-    coef["rack_assembly"] = units_per_gw[arrival] / CAP_UNITS["rack_assembly"][1]
+    coef["rack_assembly"] = np.ones(n)  # rack capacity is already IT MW per week
 
     cap = {k: _sum_by(inp.capacity(k)[d], g, n) / s for k, (_, s) in CAP_UNITS.items()}
 
@@ -189,8 +195,11 @@ def prepare(inp: ModelInputs, settings: PlanSettings) -> PlanData:
     share = np.stack([it_by_sku[:, vendor_of == v].sum(axis=1) for v in range(len(inp.vendors))])
     share = share / np.maximum(share.sum(axis=0, keepdims=True), 1e-300)
     last_week = np.asarray([int(np.flatnonzero(g == p)[-1]) for p in range(n)])
-    orders = inp.orders_it_mw_cum[d][last_week].T / 1e3 if inp.orders_it_mw_cum.size else (
-        np.full((len(inp.vendors), n), np.inf))
+    orders = (
+        inp.orders_it_mw_cum[d][last_week].T / 1e3
+        if inp.orders_it_mw_cum.size
+        else (np.full((len(inp.vendors), n), np.inf))
+    )
 
     life = max(lag(int(inp.life_wk[d])), 1)
     t_end = np.cumsum(nw)

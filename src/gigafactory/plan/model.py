@@ -37,8 +37,9 @@ INF = float("inf")
 
 
 def _p(data: PlanData, values: np.ndarray) -> xr.DataArray:
-    return xr.DataArray(np.asarray(values, dtype=float), coords={"period": range(data.n)},
-                        dims="period")
+    return xr.DataArray(
+        np.asarray(values, dtype=float), coords={"period": range(data.n)}, dims="period"
+    )
 
 
 def _lag(x: linopy.Variable | linopy.LinearExpression, k: int) -> linopy.LinearExpression:
@@ -64,20 +65,27 @@ class Builder:
         self.penalty_terms: list[linopy.LinearExpression] = []
 
     # -- helpers ---------------------------------------------------------------------------
-    def var(self, name: str, coords: list[pd.Index] | None = None,
-            upper: xr.DataArray | float = INF) -> linopy.Variable:
+    def var(
+        self, name: str, coords: list[pd.Index] | None = None, upper: xr.DataArray | float = INF
+    ) -> linopy.Variable:
         """A non-negative variable over ``period`` (or ``coords``)."""
         coords = coords or [pd.RangeIndex(self.d.n, name="period")]
         return self.m.add_variables(lower=0.0, upper=upper, coords=coords, name=name)
 
-    def limit(self, name: str, lhs: linopy.LinearExpression, rhs: xr.DataArray,
-              mask: xr.DataArray | None = None) -> None:
+    def limit(
+        self,
+        name: str,
+        lhs: linopy.LinearExpression,
+        rhs: xr.DataArray,
+        mask: xr.DataArray | None = None,
+    ) -> None:
         """Add ``cap-<name>: lhs − slack ≤ rhs`` with a penalised elastic slack."""
         coords = [rhs.indexes[dim] for dim in rhs.dims]
         slack = self.m.add_variables(lower=0.0, coords=coords, name=f"slack-{name}")
         rhs = rhs.fillna(0.0)
-        self.m.add_constraints(lhs - slack <= rhs, name=f"cap-{name}" if name != "budget" else name,
-                               mask=mask)
+        self.m.add_constraints(
+            lhs - slack <= rhs, name=f"cap-{name}" if name != "budget" else name, mask=mask
+        )
         self.penalty_terms.append(self.pen * slack.sum())
 
     # -- model ------------------------------------------------------------------------------
@@ -96,30 +104,39 @@ class Builder:
         # stocks carry over; goods arrive after their lead time.  Racks reach the site after the
         # rack and install leads and go online the week they enter a free powered shell (as in
         # the engine); they retire after ``life`` and free the shell again.
-        m.add_constraints(acc_inv - _prev(acc_inv) - _lag(acc, d.lag_chip) + rack == 0,
-                          name="bal-acc_inv")
-        self.limit("rack_assembly", _p(d, d.coef["rack_assembly"]) * rack,
-                   _p(d, d.cap["rack_assembly"]))
-        m.add_constraints(rack_inv - _prev(rack_inv) - _lag(rack, d.lag_rack) + install == 0,
-                          name="bal-rack_inv")
+        m.add_constraints(
+            acc_inv - _prev(acc_inv) - _lag(acc, d.lag_chip) + rack == 0, name="bal-acc_inv"
+        )
+        self.limit(
+            "rack_assembly", _p(d, d.coef["rack_assembly"]) * rack, _p(d, d.cap["rack_assembly"])
+        )
+        m.add_constraints(
+            rack_inv - _prev(rack_inv) - _lag(rack, d.lag_rack) + install == 0, name="bal-rack_inv"
+        )
         retired = _lag(install, d.life)
         m.add_constraints(new - _prev(new) - install + retired == 0, name="bal-online")
 
         # generic shells are built at most at the construction rate and queue for grid or
         # on-site power in the fixed on-site share; named phases join at their power-ready week
         self.limit("construction", 1 * build, _p(d, d.cap["construction"]))
-        m.add_constraints(shell_g - _prev(shell_g) - (1.0 - d.onsite_share) * build
-                          + energise_g == 0, name="bal-shell_inv_grid")
-        m.add_constraints(shell_o - _prev(shell_o) - d.onsite_share * build + energise_o == 0,
-                          name="bal-shell_inv_onsite")
+        m.add_constraints(
+            shell_g - _prev(shell_g) - (1.0 - d.onsite_share) * build + energise_g == 0,
+            name="bal-shell_inv_grid",
+        )
+        m.add_constraints(
+            shell_o - _prev(shell_o) - d.onsite_share * build + energise_o == 0,
+            name="bal-shell_inv_onsite",
+        )
         grid_it, gas_it = 1 * energise_g, 1 * energise_o
         if d.phase_ids:
             ph = pd.Index(list(d.phase_ids), name="phase")
             allowed = np.arange(d.n)[None, :] >= d.phase_first[:, None]
-            upper = xr.DataArray(np.where(allowed, INF, 0.0), coords=[ph, range(d.n)],
-                                 dims=["phase", "period"])
-            e_ph = self.var("energise_phase", coords=[ph, pd.RangeIndex(d.n, name="period")],
-                            upper=upper)
+            upper = xr.DataArray(
+                np.where(allowed, INF, 0.0), coords=[ph, range(d.n)], dims=["phase", "period"]
+            )
+            e_ph = self.var(
+                "energise_phase", coords=[ph, pd.RangeIndex(d.n, name="period")], upper=upper
+            )
             onsite = xr.DataArray(d.phase_onsite.astype(float), coords=[ph])
             grid_it = grid_it + (e_ph * (1.0 - onsite)).sum("phase")
             gas_it = gas_it + (e_ph * onsite).sum("phase")
@@ -130,8 +147,10 @@ class Builder:
         self.limit("grid", d.pue * grid_it, _p(d, d.cap["grid"]))
         # powered shells are occupied at installation and freed at retirement, including the
         # initial fleet's (a constant on the right-hand side)
-        m.add_constraints(free - _prev(free) - powered + install - retired
-                          == _p(d, d.fleet0_retired_gw), name="bal-free")
+        m.add_constraints(
+            free - _prev(free) - powered + install - retired == _p(d, d.fleet0_retired_gw),
+            name="bal-free",
+        )
 
         cost = self._cost(acc, build, powered, install)
         if self.s.budget_b_per_yr:
@@ -148,8 +167,7 @@ class Builder:
         keep = np.asarray(finite.any(axis=1), dtype=bool)
         if not keep.any():
             return start
-        v = pd.Index([x for x, k in zip(d.vendors, keep.tolist(), strict=True) if k],
-                     name="vendor")
+        v = pd.Index([x for x, k in zip(d.vendors, keep.tolist(), strict=True) if k], name="vendor")
         coords: list[pd.Index] = [v, pd.RangeIndex(d.n, name="period")]
         share = xr.DataArray(d.vendor_share[keep], coords=coords)
         prod = self.var("prod_vendor", coords=coords)
@@ -163,14 +181,21 @@ class Builder:
         self.m.add_constraints(acc - rest * start - prod.sum("vendor") == 0, name="bal-acc")
         return acc
 
-    def _cost(self, acc: linopy.Variable | linopy.LinearExpression, build: linopy.Variable,
-              powered: linopy.LinearExpression, install: linopy.Variable
-              ) -> linopy.LinearExpression:
+    def _cost(
+        self,
+        acc: linopy.Variable | linopy.LinearExpression,
+        build: linopy.Variable,
+        powered: linopy.LinearExpression,
+        install: linopy.Variable,
+    ) -> linopy.LinearExpression:
         """Capital spent per period, $B (planner cost settings, not catalog facts)."""
         c = self.s.costs
-        return (c.accelerator_b_per_it_gw * acc + c.shell_b_per_it_gw * build
-                + c.power_b_per_fac_gw * self.d.pue * powered
-                + c.install_b_per_it_gw * install)
+        return (
+            c.accelerator_b_per_it_gw * acc
+            + c.shell_b_per_it_gw * build
+            + c.power_b_per_fac_gw * self.d.pue * powered
+            + c.install_b_per_it_gw * install
+        )
 
     def _budget(self, cost: linopy.LinearExpression) -> None:
         d = self.d
@@ -180,13 +205,20 @@ class Builder:
         years = pd.Index(sorted(set(year.tolist()) & set(budget)), name="year")
         if years.empty:
             return
-        onehot = xr.DataArray((year[None, :] == np.asarray(years)[:, None]).astype(float),
-                              coords=[years, range(d.n)], dims=["year", "period"])
-        self.limit("budget", (cost * onehot).sum("period"),
-                   xr.DataArray([budget[y] for y in years], coords=[years]))
+        onehot = xr.DataArray(
+            (year[None, :] == np.asarray(years)[:, None]).astype(float),
+            coords=[years, range(d.n)],
+            dims=["year", "period"],
+        )
+        self.limit(
+            "budget",
+            (cost * onehot).sum("period"),
+            xr.DataArray([budget[y] for y in years], coords=[years]),
+        )
 
-    def _objective(self, new: linopy.Variable, install: linopy.Variable,
-                   cost: linopy.LinearExpression) -> None:
+    def _objective(
+        self, new: linopy.Variable, install: linopy.Variable, cost: linopy.LinearExpression
+    ) -> None:
         d, s, m = self.d, self.s, self.m
         penalty = sum(self.penalty_terms[1:], self.penalty_terms[0])
         if s.objective == "max-gw":
@@ -209,16 +241,21 @@ class Builder:
         m.add_constraints(got + shortfall >= rhs, name="target")
         weeks = _p(d, d.n_weeks)
         if s.objective == "target":
-            m.add_objective((_p(d, d.discount) * cost).sum()
-                            + (s.shortfall_penalty * weeks * shortfall).sum() + penalty, sense="min")
+            m.add_objective(
+                (_p(d, d.discount) * cost).sum()
+                + (s.shortfall_penalty * weeks * shortfall).sum()
+                + penalty,
+                sense="min",
+            )
         else:  # lexicographic, stage 1: least shortfall (GW-weeks); stage 2 in solve.py
             m.add_objective((weeks * shortfall).sum() + penalty, sense="min")
         self.cost = cost
         self.penalty = penalty
 
 
-def target_path(inp: ModelInputs, s: PlanSettings, d: PlanData
-                ) -> tuple[np.ndarray, str, int | None]:
+def target_path(
+    inp: ModelInputs, s: PlanSettings, d: PlanData
+) -> tuple[np.ndarray, str, int | None]:
     """Target per period, its basis and, for a rate target, the first counted period.
 
     Returns ``(target_gw, basis, first)``.  With ``target_path`` the target is GW *online*

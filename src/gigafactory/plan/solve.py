@@ -20,7 +20,7 @@ from .data import CAP_UNITS, PlanData
 from .model import LIMITS, Builder, target_path
 from .settings import PlanSettings
 
-#: A slack above this (scaled units: GW, k wafers, M stacks, k accelerators, $B) is a violation.
+#: A slack above this (scaled units: GW, k wafers, M stacks, $B) is a violation.
 VIOLATION_TOL = 1e-6
 
 #: Scaled unit of each limit's right-hand side, per period.
@@ -85,11 +85,7 @@ class PlanResult:
 @contextlib.contextmanager
 def _quiet_stdout() -> Iterator[None]:
     """Silence HiGHS's C-level banner, which ignores ``output_flag`` (keeps --json clean)."""
-    try:
-        fd = sys.stdout.fileno()
-    except (AttributeError, OSError, ValueError):
-        yield
-        return
+    fd = 1  # the C library writes to fd 1 whatever sys.stdout is
     sys.stdout.flush()
     saved = os.dup(fd)
     try:
@@ -104,8 +100,9 @@ def _quiet_stdout() -> Iterator[None]:
 
 def _solve(m: linopy.Model, s: PlanSettings) -> tuple[str, str]:
     with _quiet_stdout():
-        status, cond = m.solve(solver_name="highs", io_api="direct", output_flag=False,
-                               time_limit=s.time_limit_s)
+        status, cond = m.solve(
+            solver_name="highs", io_api="direct", output_flag=False, time_limit=s.time_limit_s
+        )
     if cond != "optimal":
         raise PlanSolveError(
             f"the plan's LP ended '{cond}' (status '{status}'), not optimal; with elastic "
@@ -159,9 +156,17 @@ def solve_plan(inp: ModelInputs, settings: PlanSettings | None = None) -> PlanRe
         stages.append(_objective_value(m))
     solve_s = time.perf_counter() - t1
     res = PlanResult(
-        model=m, settings=s, data=b.d, status=status, termination=cond,
-        objective=_objective_value(m), schedule=schedule(m, b.d, inp, s),
-        duals=duals(m), violations=violations(m, b.d), build_s=build_s, solve_s=solve_s,
+        model=m,
+        settings=s,
+        data=b.d,
+        status=status,
+        termination=cond,
+        objective=_objective_value(m),
+        schedule=schedule(m, b.d, inp, s),
+        duals=duals(m),
+        violations=violations(m, b.d),
+        build_s=build_s,
+        solve_s=solve_s,
         stages=stages,
     )
     from .bottlenecks import bottlenecks  # the report module imports this one
@@ -198,12 +203,30 @@ def schedule(m: linopy.Model, d: PlanData, inp: ModelInputs, s: PlanSettings) ->
     the install lead, less their retirements after ``life``.
     """
     n = d.n
-    v = {k: _sol(m, k, n) for k in (
-        "start", "rack", "install", "build", "energise_grid", "energise_onsite", "acc_inv",
-        "rack_inv", "shell_inv_grid", "shell_inv_onsite", "free", "new", "shortfall")}
+    v = {
+        k: _sol(m, k, n)
+        for k in (
+            "start",
+            "rack",
+            "install",
+            "build",
+            "energise_grid",
+            "energise_onsite",
+            "acc_inv",
+            "rack_inv",
+            "shell_inv_grid",
+            "shell_inv_onsite",
+            "free",
+            "new",
+            "shortfall",
+        )
+    }
     v["acc"] = _sol(m, "acc", n) if "acc" in m.variables else v["start"]
-    e_ph = (np.asarray(m.variables["energise_phase"].solution.values)
-            if "energise_phase" in m.variables else np.zeros((0, n)))
+    e_ph = (
+        np.asarray(m.variables["energise_phase"].solution.values)
+        if "energise_phase" in m.variables
+        else np.zeros((0, n))
+    )
     onsite = d.phase_onsite[:, None]
     e_grid = v["energise_grid"] + (e_ph * ~onsite).sum(axis=0)
     e_onsite = v["energise_onsite"] + (e_ph * onsite).sum(axis=0)
@@ -226,7 +249,6 @@ def schedule(m: linopy.Model, d: PlanData, inp: ModelInputs, s: PlanSettings) ->
             "cowos_kwafers": (P, v["start"] * d.coef["cowos"]),
             "hbm_mstacks": (P, v["start"] * d.coef["hbm"]),
             "racked_gw": (P, v["rack"]),
-            "rack_kacc": (P, v["rack"] * d.coef["rack_assembly"]),
             "shells_built_gw": (P, v["build"]),
             "shells_energised_gw": (P, e_grid + e_onsite),
             "shells_energised_grid_gw": (P, e_grid),
@@ -238,9 +260,14 @@ def schedule(m: linopy.Model, d: PlanData, inp: ModelInputs, s: PlanSettings) ->
             "n_weeks": (P, d.n_weeks),
         },
         coords={"week": d.periods},
-        attrs={"objective": s.objective, "step": s.step, "draw": d.draw,
-               "scenario": inp.meta.get("scenario", ""), "scope": inp.scope,
-               "units": "flows: per period; stocks: end of period; GW unless named"},
+        attrs={
+            "objective": s.objective,
+            "step": s.step,
+            "draw": d.draw,
+            "scenario": inp.meta.get("scenario", ""),
+            "scope": inp.scope,
+            "units": "flows: per period; stocks: end of period; GW unless named",
+        },
     )
     if len(d.phase_ids):
         ds["phase_energised_gw"] = (("phase", "week"), e_ph)
@@ -251,9 +278,13 @@ def schedule(m: linopy.Model, d: PlanData, inp: ModelInputs, s: PlanSettings) ->
         ds["shortfall_gw"] = (P, v["shortfall"])
         ds.attrs["target_basis"] = basis
     c = s.costs
-    ds["cost_b"] = (P, c.accelerator_b_per_it_gw * v["acc"] + c.shell_b_per_it_gw * v["build"]
-                    + c.power_b_per_fac_gw * d.pue * ds["shells_energised_gw"].values
-                    + c.install_b_per_it_gw * v["install"])
+    ds["cost_b"] = (
+        P,
+        c.accelerator_b_per_it_gw * v["acc"]
+        + c.shell_b_per_it_gw * v["build"]
+        + c.power_b_per_fac_gw * d.pue * ds["shells_energised_gw"].values
+        + c.install_b_per_it_gw * v["install"],
+    )
     return ds
 
 
@@ -284,14 +315,17 @@ def violations(m: linopy.Model, d: PlanData) -> pd.DataFrame:
                 key = idx if isinstance(idx, tuple) else (idx,)
                 where = dict(zip(sol.dims, key, strict=True))
                 per = where.get("period")
-                rows.append({
-                    "constraint": "budget" if lim == "budget" else f"cap-{lim}",
-                    "period": str(d.periods[int(per)].date()) if per is not None else
-                    str(where.get("year", where.get("phase", ""))),
-                    "item": str(where.get("vendor", where.get("phase", ""))),
-                    "amount": float(val),
-                    "unit": LIMIT_UNITS[lim],
-                })
+                rows.append(
+                    {
+                        "constraint": "budget" if lim == "budget" else f"cap-{lim}",
+                        "period": str(d.periods[int(per)].date())
+                        if per is not None
+                        else str(where.get("year", where.get("phase", ""))),
+                        "item": str(where.get("vendor", where.get("phase", ""))),
+                        "amount": float(val),
+                        "unit": LIMIT_UNITS[lim],
+                    }
+                )
     return pd.DataFrame(rows, columns=["constraint", "period", "item", "amount", "unit"])
 
 
