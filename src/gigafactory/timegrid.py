@@ -94,8 +94,7 @@ class TimeGrid:
 
     def fractional_years(self) -> NDArray[np.float64]:
         """Each week's Monday as a decimal year (for interpolation)."""
-        w = self.weeks
-        return np.asarray(w.year + (w.dayofyear - 1) / 365.25, dtype=float)
+        return np.array([decimal_year(d.date()) for d in self.weeks])
 
 
 def decimal_year(day: dt.date) -> float:

@@ -256,6 +256,10 @@ class Buyer(Model):
     name: str
     mix: str
     fleet: str
+    baseline_vendor: str = Field(description="designer whose systems fill pre-existing contracts")
+    baseline_orders: dict[str, Fact] = Field(
+        description="cumulative IT GW contracted before the deal web (by date), on top of the deals"
+    )
     allocation: dict[str, Path] = Field(description="share of each global tier available to the buyer")
 
 

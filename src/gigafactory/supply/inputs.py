@@ -45,7 +45,7 @@ class ModelInputs:
     cap_logic_wafers_per_wk : leading-edge logic wafer starts per week available to AI.
     cap_cowos_wafers_per_wk : CoWoS wafers per week (before yield).
     cap_hbm_stacks_per_wk : HBM stacks per week.
-    cap_rack_acc_per_wk : accelerator slots per week the rack/system assemblers can integrate.
+    cap_rack_it_mw_per_wk : IT MW of rack-scale systems assembled per week (NVL72-class racks × IT MW per rack).
     cap_construction_it_mw_per_wk : generic data-centre shells completed per week, IT MW.
     cap_transformers_fac_mw_per_wk : facility MW per week energisable from transformer supply.
     cap_gas_turbines_fac_mw_per_wk : facility MW per week of on-site generation delivered.
@@ -72,7 +72,7 @@ class ModelInputs:
     cap_logic_wafers_per_wk: F
     cap_cowos_wafers_per_wk: F
     cap_hbm_stacks_per_wk: F
-    cap_rack_acc_per_wk: F
+    cap_rack_it_mw_per_wk: F
     cap_construction_it_mw_per_wk: F
     cap_transformers_fac_mw_per_wk: F
     cap_gas_turbines_fac_mw_per_wk: F
@@ -88,13 +88,13 @@ class ModelInputs:
     life_wk: I
     fleet_it_mw0: F
     fleet_h100e0: F
+    demand_z: F  # [D] the shared standard-normal AI-demand factor of each draw
     # named site phases
     phase_ids: tuple[str, ...]
     phase_site: tuple[str, ...]
     phase_onsite: NDArray[np.bool_]
     phase_it_mw: F  # [D, P]
-    phase_built_wk: I  # [D, P] week index the shell is complete
-    phase_power_wk: I  # [D, P] week index power is ready (energisation allowed)
+    phase_power_wk: I  # [D, P] week index the shell is built and power is ready to energise
     phase_planned_wk: I  # [P] planned power-ready week (catalog value)
     # the goal
     goal_gw_per_wk: float = 1.0
@@ -111,7 +111,7 @@ class ModelInputs:
             "logic_wafers": self.cap_logic_wafers_per_wk,
             "cowos": self.cap_cowos_wafers_per_wk,
             "hbm": self.cap_hbm_stacks_per_wk,
-            "rack_assembly": self.cap_rack_acc_per_wk,
+            "rack_assembly": self.cap_rack_it_mw_per_wk,
             "construction": self.cap_construction_it_mw_per_wk,
             "transformers": self.cap_transformers_fac_mw_per_wk,
             "gas_turbines": self.cap_gas_turbines_fac_mw_per_wk,

@@ -1,0 +1,308 @@
+"""Compile a scenario and the catalog into :class:`ModelInputs` (arrays over draw × week × …).
+
+Pure: no file or network access; randomness comes from the generator passed in.  The same
+inputs feed the simulator and the planner, so a scenario means one thing everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .catalog.schema import Catalog, DateFact, Fact, Path
+from .errors import GigafactoryError, Problem
+from .scenario.sampling import Dist, ppf, range_dist, uniforms
+from .scenario.schema import Scenario
+from .supply.inputs import ModelInputs
+from .timegrid import TimeGrid, decimal_year, parse_when
+from .units import H100_FP8_DENSE_TOPS, WEEKS_PER_YEAR
+
+F = NDArray[np.float64]
+PER_MONTH_TO_WEEK = 12.0 / WEEKS_PER_YEAR
+#: server → IT (critical) power overhead, Epoch ai-compute-users (median 1.14)
+IT_OVERHEAD = 1.14
+BINDING = {"definitive", "operating", "completed"}
+NON_BINDING = {"announced", "loi", "mou", "term_sheet"}
+DROPPED = {"superseded", "cancelled"}
+
+
+class _Sampler:
+    """Draw catalog facts (or their scenario overrides) for ``n`` draws."""
+
+    def __init__(self, sc: Scenario, n: int, rng: np.random.Generator, median: bool, demand_z: F) -> None:
+        self.sc, self.n, self.rng, self.median, self.z = sc, n, rng, median, demand_z
+
+    def dist(self, path: str, fact: Fact) -> Dist:
+        over = self.sc.overrides.get(path)
+        if over is None:
+            return range_dist(fact.value, fact.low, fact.high, self.sc.uncertainty.catalog_ranges)
+        return over if isinstance(over, Dist) else Dist(dist="fixed", value=float(over))
+
+    def u(self, loading: float = 0.0) -> F:
+        return np.full(self.n, 0.5) if self.median else uniforms(self.rng, self.n, loading, self.z)
+
+    def fact(self, path: str, fact: Fact, u: F | None = None) -> F:
+        return ppf(self.dist(path, fact), self.u() if u is None else u)
+
+    def point(self, path: str, fact: Fact) -> float:
+        """A deterministic value: the override's or fact's median."""
+        return self.dist(path, fact).median
+
+    def date_week(self, grid: TimeGrid, d: DateFact) -> NDArray[np.int64]:
+        """Week index of a sourced date, triangular between low and high when given."""
+        mid = parse_when(d.value)
+        if d.low is None or d.high is None or self.median:
+            days = np.zeros(self.n)
+        else:
+            lo, hi = (parse_when(d.low) - mid).days, (parse_when(d.high) - mid).days
+            days = ppf(Dist(dist="triangular", low=min(lo, 0), mode=0, high=max(hi, 0)), self.u())
+        start = np.datetime64(grid.start)
+        idx = ((np.datetime64(mid) - start).astype(int) + days) // 7
+        return np.asarray(np.round(idx), dtype=np.int64)
+
+
+def _interp_weights(point_years: F, week_years: F, log: bool) -> tuple[F, F]:
+    """Weights ``[K, W]`` interpolating point values to weeks, and years past the last point."""
+    k, w = len(point_years), len(week_years)
+    wts = np.zeros((k, w))
+    if k == 1:
+        wts[0] = 1.0
+    else:
+        seg = np.clip(np.searchsorted(point_years, week_years) - 1, 0, k - 2)
+        y0, y1 = point_years[seg], point_years[seg + 1]
+        a = (week_years - y0) / (y1 - y0)
+        a = np.minimum(a, 1.0)  # hold the last point; growth takes over after it
+        if not log:
+            a = np.maximum(a, 0.0)  # linear (shares): hold the first point before it
+        cols = np.arange(w)
+        wts[seg, cols] = 1.0 - a
+        wts[seg + 1, cols] += a
+    past = np.maximum(week_years - point_years[-1], 0.0)
+    return wts, past
+
+
+def sample_path(sm: _Sampler, name: str, path: Path, week_years: F, loading: float = 0.0) -> F:
+    """Sample a catalog path for every draw and week: one shared quantile per draw (comonotonic)."""
+    keys = sorted(path.points, key=lambda k: parse_when(k))
+    years = np.array([decimal_year(parse_when(k)) for k in keys])
+    u = sm.u(loading)
+    vals = np.stack([sm.fact(f"{name}.points.{k}", path.points[k], u) for k in keys], axis=1)
+    growth = sm.fact(f"{name}.growth_after_pct_per_yr", path.growth_after_pct_per_yr, u)
+    log = path.interpolation == "log"
+    wts, past = _interp_weights(years, week_years, log)
+    if log:
+        out = np.exp(np.log(np.maximum(vals, 1e-12)) @ wts + np.log1p(growth / 100.0)[:, None] * past)
+    else:
+        out = np.maximum(vals @ wts, 0.0) * (1.0 + growth / 100.0)[:, None] ** past
+    return np.asarray(out, dtype=float)
+
+
+def _mix(sc: Scenario, cat: Catalog, sm: _Sampler, mix_id: str, grid: TimeGrid) -> tuple[tuple[str, ...], F]:
+    """Unit mix ``[W, S]``: CoWoS wafer shares interpolated in time, masked by availability."""
+    mix = cat.mixes[mix_id]
+    used = {s for pt in mix.points.values() for s in pt.shares}
+    skus = tuple(s for s in cat.accelerators if s in used)
+    keys = sorted(mix.points, key=lambda k: parse_when(k))
+    years = np.array([decimal_year(parse_when(k)) for k in keys])
+    shares = np.array([[sm.point(f"mixes.{mix_id}.points.{k}.shares.{s}", mix.points[k].shares[s])
+                        if s in mix.points[k].shares else 0.0 for s in skus] for k in keys])
+    wy = grid.fractional_years()
+    wts, _ = _interp_weights(years, wy, log=False)
+    wafer = wts.T @ shares  # [W, S]
+    avail = np.array([decimal_year(parse_when(cat.accelerators[s].first_available.value)) for s in skus])
+    masked = np.where(wy[:, None] >= avail[None, :] - 0.25, wafer, 0.0)
+    wafer = np.where(masked.sum(axis=1, keepdims=True) > 0, masked, wafer)
+    cy = sm.point("tiers.cowos.params.yield", cat.tiers["cowos"].params["yield"])
+    ppw = np.array([sm.point(f"accelerators.{s}.packages_per_cowos_wafer",
+                             cat.accelerators[s].packages_per_cowos_wafer) for s in skus]) * cy
+    units = wafer * ppw[None, :]
+    return skus, units / units.sum(axis=1, keepdims=True)
+
+
+def _cum_schedule(points: list[tuple[float, float]], total: float, start_year: float, week_years: F) -> F:
+    """Cumulative GW by week: 0 at ``start_year``, through the dated points, then ``total``."""
+    pts = [(start_year, 0.0), *sorted(points)]
+    ys = np.array([p[0] for p in pts])
+    vs = np.array([p[1] for p in pts])
+    if len(pts) == 1:
+        return np.where(week_years >= start_year, total, 0.0)
+    out = np.interp(week_years, ys, vs, left=0.0, right=vs[-1])
+    return np.where(week_years > ys[-1], max(total, vs[-1]), out)
+
+
+def _orders(sc: Scenario, cat: Catalog, sm: _Sampler, vendors: tuple[str, ...], grid: TimeGrid) -> F:
+    """Cumulative contracted IT MW by vendor ``[D, W, V]`` (``inf`` where uncapped)."""
+    n, w = sm.n, grid.n
+    if sc.scope.kind != "buyer" or sc.scope.orders == "none":
+        return np.full((n, w, len(vendors)), np.inf)
+    wy = grid.fractional_years()
+    out = np.zeros((n, w, len(vendors)))
+    buyer = cat.buyers[str(sc.scope.buyer)]
+    if buyer.baseline_vendor in vendors:
+        pts = [(decimal_year(parse_when(k)), sm.point(f"buyers.{sc.scope.buyer}.baseline_orders.{k}", f))
+               for k, f in buyer.baseline_orders.items()]
+        base = _cum_schedule(pts, pts[-1][1], decimal_year(grid.start) - 1 / 52, wy)
+        out[:, :, vendors.index(buyer.baseline_vendor)] += base[None, :] * 1e3
+    for did, deal in cat.deals.items():
+        if deal.kind not in ("hardware_purchase", "cloud_capacity") or deal.gw is None:
+            continue
+        if deal.payer != sc.scope.buyer or deal.vendor not in vendors:
+            continue
+        status = deal.status_as_of(sc.as_of)
+        if status is None or status in DROPPED:
+            continue
+        if status in NON_BINDING:
+            take = (np.full(n, 0.5) if sm.median else sm.u()) < sc.finance.p_convert
+        else:
+            take = np.ones(n, dtype=bool)
+        gw = sm.fact(f"deals.{did}.gw", deal.gw)
+        start = decimal_year(min(parse_when(e.date) for e in deal.status_history))
+        pts = [(decimal_year(parse_when(k)), sm.point(f"deals.{did}.schedule.{k}", f)) for k, f in deal.schedule.items()]
+        frac = _cum_schedule(pts, deal.gw.value, start, wy) / max(deal.gw.value, 1e-9)
+        out[:, :, vendors.index(deal.vendor)] += (take * gw)[:, None] * frac[None, :] * 1e3
+    return out
+
+
+def _phases(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid, pue: F) -> dict[str, object]:
+    ids: list[str] = []
+    site_of: list[str] = []
+    onsite: list[bool] = []
+    mw: list[F] = []
+    power: list[NDArray[np.int64]] = []
+    planned: list[int] = []
+    if sc.scope.kind == "buyer":
+        as_of = parse_when(sc.as_of)
+        for sid, site in cat.sites.items():
+            if sc.scope.buyer not in site.users or (sc.sites != "all" and sid not in sc.sites):
+                continue
+            known = [e for e in site.status_history if parse_when(e.date) <= as_of]
+            if not known or max(known, key=lambda e: parse_when(e.date)).status in DROPPED:
+                continue
+            for i, ph in enumerate(site.phases):
+                m = sm.fact(f"sites.{sid}.phases.{i}.mw", ph.mw)
+                ids.append(f"{sid}/{i}")
+                site_of.append(sid)
+                onsite.append(ph.power == "onsite_gas")
+                mw.append(m / pue if ph.basis == "facility" else m)
+                power.append(sm.date_week(grid, ph.power_ready))
+                planned.append(grid.index_of(ph.power_ready.value))
+    n = sm.n
+    return {
+        "phase_ids": tuple(ids),
+        "phase_site": tuple(site_of),
+        "phase_onsite": np.array(onsite, dtype=bool),
+        "phase_it_mw": np.stack(mw, axis=1) if mw else np.zeros((n, 0)),
+        "phase_power_wk": np.stack(power, axis=1) if power else np.zeros((n, 0), dtype=np.int64),
+        "phase_planned_wk": np.array(planned, dtype=np.int64),
+    }
+
+
+def _fleet(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid) -> tuple[F, F]:
+    fid = "industry" if sc.scope.kind == "industry" else cat.buyers[str(sc.scope.buyer)].fleet
+    fleet = cat.fleets[fid]
+    start = grid.start + dt.timedelta(days=7)
+    ok = [k for k in fleet.points if parse_when(k) <= start]
+    if not ok:
+        raise GigafactoryError([Problem("<scenario>", None, "horizon.start",
+                                        f"no starting fleet for '{fid}' at or before {grid.start}; "
+                                        f"fleet points: {', '.join(sorted(fleet.points))}")])
+    k = max(ok, key=lambda x: parse_when(x))
+    pt = fleet.points[k]
+    return (sm.fact(f"fleets.{fid}.points.{k}.it_gw", pt.it_gw) * 1e3,
+            sm.fact(f"fleets.{fid}.points.{k}.h100e_m", pt.h100e_m) * 1e6)
+
+
+def compile_inputs(
+    sc: Scenario,
+    cat: Catalog,
+    draws: int | None = None,
+    seed: int | None = None,
+    *,
+    median: bool = False,
+    rng: np.random.Generator | None = None,
+) -> ModelInputs:
+    """Sample every uncertain input for ``draws`` draws and lay it on the weekly grid.
+
+    Parameters
+    ----------
+    sc, cat : the validated scenario and catalog.
+    draws, seed : default to the scenario's.
+    median : every distribution at its median (one deterministic draw per row; for the planner).
+    rng : a generator to use instead of ``default_rng(seed)`` (batched runs).
+    """
+    n = int(draws if draws is not None else sc.draws)
+    s = int(seed if seed is not None else sc.seed)
+    gen = rng if rng is not None else np.random.default_rng(s)
+    grid = TimeGrid.from_bounds(sc.horizon.start, sc.horizon.end)
+    wy = grid.fractional_years()
+    demand_z = np.zeros(n) if median else gen.standard_normal(n)
+    sm = _Sampler(sc, n, gen, median, demand_z)
+    loading = sc.uncertainty.demand_loading
+
+    mix_id = "industry" if sc.scope.kind == "industry" else cat.buyers[str(sc.scope.buyer)].mix
+    skus, mix = _mix(sc, cat, sm, mix_id, grid)
+    vendors = tuple(dict.fromkeys(cat.accelerators[s].designer for s in skus))
+
+    def per_sku(attr: str) -> F:
+        return np.stack([sm.fact(f"accelerators.{s}.{attr}", getattr(cat.accelerators[s], attr)) for s in skus], axis=1)
+
+    tiers = cat.tiers
+    cowos_yield = sm.fact("tiers.cowos.params.yield", tiers["cowos"].params["yield"])
+
+    def cap(tier: str) -> F:
+        c = sample_path(sm, f"tiers.{tier}.capacity", tiers[tier].capacity, wy, loading)
+        if sc.scope.kind == "buyer":
+            b = str(sc.scope.buyer)
+            share = sample_path(sm, f"buyers.{b}.allocation.{tier}", cat.buyers[b].allocation[tier], wy)
+            c = c * np.minimum(share * sc.scope.allocation_scale, 1.0)
+        return np.asfortranarray(c)  # the engine reads it time-major: ``c.T`` is then contiguous
+
+    ai_share = sample_path(sm, "tiers.logic_wafers.paths.ai_share", tiers["logic_wafers"].paths["ai_share"], wy)
+    params = cat.params
+    pue = sm.fact("params.pue", params["pue"])
+    mw_per_xfmr = sm.fact("tiers.transformers.params.mw_per_unit", tiers["transformers"].params["mw_per_unit"])
+    fleet_mw, fleet_h = _fleet(sc, cat, sm, grid)
+    # rack_assembly counts NVL72-class racks: IT MW per rack = rack kW × 1.14 server→IT overhead
+    ref = cat.racks["NVL72_GB200"]
+    rack_it_mw = sm.fact("racks.NVL72_GB200.it_kw", ref.it_kw) * IT_OVERHEAD / 1e3
+
+    def weeks_param(key: str) -> NDArray[np.int64]:
+        return np.asarray(np.round(sm.fact(f"params.{key}", params[key])), dtype=np.int64)
+
+    goal = sc.goal.gw_per_week if sc.goal.gw_per_week is not None else params["goal_gw_per_week"].value
+    return ModelInputs(
+        grid=grid, draws=n, seed=s,
+        scope="industry" if sc.scope.kind == "industry" else str(sc.scope.buyer),
+        skus=skus, sku_vendor=tuple(cat.accelerators[x].designer for x in skus), vendors=vendors,
+        it_w=per_sku("it_w"),
+        h100e_per_unit=per_sku("fp8_dense_tflops") / H100_FP8_DENSE_TOPS,
+        hbm_stacks_per_unit=per_sku("hbm_stacks"),
+        good_packages_per_cowos_wafer=per_sku("packages_per_cowos_wafer") * cowos_yield[:, None],
+        packages_per_logic_wafer=per_sku("packages_per_logic_wafer"),
+        mix=mix,
+        cap_logic_wafers_per_wk=cap("logic_wafers") * ai_share * PER_MONTH_TO_WEEK,
+        cap_cowos_wafers_per_wk=cap("cowos") * PER_MONTH_TO_WEEK,
+        cap_hbm_stacks_per_wk=cap("hbm") * 1e6 / WEEKS_PER_YEAR,
+        cap_rack_it_mw_per_wk=cap("rack_assembly") * rack_it_mw[:, None],
+        cap_construction_it_mw_per_wk=cap("construction") * 1e3 / WEEKS_PER_YEAR,
+        cap_transformers_fac_mw_per_wk=cap("transformers") * mw_per_xfmr[:, None] / WEEKS_PER_YEAR,
+        cap_gas_turbines_fac_mw_per_wk=cap("gas_turbines") * 1e3 / WEEKS_PER_YEAR,
+        cap_grid_fac_mw_per_wk=cap("grid") * 1e3 / WEEKS_PER_YEAR,
+        orders_it_mw_cum=_orders(sc, cat, sm, vendors, grid),
+        chip_lead_wk=weeks_param("chip_lead_weeks"),
+        rack_lead_wk=weeks_param("rack_lead_weeks"),
+        install_lead_wk=weeks_param("install_lead_weeks"),
+        onsite_power_share=sm.fact("params.onsite_power_share", params["onsite_power_share"]),
+        pue=pue,
+        load_factor=sm.fact("params.load_factor", params["load_factor"]),
+        life_wk=np.asarray(np.round(sm.fact("params.life_years", params["life_years"]) * WEEKS_PER_YEAR), dtype=np.int64),
+        fleet_it_mw0=fleet_mw,
+        fleet_h100e0=fleet_h,
+        demand_z=demand_z,
+        goal_gw_per_wk=float(goal),
+        goal_basis=sc.goal.basis,
+        meta={"scenario": sc.name},
+        **_phases(sc, cat, sm, grid, pue),  # type: ignore[arg-type]
+    )

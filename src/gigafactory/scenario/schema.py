@@ -1,0 +1,82 @@
+"""The scenario schema: a preset or file that ``extends`` another and overrides catalog values."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..catalog.schema import check_when
+from ..finance.settings import FinanceSettings
+from ..plan.settings import PlanSettings
+from .sampling import Dist
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Scope(Model):
+    """Whose buildout: the whole industry, or one buyer holding allocation shares of each tier."""
+
+    kind: Literal["industry", "buyer"] = "industry"
+    buyer: str | None = None
+    orders: Literal["deals", "none"] = Field(
+        "deals", description="buyer scope: cap deliveries by the buyer's contracted deals, or not"
+    )
+    allocation_scale: float = Field(
+        1.0, gt=0, description="multiplies the buyer's allocation share of every global tier"
+    )
+
+    @model_validator(mode="after")
+    def _buyer(self) -> Scope:
+        if self.kind == "buyer" and not self.buyer:
+            raise ValueError("a buyer scope needs `buyer:` (e.g. openai)")
+        if self.kind == "industry" and self.buyer:
+            raise ValueError("`buyer:` only goes with `kind: buyer`")
+        return self
+
+
+class Horizon(Model):
+    start: str = "2025-W01"
+    end: str = "2035-W52"
+
+    _v = field_validator("start", "end")(classmethod(lambda cls, v: check_when(v)))
+
+
+class Uncertainty(Model):
+    """How catalog ranges become distributions, and how tier capacities load on AI demand."""
+
+    catalog_ranges: Literal["pert", "triangular", "uniform", "off"] = "pert"
+    demand_loading: float = Field(
+        0.0, ge=-1.0, le=1.0,
+        description="correlation of every tier-capacity draw with the shared AI-demand factor",
+    )
+
+
+class Goal(Model):
+    gw_per_week: float | None = Field(None, gt=0, description="None: the catalog's goal (1 GW/week)")
+    basis: Literal["facility", "it"] = "facility"
+
+
+class Scenario(Model):
+    """A validated scenario.  Unknown keys are errors (did-you-mean), never silent defaults."""
+
+    name: str
+    description: str = ""
+    extends: str | None = None
+    scope: Scope = Field(default_factory=Scope)
+    horizon: Horizon = Field(default_factory=Horizon)
+    draws: int = Field(1000, ge=1, le=1_000_000)
+    seed: int = Field(42, ge=0)
+    as_of: str = Field("2026-11-01", description="deals and sites are taken as recorded on this date")
+    sites: list[str] | Literal["all"] = "all"
+    overrides: dict[str, float | Dist] = Field(
+        default_factory=dict, description="dotted catalog path → number or distribution"
+    )
+    uncertainty: Uncertainty = Field(default_factory=Uncertainty)
+    goal: Goal = Field(default_factory=Goal)
+    finance: FinanceSettings = Field(default_factory=FinanceSettings)
+    plan: PlanSettings = Field(default_factory=PlanSettings)
+
+    _v_as_of = field_validator("as_of")(classmethod(lambda cls, v: check_when(v)))
