@@ -31,7 +31,9 @@ DROPPED = {"superseded", "cancelled"}
 class _Sampler:
     """Draw catalog facts (or their scenario overrides) for ``n`` draws."""
 
-    def __init__(self, sc: Scenario, n: int, rng: np.random.Generator, median: bool, demand_z: F) -> None:
+    def __init__(
+        self, sc: Scenario, n: int, rng: np.random.Generator, median: bool, demand_z: F
+    ) -> None:
         self.sc, self.n, self.rng, self.median, self.z = sc, n, rng, median, demand_z
 
     def dist(self, path: str, fact: Fact) -> Dist:
@@ -93,35 +95,62 @@ def sample_path(sm: _Sampler, name: str, path: Path, week_years: F, loading: flo
     log = path.interpolation == "log"
     wts, past = _interp_weights(years, week_years, log)
     if log:
-        out = np.exp(np.log(np.maximum(vals, 1e-12)) @ wts + np.log1p(growth / 100.0)[:, None] * past)
+        out = np.exp(
+            np.log(np.maximum(vals, 1e-12)) @ wts + np.log1p(growth / 100.0)[:, None] * past
+        )
     else:
         out = np.maximum(vals @ wts, 0.0) * (1.0 + growth / 100.0)[:, None] ** past
     return np.asarray(out, dtype=float)
 
 
-def _mix(sc: Scenario, cat: Catalog, sm: _Sampler, mix_id: str, grid: TimeGrid) -> tuple[tuple[str, ...], F]:
+def _mix(
+    sc: Scenario, cat: Catalog, sm: _Sampler, mix_id: str, grid: TimeGrid
+) -> tuple[tuple[str, ...], F]:
     """Unit mix ``[W, S]``: CoWoS wafer shares interpolated in time, masked by availability."""
     mix = cat.mixes[mix_id]
     used = {s for pt in mix.points.values() for s in pt.shares}
     skus = tuple(s for s in cat.accelerators if s in used)
     keys = sorted(mix.points, key=lambda k: parse_when(k))
     years = np.array([decimal_year(parse_when(k)) for k in keys])
-    shares = np.array([[sm.point(f"mixes.{mix_id}.points.{k}.shares.{s}", mix.points[k].shares[s])
-                        if s in mix.points[k].shares else 0.0 for s in skus] for k in keys])
+    shares = np.array(
+        [
+            [
+                sm.point(f"mixes.{mix_id}.points.{k}.shares.{s}", mix.points[k].shares[s])
+                if s in mix.points[k].shares
+                else 0.0
+                for s in skus
+            ]
+            for k in keys
+        ]
+    )
     wy = grid.fractional_years()
     wts, _ = _interp_weights(years, wy, log=False)
     wafer = wts.T @ shares  # [W, S]
-    avail = np.array([decimal_year(parse_when(cat.accelerators[s].first_available.value)) for s in skus])
+    avail = np.array(
+        [decimal_year(parse_when(cat.accelerators[s].first_available.value)) for s in skus]
+    )
     masked = np.where(wy[:, None] >= avail[None, :] - 0.25, wafer, 0.0)
     wafer = np.where(masked.sum(axis=1, keepdims=True) > 0, masked, wafer)
     cy = sm.point("tiers.cowos.params.yield", cat.tiers["cowos"].params["yield"])
-    ppw = np.array([sm.point(f"accelerators.{s}.packages_per_cowos_wafer",
-                             cat.accelerators[s].packages_per_cowos_wafer) for s in skus]) * cy
+    ppw = (
+        np.array(
+            [
+                sm.point(
+                    f"accelerators.{s}.packages_per_cowos_wafer",
+                    cat.accelerators[s].packages_per_cowos_wafer,
+                )
+                for s in skus
+            ]
+        )
+        * cy
+    )
     units = wafer * ppw[None, :]
     return skus, units / units.sum(axis=1, keepdims=True)
 
 
-def _cum_schedule(points: list[tuple[float, float]], total: float, start_year: float, week_years: F) -> F:
+def _cum_schedule(
+    points: list[tuple[float, float]], total: float, start_year: float, week_years: F
+) -> F:
     """Cumulative GW by week: 0 at ``start_year``, through the dated points, then ``total``."""
     pts = [(start_year, 0.0), *sorted(points)]
     ys = np.array([p[0] for p in pts])
@@ -132,7 +161,9 @@ def _cum_schedule(points: list[tuple[float, float]], total: float, start_year: f
     return np.where(week_years > ys[-1], max(total, vs[-1]), out)
 
 
-def _orders(sc: Scenario, cat: Catalog, sm: _Sampler, vendors: tuple[str, ...], grid: TimeGrid) -> F:
+def _orders(
+    sc: Scenario, cat: Catalog, sm: _Sampler, vendors: tuple[str, ...], grid: TimeGrid
+) -> F:
     """Cumulative contracted IT MW by vendor ``[D, W, V]`` (``inf`` where uncapped)."""
     n, w = sm.n, grid.n
     if sc.scope.kind != "buyer" or sc.scope.orders == "none":
@@ -141,8 +172,13 @@ def _orders(sc: Scenario, cat: Catalog, sm: _Sampler, vendors: tuple[str, ...], 
     out = np.zeros((n, w, len(vendors)))
     buyer = cat.buyers[str(sc.scope.buyer)]
     if buyer.baseline_vendor in vendors:
-        pts = [(decimal_year(parse_when(k)), sm.point(f"buyers.{sc.scope.buyer}.baseline_orders.{k}", f))
-               for k, f in buyer.baseline_orders.items()]
+        pts = [
+            (
+                decimal_year(parse_when(k)),
+                sm.point(f"buyers.{sc.scope.buyer}.baseline_orders.{k}", f),
+            )
+            for k, f in buyer.baseline_orders.items()
+        ]
         base = _cum_schedule(pts, pts[-1][1], decimal_year(grid.start) - 1 / 52, wy)
         out[:, :, vendors.index(buyer.baseline_vendor)] += base[None, :] * 1e3
     for did, deal in cat.deals.items():
@@ -159,7 +195,10 @@ def _orders(sc: Scenario, cat: Catalog, sm: _Sampler, vendors: tuple[str, ...], 
             take = np.ones(n, dtype=bool)
         gw = sm.fact(f"deals.{did}.gw", deal.gw)
         start = decimal_year(min(parse_when(e.date) for e in deal.status_history))
-        pts = [(decimal_year(parse_when(k)), sm.point(f"deals.{did}.schedule.{k}", f)) for k, f in deal.schedule.items()]
+        pts = [
+            (decimal_year(parse_when(k)), sm.point(f"deals.{did}.schedule.{k}", f))
+            for k, f in deal.schedule.items()
+        ]
         frac = _cum_schedule(pts, deal.gw.value, start, wy) / max(deal.gw.value, 1e-9)
         out[:, :, vendors.index(deal.vendor)] += (take * gw)[:, None] * frac[None, :] * 1e3
     return out
@@ -205,13 +244,23 @@ def _fleet(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid) -> tuple[F,
     start = grid.start + dt.timedelta(days=7)
     ok = [k for k in fleet.points if parse_when(k) <= start]
     if not ok:
-        raise GigafactoryError([Problem("<scenario>", None, "horizon.start",
-                                        f"no starting fleet for '{fid}' at or before {grid.start}; "
-                                        f"fleet points: {', '.join(sorted(fleet.points))}")])
+        raise GigafactoryError(
+            [
+                Problem(
+                    "<scenario>",
+                    None,
+                    "horizon.start",
+                    f"no starting fleet for '{fid}' at or before {grid.start}; "
+                    f"fleet points: {', '.join(sorted(fleet.points))}",
+                )
+            ]
+        )
     k = max(ok, key=lambda x: parse_when(x))
     pt = fleet.points[k]
-    return (sm.fact(f"fleets.{fid}.points.{k}.it_gw", pt.it_gw) * 1e3,
-            sm.fact(f"fleets.{fid}.points.{k}.h100e_m", pt.h100e_m) * 1e6)
+    return (
+        sm.fact(f"fleets.{fid}.points.{k}.it_gw", pt.it_gw) * 1e3,
+        sm.fact(f"fleets.{fid}.points.{k}.h100e_m", pt.h100e_m) * 1e6,
+    )
 
 
 def compile_inputs(
@@ -246,7 +295,10 @@ def compile_inputs(
     vendors = tuple(dict.fromkeys(cat.accelerators[s].designer for s in skus))
 
     def per_sku(attr: str) -> F:
-        return np.stack([sm.fact(f"accelerators.{s}.{attr}", getattr(cat.accelerators[s], attr)) for s in skus], axis=1)
+        return np.stack(
+            [sm.fact(f"accelerators.{s}.{attr}", getattr(cat.accelerators[s], attr)) for s in skus],
+            axis=1,
+        )
 
     tiers = cat.tiers
     cowos_yield = sm.fact("tiers.cowos.params.yield", tiers["cowos"].params["yield"])
@@ -255,14 +307,20 @@ def compile_inputs(
         c = sample_path(sm, f"tiers.{tier}.capacity", tiers[tier].capacity, wy, loading)
         if sc.scope.kind == "buyer":
             b = str(sc.scope.buyer)
-            share = sample_path(sm, f"buyers.{b}.allocation.{tier}", cat.buyers[b].allocation[tier], wy)
+            share = sample_path(
+                sm, f"buyers.{b}.allocation.{tier}", cat.buyers[b].allocation[tier], wy
+            )
             c = c * np.minimum(share * sc.scope.allocation_scale, 1.0)
         return np.asfortranarray(c)  # the engine reads it time-major: ``c.T`` is then contiguous
 
-    ai_share = sample_path(sm, "tiers.logic_wafers.paths.ai_share", tiers["logic_wafers"].paths["ai_share"], wy)
+    ai_share = sample_path(
+        sm, "tiers.logic_wafers.paths.ai_share", tiers["logic_wafers"].paths["ai_share"], wy
+    )
     params = cat.params
     pue = sm.fact("params.pue", params["pue"])
-    mw_per_xfmr = sm.fact("tiers.transformers.params.mw_per_unit", tiers["transformers"].params["mw_per_unit"])
+    mw_per_xfmr = sm.fact(
+        "tiers.transformers.params.mw_per_unit", tiers["transformers"].params["mw_per_unit"]
+    )
     fleet_mw, fleet_h = _fleet(sc, cat, sm, grid)
     # rack_assembly counts NVL72-class racks: IT MW per rack = rack kW × 1.14 server→IT overhead
     ref = cat.racks["NVL72_GB200"]
@@ -271,11 +329,17 @@ def compile_inputs(
     def weeks_param(key: str) -> NDArray[np.int64]:
         return np.asarray(np.round(sm.fact(f"params.{key}", params[key])), dtype=np.int64)
 
-    goal = sc.goal.gw_per_week if sc.goal.gw_per_week is not None else params["goal_gw_per_week"].value
+    goal = (
+        sc.goal.gw_per_week if sc.goal.gw_per_week is not None else params["goal_gw_per_week"].value
+    )
     return ModelInputs(
-        grid=grid, draws=n, seed=s,
+        grid=grid,
+        draws=n,
+        seed=s,
         scope="industry" if sc.scope.kind == "industry" else str(sc.scope.buyer),
-        skus=skus, sku_vendor=tuple(cat.accelerators[x].designer for x in skus), vendors=vendors,
+        skus=skus,
+        sku_vendor=tuple(cat.accelerators[x].designer for x in skus),
+        vendors=vendors,
         it_w=per_sku("it_w"),
         h100e_per_unit=per_sku("fp8_dense_tflops") / H100_FP8_DENSE_TOPS,
         hbm_stacks_per_unit=per_sku("hbm_stacks"),
@@ -297,7 +361,10 @@ def compile_inputs(
         onsite_power_share=sm.fact("params.onsite_power_share", params["onsite_power_share"]),
         pue=pue,
         load_factor=sm.fact("params.load_factor", params["load_factor"]),
-        life_wk=np.asarray(np.round(sm.fact("params.life_years", params["life_years"]) * WEEKS_PER_YEAR), dtype=np.int64),
+        life_wk=np.asarray(
+            np.round(sm.fact("params.life_years", params["life_years"]) * WEEKS_PER_YEAR),
+            dtype=np.int64,
+        ),
         fleet_it_mw0=fleet_mw,
         fleet_h100e0=fleet_h,
         demand_z=demand_z,

@@ -58,7 +58,14 @@ def problems_from(
     out: list[Problem] = []
     for err in exc.errors():
         # Drop pydantic's union-branch tags (e.g. 'float', 'Fact') from the location.
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p[:1].isupper() or p in {"float", "int", "str", "function-after[_check(), Fact]"}))
+        loc = tuple(
+            p
+            for p in err["loc"]
+            if not (
+                (isinstance(p, str) and p[:1].isupper())
+                or p in {"float", "int", "str", "function-after[_check(), Fact]"}
+            )
+        )
         full = (*prefix, *loc)
         key = ".".join(map(str, full)) or "-"
         line = line_of(lines, full)

@@ -20,8 +20,14 @@ def _construct(node: yaml.Node, path: tuple[str | int, ...], lines: LineMap, fil
             key = str(yaml.safe_load(yaml.serialize(key_node)))
             if key in out:
                 raise GigafactoryError(
-                    [Problem(file, key_node.start_mark.line + 1, ".".join(map(str, (*path, key))),
-                             "duplicate key; each key may appear once")]
+                    [
+                        Problem(
+                            file,
+                            key_node.start_mark.line + 1,
+                            ".".join(map(str, (*path, key))),
+                            "duplicate key; each key may appear once",
+                        )
+                    ]
                 )
             lines[(*path, key)] = key_node.start_mark.line + 1
             out[key] = _construct(value_node, (*path, key), lines, file)
@@ -42,7 +48,9 @@ def load_yaml(text: str, file: str) -> tuple[Any, LineMap]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise GigafactoryError([Problem(file, line, "-", f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
+        raise GigafactoryError(
+            [Problem(file, line, "-", f"not valid YAML: {getattr(exc, 'problem', exc)}")]
+        ) from None
     lines: LineMap = {}
     if node is None:
         return {}, lines
@@ -53,7 +61,9 @@ def load_yaml_file(path: Path) -> tuple[Any, LineMap]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise GigafactoryError([Problem(str(path), None, "-", f"cannot read file: {exc.strerror}")]) from None
+        raise GigafactoryError(
+            [Problem(str(path), None, "-", f"cannot read file: {exc.strerror}")]
+        ) from None
     return load_yaml(text, str(path))
 
 

@@ -30,16 +30,31 @@ def load_catalog_from(directory: Path) -> Catalog:
     for path in sorted(directory.glob("*.yaml")):
         data, lines = load_yaml_file(path)
         if not isinstance(data, dict):
-            problems.append(Problem(str(path), 1, "-", "a catalog file must be a mapping of sections"))
+            problems.append(
+                Problem(str(path), 1, "-", "a catalog file must be a mapping of sections")
+            )
             continue
         for section, items in data.items():
             if not isinstance(items, dict):
-                problems.append(Problem(str(path), lines.get((section,)), section, "a section must be a mapping of ids"))
+                problems.append(
+                    Problem(
+                        str(path),
+                        lines.get((section,)),
+                        section,
+                        "a section must be a mapping of ids",
+                    )
+                )
                 continue
             for key, value in items.items():
                 if key in merged.setdefault(section, {}):
-                    problems.append(Problem(str(path), lines.get((section, key)), f"{section}.{key}",
-                                            f"defined twice (also in {origin[(section, key)][0]})"))
+                    problems.append(
+                        Problem(
+                            str(path),
+                            lines.get((section, key)),
+                            f"{section}.{key}",
+                            f"defined twice (also in {origin[(section, key)][0]})",
+                        )
+                    )
                 merged[section][key] = value
                 sub = {k[2:]: v for k, v in lines.items() if k[:2] == (section, key)}
                 origin[(section, key)] = (str(path), sub)
@@ -51,7 +66,9 @@ def load_catalog_from(directory: Path) -> Catalog:
         out: list[Problem] = []
         for p in problems_from(exc, Catalog, "<catalog>", {}):
             parts = p.key.split(".")
-            file, sub = origin.get((parts[0], parts[1]) if len(parts) > 1 else ("", ""), ("<catalog>", {}))
+            file, sub = origin.get(
+                (parts[0], parts[1]) if len(parts) > 1 else ("", ""), ("<catalog>", {})
+            )
             path_t: tuple[str | int, ...] = tuple(int(x) if x.isdigit() else x for x in parts[2:])
             line = None
             for k in range(len(path_t), -1, -1):

@@ -76,16 +76,30 @@ def needs_table(inp: ModelInputs, goal_gw_per_wk: float, basis: str) -> list[dic
         "gas_turbines": np.full(len(weeks), fac_mw * onsite),
         "grid": np.full(len(weeks), fac_mw * (1 - onsite)),
     }
-    units = {"logic_wafers": "wafers/wk", "cowos": "wafers/wk", "hbm": "stacks/wk",
-             "rack_assembly": "IT MW/wk", "construction": "IT MW/wk",
-             "transformers": "facility MW/wk", "gas_turbines": "facility MW/wk", "grid": "facility MW/wk"}
+    units = {
+        "logic_wafers": "wafers/wk",
+        "cowos": "wafers/wk",
+        "hbm": "stacks/wk",
+        "rack_assembly": "IT MW/wk",
+        "construction": "IT MW/wk",
+        "transformers": "facility MW/wk",
+        "gas_turbines": "facility MW/wk",
+        "grid": "facility MW/wk",
+    }
     rows: list[dict[str, Any]] = []
     for y, i in _year_end_index(weeks).items():
         for tier, arr in need.items():
             have = float(med(inp.capacity(tier))[i])
-            rows.append({"year": y, "tier": tier, "unit": units[tier], "needed": round(float(arr[i]), 1),
-                         "available": round(have, 1),
-                         "share_needed": round(float(arr[i]) / have, 3) if have > 0 else None})
+            rows.append(
+                {
+                    "year": y,
+                    "tier": tier,
+                    "unit": units[tier],
+                    "needed": round(float(arr[i]), 1),
+                    "available": round(have, 1),
+                    "share_needed": round(float(arr[i]) / have, 3) if have > 0 else None,
+                }
+            )
     return rows
 
 
@@ -95,6 +109,15 @@ def summarise(ds: xr.Dataset, sc: Scenario, inputs: ModelInputs | None = None) -
     ye = _year_end_index(weeks)
     years_of_week = np.asarray((weeks + pd.Timedelta(days=3)).year)
     rate = build_rate(ds, str(ds.attrs["goal_basis"])).values
+    online_var = "facility_gw_online" if ds.attrs["goal_basis"] == "facility" else "it_gw_online"
+    net = (
+        ds[online_var]
+        .astype("float64")
+        .diff("week")
+        .rolling(week=ROLLING_WEEKS, min_periods=1)
+        .mean()
+    )
+    net = np.concatenate([np.zeros((ds.sizes["draw"], 1)), net.values], axis=1)
     binding = ds["binding"].values
     years: dict[str, Any] = {}
     for y, i in ye.items():
@@ -107,6 +130,7 @@ def summarise(ds: xr.Dataset, sc: Scenario, inputs: ModelInputs | None = None) -
             "it_gw_online": _q(ds["it_gw_online"].values[:, i]),
             "facility_gw_online": _q(ds["facility_gw_online"].values[:, i]),
             "gw_added_per_week": _q(rate[:, i]),
+            "net_gw_added_per_week": _q(net[:, i]),
             "h100e_online_m": _q(ds["h100e_online_m"].values[:, i]),
             "h100e_produced_m": _q(ds["h100e_produced_m"].values[:, sel].sum(axis=1)),
             "racks_waiting_gw": _q(ds["racks_waiting_gw"].values[:, i]),
@@ -122,15 +146,21 @@ def summarise(ds: xr.Dataset, sc: Scenario, inputs: ModelInputs | None = None) -
         "scope": str(ds.attrs["scope"]),
         "as_of": sc.as_of,
         "horizon": {"start": iso_week(weeks[0].date()), "end": iso_week(weeks[-1].date())},
-        "goal": {"gw_per_week": float(ds.attrs["goal_gw_per_week"]), "basis": str(ds.attrs["goal_basis"]),
-                 "rate": f"trailing {ROLLING_WEEKS}-week mean of GW added per week"},
+        "goal": {
+            "gw_per_week": float(ds.attrs["goal_gw_per_week"]),
+            "basis": str(ds.attrs["goal_basis"]),
+            "rate": f"trailing {ROLLING_WEEKS}-week mean of GW installed per week (gross: includes "
+            "refilling shells freed by retirements; net growth is net_gw_added_per_week)",
+        },
         "years": years,
         "gw_per_week_reached": first,
         "gw_per_week_reached_by_draw": per_draw,
         "binding_weeks_mean": {t: round(float(bw[:, k].mean()), 2) for k, t in enumerate(TIERS)},
     }
     if inputs is not None:
-        out["needs"] = needs_table(inputs, float(ds.attrs["goal_gw_per_week"]), str(ds.attrs["goal_basis"]))
+        out["needs"] = needs_table(
+            inputs, float(ds.attrs["goal_gw_per_week"]), str(ds.attrs["goal_basis"])
+        )
     return out
 
 

@@ -4,4 +4,11 @@ from .loader import load_scenario, load_scenario_text, preset_names, resolved_ya
 from .sampling import Dist
 from .schema import Scenario
 
-__all__ = ["Dist", "Scenario", "load_scenario", "load_scenario_text", "preset_names", "resolved_yaml"]
+__all__ = [
+    "Dist",
+    "Scenario",
+    "load_scenario",
+    "load_scenario_text",
+    "preset_names",
+    "resolved_yaml",
+]

@@ -29,7 +29,11 @@ def preset_names() -> list[str]:
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for k, v in over.items():
-        out[k] = _deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) and k != "overrides" else v
+        out[k] = (
+            _deep_merge(out[k], v)
+            if isinstance(v, dict) and isinstance(out.get(k), dict) and k != "overrides"
+            else v
+        )
         if k == "overrides" and isinstance(v, dict) and isinstance(base.get(k), dict):
             out[k] = {**base[k], **v}
     return out
@@ -40,8 +44,14 @@ def _locate(ref: str, relative_to: Path | None) -> Path:
         if ref in preset_names():
             return PRESET_DIR / f"{ref}.yaml"
         raise GigafactoryError(
-            [Problem("<command line>" if relative_to is None else str(relative_to), None, "extends" if relative_to else "scenario",
-                     f"no preset or file '{ref}'{did_you_mean(ref, preset_names())}; presets: {allowed_list(preset_names())}")]
+            [
+                Problem(
+                    "<command line>" if relative_to is None else str(relative_to),
+                    None,
+                    "extends" if relative_to else "scenario",
+                    f"no preset or file '{ref}'{did_you_mean(ref, preset_names())}; presets: {allowed_list(preset_names())}",
+                )
+            ]
         )
     path = Path(ref)
     if relative_to is not None and not path.is_absolute():
@@ -51,7 +61,9 @@ def _locate(ref: str, relative_to: Path | None) -> Path:
     return path
 
 
-def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> list[tuple[str, dict[str, Any], LineMap]]:
+def _read_chain(
+    path: Path, seen: tuple[Path, ...] = ()
+) -> list[tuple[str, dict[str, Any], LineMap]]:
     """The file and its ``extends`` ancestors, child first."""
     if path.resolve() in seen:
         raise GigafactoryError([Problem(str(path), None, "extends", "extends itself (a cycle)")])
@@ -62,7 +74,16 @@ def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> list[tuple[str, dict
     parent = data.get("extends")
     if parent is not None:
         if not isinstance(parent, str):
-            raise GigafactoryError([Problem(str(path), lines.get(("extends",)), "extends", "must be a preset name or a file path")])
+            raise GigafactoryError(
+                [
+                    Problem(
+                        str(path),
+                        lines.get(("extends",)),
+                        "extends",
+                        "must be a preset name or a file path",
+                    )
+                ]
+            )
         chain += _read_chain(_locate(parent, path), (*seen, path.resolve()))
     return chain
 
@@ -72,33 +93,62 @@ def fact_paths(catalog: Catalog) -> dict[str, Fact]:
     return {p: f for p, f in iter_facts(catalog) if isinstance(f, Fact)}
 
 
-def _check_overrides(sc: Scenario, chain: list[tuple[str, dict[str, Any], LineMap]], catalog: Catalog) -> list[Problem]:
+def _check_overrides(
+    sc: Scenario, chain: list[tuple[str, dict[str, Any], LineMap]], catalog: Catalog
+) -> list[Problem]:
     known = fact_paths(catalog)
     problems: list[Problem] = []
     for key in sc.overrides:
         if key in known:
             continue
-        file, lines = next(((f, ln) for f, d, ln in chain if key in (d.get("overrides") or {})), (chain[0][0], chain[0][2]))
+        file, lines = next(
+            ((f, ln) for f, d, ln in chain if key in (d.get("overrides") or {})),
+            (chain[0][0], chain[0][2]),
+        )
         close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.5)
         prefix = key.rsplit(".", 1)[0]
         siblings = sorted({p.rsplit(".", 1)[1] for p in known if p.startswith(prefix + ".")})
         hint = f" (did you mean '{close[0]}'?)" if close else ""
-        allowed = f"; allowed under '{prefix}': {allowed_list(siblings)}" if siblings else "; see `gigafactory catalog list`"
-        problems.append(Problem(file, line_of(lines, ("overrides", key)), f"overrides.{key}",
-                                f"not a catalog value{hint}{allowed}"))
+        allowed = (
+            f"; allowed under '{prefix}': {allowed_list(siblings)}"
+            if siblings
+            else "; see `gigafactory catalog list`"
+        )
+        problems.append(
+            Problem(
+                file,
+                line_of(lines, ("overrides", key)),
+                f"overrides.{key}",
+                f"not a catalog value{hint}{allowed}",
+            )
+        )
     if sc.scope.kind == "buyer" and sc.scope.buyer not in catalog.buyers:
         file, _, lines = chain[0]
-        problems.append(Problem(file, line_of(lines, ("scope", "buyer")), "scope.buyer",
-                                f"unknown buyer '{sc.scope.buyer}'{did_you_mean(str(sc.scope.buyer), catalog.buyers)}; allowed: {allowed_list(catalog.buyers)}"))
+        problems.append(
+            Problem(
+                file,
+                line_of(lines, ("scope", "buyer")),
+                "scope.buyer",
+                f"unknown buyer '{sc.scope.buyer}'{did_you_mean(str(sc.scope.buyer), catalog.buyers)}; allowed: {allowed_list(catalog.buyers)}",
+            )
+        )
     if isinstance(sc.sites, list):
         for i, s in enumerate(sc.sites):
             if s not in catalog.sites:
-                problems.append(Problem(chain[0][0], line_of(chain[0][2], ("sites", i)), f"sites.{i}",
-                                        f"unknown site '{s}'{did_you_mean(s, catalog.sites)}; allowed: {allowed_list(catalog.sites)}"))
+                problems.append(
+                    Problem(
+                        chain[0][0],
+                        line_of(chain[0][2], ("sites", i)),
+                        f"sites.{i}",
+                        f"unknown site '{s}'{did_you_mean(s, catalog.sites)}; allowed: {allowed_list(catalog.sites)}",
+                    )
+                )
     return problems
 
 
-def scenario_from_chain(chain: list[tuple[str, dict[str, Any], LineMap]], catalog: Catalog) -> Scenario:
+def scenario_from_chain(
+    chain: list[tuple[str, dict[str, Any], LineMap]], catalog: Catalog
+) -> Scenario:
     merged: dict[str, Any] = {}
     for _, data, _ in reversed(chain):
         merged = _deep_merge(merged, data)
@@ -109,7 +159,10 @@ def scenario_from_chain(chain: list[tuple[str, dict[str, Any], LineMap]], catalo
         problems: list[Problem] = []
         for p in problems_from(exc, Scenario, chain[0][0], {}):
             path = tuple(int(x) if x.isdigit() else x for x in p.key.split("."))
-            where = next(((f, line_of(ln, path)) for f, _, ln in chain if path[:1] in ln), (chain[0][0], None))
+            where = next(
+                ((f, line_of(ln, path)) for f, _, ln in chain if path[:1] in ln),
+                (chain[0][0], None),
+            )
             problems.append(Problem(where[0], where[1], p.key, p.message))
         raise GigafactoryError(problems) from None
     problems = _check_overrides(sc, chain, catalog)
@@ -126,7 +179,9 @@ def load_scenario(ref: str | Path, catalog: Catalog | None = None) -> Scenario:
     return scenario_from_chain(_read_chain(_locate(str(ref), None)), cat)
 
 
-def load_scenario_text(text: str, catalog: Catalog | None = None, name: str = "<scenario>") -> Scenario:
+def load_scenario_text(
+    text: str, catalog: Catalog | None = None, name: str = "<scenario>"
+) -> Scenario:
     """Validate scenario YAML given as text (``extends`` resolves presets only)."""
     from ..catalog import load_catalog
 

@@ -48,7 +48,11 @@ class Dist(BaseModel):
             "normal": ("mean", "sd"),
         }
         fields = need[self.dist]
-        given = {k for k in ("value", "low", "mode", "high", "p10", "p90", "mean", "sd") if getattr(self, k) is not None}
+        given = {
+            k
+            for k in ("value", "low", "mode", "high", "p10", "p90", "mean", "sd")
+            if getattr(self, k) is not None
+        }
         missing = [f for f in fields if f not in given]
         extra = sorted(given - set(fields))
         if missing or extra:
@@ -60,7 +64,7 @@ class Dist(BaseModel):
         if self.dist in ("uniform", "triangular", "pert"):
             lo, hi = float(self.low or 0.0), float(self.high or 0.0)
             mo = float(self.mode) if self.mode is not None else lo
-            if not lo <= mo <= hi or lo == hi and self.dist != "uniform":
+            if not lo <= mo <= hi or (lo == hi and self.dist != "uniform"):
                 if not (lo <= mo <= hi):
                     raise ValueError(f"need low ≤ mode ≤ high, got {lo}, {mo}, {hi}")
         if self.dist == "lognormal" and not (0 < (self.p10 or 0) < (self.p90 or 0)):

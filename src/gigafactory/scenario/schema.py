@@ -49,13 +49,17 @@ class Uncertainty(Model):
 
     catalog_ranges: Literal["pert", "triangular", "uniform", "off"] = "pert"
     demand_loading: float = Field(
-        0.0, ge=-1.0, le=1.0,
+        0.0,
+        ge=-1.0,
+        le=1.0,
         description="correlation of every tier-capacity draw with the shared AI-demand factor",
     )
 
 
 class Goal(Model):
-    gw_per_week: float | None = Field(None, gt=0, description="None: the catalog's goal (1 GW/week)")
+    gw_per_week: float | None = Field(
+        None, gt=0, description="None: the catalog's goal (1 GW/week)"
+    )
     basis: Literal["facility", "it"] = "facility"
 
 
@@ -69,7 +73,9 @@ class Scenario(Model):
     horizon: Horizon = Field(default_factory=Horizon)
     draws: int = Field(1000, ge=1, le=1_000_000)
     seed: int = Field(42, ge=0)
-    as_of: str = Field("2026-11-01", description="deals and sites are taken as recorded on this date")
+    as_of: str = Field(
+        "2026-11-01", description="deals and sites are taken as recorded on this date"
+    )
     sites: list[str] | Literal["all"] = "all"
     overrides: dict[str, float | Dist] = Field(
         default_factory=dict, description="dotted catalog path → number or distribution"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -26,21 +27,33 @@ from ..units import HOURS_PER_WEEK
 from .inputs import CHIP_TIERS, TIERS, ModelInputs
 
 F = NDArray[np.float64]
-I = NDArray[np.int64]
+Int = NDArray[np.int64]
 EPS_MW = 1e-6
 CODE = {t: i for i, t in enumerate(TIERS)}
 HEADLINE = (
-    "it_gw_online", "facility_gw_online", "it_gw_added", "facility_gw_added", "it_gw_retired",
-    "h100e_online_m", "h100e_produced_m", "it_gw_produced", "accelerators_waiting_gw",
-    "racks_waiting_gw", "shells_unpowered_gw", "shells_empty_gw", "energy_twh",
+    "it_gw_online",
+    "facility_gw_online",
+    "it_gw_added",
+    "facility_gw_added",
+    "it_gw_retired",
+    "h100e_online_m",
+    "h100e_produced_m",
+    "it_gw_produced",
+    "accelerators_waiting_gw",
+    "racks_waiting_gw",
+    "shells_unpowered_gw",
+    "shells_empty_gw",
+    "energy_twh",
 )
 
 
-def lag_tm(x: NDArray[np.generic], lag: I, fill: float | F = 0.0) -> NDArray[np.generic]:
+def lag_tm(x: NDArray[Any], lag: Int, fill: Any = 0.0) -> NDArray[Any]:
     """Time-major lag: ``out[t, d] = x[t − lag[d], d]``, ``fill`` (scalar or per draw) before t=0."""
     w = x.shape[0]
     idx = np.arange(w)[:, None] - lag[None, :]
-    out = np.take_along_axis(x, np.clip(idx, 0, w - 1).reshape(idx.shape + (1,) * (x.ndim - 2)), axis=0)
+    out = np.take_along_axis(
+        x, np.clip(idx, 0, w - 1).reshape(idx.shape + (1,) * (x.ndim - 2)), axis=0
+    )
     before = (idx < 0).reshape(idx.shape + (1,) * (x.ndim - 2))
     fill_arr = np.asarray(fill)
     if fill_arr.ndim == 1:
@@ -53,7 +66,7 @@ def minplus_tm(cum_in: F, cum_cap: F) -> F:
     return cum_cap + np.minimum.accumulate(np.minimum(cum_in - cum_cap, 0.0), axis=0)
 
 
-def fifo_position(level: F, cum_in: F) -> tuple[I, I, F]:
+def fifo_position(level: F, cum_in: F) -> tuple[Int, Int, F]:
     """Where cumulative flow ``level`` falls in the non-decreasing ``cum_in`` (both [n, W]).
 
     FIFO accounting: the first ``level`` MW out of a chain are the first ``level`` MW in, so any
@@ -76,17 +89,19 @@ def fifo_position(level: F, cum_in: F) -> tuple[I, I, F]:
     return lo, hi, frac.reshape(level.shape)
 
 
-def fifo_values(pos: tuple[I, I, F], cum_vals: NDArray[np.floating]) -> NDArray[np.floating]:
+def fifo_values(pos: tuple[Int, Int, F], cum_vals: NDArray[np.floating]) -> NDArray[np.floating]:
     """Interpolate cumulative quantities ``cum_vals`` [n, W, K] at FIFO positions → [n, W, K]."""
     lo, hi, frac = pos
     d, w, k = cum_vals.shape
-    vs = np.concatenate([np.zeros((d, 1, k), dtype=cum_vals.dtype), cum_vals], axis=1).reshape(d * (w + 1), k)
+    vs = np.concatenate([np.zeros((d, 1, k), dtype=cum_vals.dtype), cum_vals], axis=1).reshape(
+        d * (w + 1), k
+    )
     a = vs[lo]
     out = a + frac.reshape(-1, 1).astype(cum_vals.dtype) * (vs[hi] - a)
     return out.reshape(frac.shape + (k,))
 
 
-def first_week_reaching(cum: F, level: F) -> I:
+def first_week_reaching(cum: F, level: F) -> Int:
     """First week index where ``cum[d, :] ≥ level[d, p]`` (−1 if never); ``cum`` non-decreasing."""
     d, w = cum.shape
     big = float(np.max(cum, initial=0.0)) + float(np.max(level, initial=0.0)) + 1.0
@@ -105,10 +120,12 @@ class _Batch:
     binding: NDArray[np.int8]
     vendor_online: NDArray[np.float32] | None
     vendor_delivered: NDArray[np.float32] | None
-    phase_week: I
+    phase_week: Int
 
 
-def _chips(inp: ModelInputs, sl: slice, vendor_detail: bool) -> tuple[F, F, NDArray[np.int8], NDArray[np.floating] | None]:
+def _chips(
+    inp: ModelInputs, sl: slice, vendor_detail: bool
+) -> tuple[F, F, NDArray[np.int8], NDArray[np.floating] | None]:
     """Tiers 1–4: accelerators completed per week, IT MW and H100e, and the binding chip tier.
 
     units(t) = min_k cap_k(t) / Σ_s m[t,s]·r_{k,s}   (accelerators per week)
@@ -140,11 +157,18 @@ def _chips(inp: ModelInputs, sl: slice, vendor_detail: bool) -> tuple[F, F, NDAr
     if not (capped or vendor_detail):
         return units * mw_unit, units * (mix @ h_unit.T), chip_bind, None
     # IT MW per accelerator by vendor: Σ_{s∈v} m[t,s]·it_w[d,s]  → [n, W, V]
-    vmw = np.stack([((it_w * onehot[:, j]) @ mix.T).astype(np.float32) for j in range(onehot.shape[1])], axis=2)
+    vmw = np.stack(
+        [((it_w * onehot[:, j]) @ mix.T).astype(np.float32) for j in range(onehot.shape[1])], axis=2
+    )
     vmw /= np.float32(1e6)
     if not capped:  # vendor detail only: float32 is plenty for reporting deliveries by vendor
         prod_mw, prod_h = units * mw_unit, units * (mix @ h_unit.T)
-        return prod_mw, prod_h, chip_bind, np.cumsum(units.T.astype(np.float32)[..., None] * vmw, axis=1)
+        return (
+            prod_mw,
+            prod_h,
+            chip_bind,
+            np.cumsum(units.T.astype(np.float32)[..., None] * vmw, axis=1),
+        )
     s_cum = np.cumsum(units.T[..., None] * vmw, axis=1, dtype=np.float64)
     prod_v_cum = s_cum + np.minimum.accumulate(np.minimum(orders - s_cum, 0.0), axis=1)
     prod_v = np.diff(prod_v_cum, axis=1, prepend=0.0)
@@ -158,7 +182,6 @@ def _chips(inp: ModelInputs, sl: slice, vendor_detail: bool) -> tuple[F, F, NDAr
 
 def _simulate_batch(inp: ModelInputs, sl: slice, vendor_detail: bool) -> _Batch:
     n, w = inp.pue[sl].shape[0], inp.n_weeks
-    mix = inp.mix
     prod_mw, prod_h, chip_bind, prod_v_cum = _chips(inp, sl, vendor_detail)
     prod_cum = np.cumsum(prod_mw, axis=0)
 
@@ -178,8 +201,11 @@ def _simulate_batch(inp: ModelInputs, sl: slice, vendor_detail: bool) -> _Batch:
     a2_cum = lag_tm(b_cum, site_lag) + np.minimum(t_idx + 1, site_lag[None, :]) * r0[None, :]
     a2 = np.diff(a2_cum, axis=0, prepend=0.0)  # racks on site, ready to install
     # if racks run short at t, the stage that limited them upstream is to blame
-    supply_label = np.where(lag_tm(acc_waiting > EPS_MW, site_lag, 0.0) > 0, CODE["rack_assembly"],
-                            lag_tm(chip_bind, site_lag + lc, chip_bind[0]))
+    supply_label = np.where(
+        lag_tm(acc_waiting > EPS_MW, site_lag, 0.0) > 0,
+        CODE["rack_assembly"],
+        lag_tm(chip_bind, site_lag + lc, chip_bind[0]),
+    )
 
     # --- tiers 6-7: shells (generic construction + named phases) awaiting energisation -------
     pue = inp.pue[sl]
@@ -210,7 +236,9 @@ def _simulate_batch(inp: ModelInputs, sl: slice, vendor_detail: bool) -> _Batch:
     q_g, q_o, rack_inv = np.zeros(n), np.zeros(n), np.zeros(n)
     powered, online = fleet0.astype(float).copy(), fleet0.astype(float).copy()
     e_g, e_o, x = np.empty(n), np.empty(n), np.empty(n)
-    inst, e_g_t, e_o_t, qg_t, qo_t, rack_t, online_t, powered_t = (np.empty((w, n)) for _ in range(8))
+    inst, e_g_t, e_o_t, qg_t, qo_t, rack_t, online_t, powered_t = (
+        np.empty((w, n)) for _ in range(8)
+    )
     for t in range(w):
         q_g += new_g[t]
         q_o += new_o[t]
@@ -236,8 +264,11 @@ def _simulate_batch(inp: ModelInputs, sl: slice, vendor_detail: bool) -> _Batch:
 
     # binding: racks left waiting ⇒ shells bound (the power tier when built shells await power,
     # else construction); otherwise supply bound (rack assembly or the chip tier upstream).
-    power_label = np.where(qg_t > EPS_MW, np.where(cg <= cx, CODE["grid"], CODE["transformers"]),
-                           np.where(ct <= cx - e_g_t, CODE["gas_turbines"], CODE["transformers"]))
+    power_label = np.where(
+        qg_t > EPS_MW,
+        np.where(cg <= cx, CODE["grid"], CODE["transformers"]),
+        np.where(ct <= cx - e_g_t, CODE["gas_turbines"], CODE["transformers"]),
+    )
     shell_label = np.where(qg_t + qo_t > EPS_MW, power_label, CODE["construction"])
     binding = np.where(rack_t > EPS_MW, shell_label, supply_label).astype(np.int8)
 
@@ -247,11 +278,17 @@ def _simulate_batch(inp: ModelInputs, sl: slice, vendor_detail: bool) -> _Batch:
     h_ratio0 = np.where(p0 > 0, prod_h[0] / np.where(p0 > 0, p0, 1.0), 0.0)
     src_cum = np.concatenate([wip[:, None], wip[:, None] + prod_cum.T], axis=1)
     pos = fifo_position(np.cumsum(inst, axis=0).T, src_cum)
-    h_src = np.concatenate([(wip * h_ratio0)[:, None], (wip * h_ratio0)[:, None] + np.cumsum(prod_h, axis=0).T], axis=1)
+    h_src = np.concatenate(
+        [(wip * h_ratio0)[:, None], (wip * h_ratio0)[:, None] + np.cumsum(prod_h, axis=0).T], axis=1
+    )
     inst_h_cum = fifo_values(pos, h_src[..., None])[..., 0].T
     h0 = inp.fleet_h100e0[sl]
     h_step = np.where(life > 0, h0 / np.maximum(life, 1), h0)
-    h_online = np.maximum(h0[None, :] - h_step[None, :] * (t_idx + 1), 0.0) + inst_h_cum - lag_tm(inst_h_cum, life)
+    h_online = (
+        np.maximum(h0[None, :] - h_step[None, :] * (t_idx + 1), 0.0)
+        + inst_h_cum
+        - lag_tm(inst_h_cum, life)
+    )
     vendor_online = vendor_delivered = None
     if vendor_detail and prod_v_cum is not None:
         v0 = np.diff(prod_v_cum[:, :1], axis=1, prepend=0.0)[:, 0]  # week-0 vendor MW
@@ -259,15 +296,21 @@ def _simulate_batch(inp: ModelInputs, sl: slice, vendor_detail: bool) -> _Batch:
         v_wip = (wip[:, None] * v_share0).astype(np.float32)[:, None, :]
         v_src = np.concatenate([v_wip, v_wip + prod_v_cum.astype(np.float32, copy=False)], axis=1)
         vendor_delivered = fifo_values(pos, v_src)
-        vendor_online = vendor_delivered - np.swapaxes(lag_tm(np.swapaxes(vendor_delivered, 0, 1), life), 0, 1)
+        vendor_online = vendor_delivered - np.swapaxes(
+            lag_tm(np.swapaxes(vendor_delivered, 0, 1), life), 0, 1
+        )
 
     # --- named phases: energised when their queue's cumulative energisation reaches them -----
     phase_week = np.zeros((n, 0), dtype=np.int64)
     if inp.phase_ids:
         pw = inp.phase_power_wk[sl]
         wk = np.clip(pw, 0, w - 1)
-        weeks_g = first_week_reaching(np.cumsum(e_g_t, axis=0).T, np.take_along_axis(np.cumsum(new_g, axis=0).T, wk, axis=1))
-        weeks_o = first_week_reaching(np.cumsum(e_o_t, axis=0).T, np.take_along_axis(np.cumsum(new_o, axis=0).T, wk, axis=1))
+        weeks_g = first_week_reaching(
+            np.cumsum(e_g_t, axis=0).T, np.take_along_axis(np.cumsum(new_g, axis=0).T, wk, axis=1)
+        )
+        weeks_o = first_week_reaching(
+            np.cumsum(e_o_t, axis=0).T, np.take_along_axis(np.cumsum(new_o, axis=0).T, wk, axis=1)
+        )
         phase_week = np.where(inp.phase_onsite[None, :], weeks_o, weeks_g)
         phase_week = np.where((pw < w) & (phase_week >= 0), np.maximum(phase_week, pw), -1)
 
@@ -287,9 +330,13 @@ def _simulate_batch(inp: ModelInputs, sl: slice, vendor_detail: bool) -> _Batch:
         "shells_empty_gw": (powered_t - online_t) / 1e3,
         "energy_twh": online_t * (fac * inp.load_factor[sl][None, :] * HOURS_PER_WEEK / 1e6),
     }
-    return _Batch(cols_out, binding,
-                  None if vendor_online is None else vendor_online / np.float32(1e3),
-                  None if vendor_delivered is None else vendor_delivered / np.float32(1e3), phase_week)
+    return _Batch(
+        cols_out,
+        binding,
+        None if vendor_online is None else vendor_online / np.float32(1e3),
+        None if vendor_delivered is None else vendor_delivered / np.float32(1e3),
+        phase_week,
+    )
 
 
 def simulate(inp: ModelInputs, *, vendor_detail: bool = True, batch: int = 4096) -> xr.Dataset:
@@ -318,11 +365,18 @@ def simulate(inp: ModelInputs, *, vendor_detail: bool = True, batch: int = 4096)
         for k, arr in res.cols.items():
             out[k][:, sl] = arr
         binding[:, sl] = res.binding
-        if vo is not None and vd is not None and res.vendor_online is not None and res.vendor_delivered is not None:
+        if (
+            vo is not None
+            and vd is not None
+            and res.vendor_online is not None
+            and res.vendor_delivered is not None
+        ):
             vo[sl] = res.vendor_online
             vd[sl] = res.vendor_delivered
         pweek[sl] = res.phase_week
-    counts = np.stack([(binding == i).sum(axis=0) for i in range(len(TIERS))], axis=1).astype(np.int32)
+    counts = np.stack([(binding == i).sum(axis=0) for i in range(len(TIERS))], axis=1).astype(
+        np.int32
+    )
     coords = {
         "draw": np.arange(d),
         "week": inp.grid.weeks.values,
@@ -330,7 +384,9 @@ def simulate(inp: ModelInputs, *, vendor_detail: bool = True, batch: int = 4096)
         "vendor": list(inp.vendors),
         "phase": list(inp.phase_ids),
     }
-    data: dict[str, tuple[tuple[str, ...], np.ndarray]] = {k: (("draw", "week"), out[k].T) for k in HEADLINE}
+    data: dict[str, tuple[tuple[str, ...], np.ndarray]] = {
+        k: (("draw", "week"), out[k].T) for k in HEADLINE
+    }
     data["binding"] = (("draw", "week"), binding.T)
     data["binding_weeks"] = (("draw", "tier"), counts)
     data["phase_power_week"] = (("draw", "phase"), pweek)

@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 from ..timegrid import TimeGrid
 
 F = NDArray[np.float64]
-I = NDArray[np.int64]
+Int = NDArray[np.int64]
 
 #: Tiers the engine attributes binding weeks to, in report order.  ``orders`` is the buyer's
 #: contracted demand (deal schedules); ``none`` marks weeks where nothing was added or needed.
@@ -79,13 +79,13 @@ class ModelInputs:
     cap_grid_fac_mw_per_wk: F
     orders_it_mw_cum: F
     # lead times and shares [D]
-    chip_lead_wk: I
-    rack_lead_wk: I
-    install_lead_wk: I
+    chip_lead_wk: Int
+    rack_lead_wk: Int
+    install_lead_wk: Int
     onsite_power_share: F
     pue: F
     load_factor: F
-    life_wk: I
+    life_wk: Int
     fleet_it_mw0: F
     fleet_h100e0: F
     demand_z: F  # [D] the shared standard-normal AI-demand factor of each draw
@@ -94,8 +94,8 @@ class ModelInputs:
     phase_site: tuple[str, ...]
     phase_onsite: NDArray[np.bool_]
     phase_it_mw: F  # [D, P]
-    phase_power_wk: I  # [D, P] week index the shell is built and power is ready to energise
-    phase_planned_wk: I  # [P] planned power-ready week (catalog value)
+    phase_power_wk: Int  # [D, P] week index the shell is built and power is ready to energise
+    phase_planned_wk: Int  # [P] planned power-ready week (catalog value)
     # the goal
     goal_gw_per_wk: float = 1.0
     goal_basis: str = "facility"

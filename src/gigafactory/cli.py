@@ -1,0 +1,390 @@
+"""The ``gigafactory`` command line.  User mistakes print one clear message (exit 2), never a traceback."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__
+from .catalog import load_catalog
+from .catalog.schema import DateFact, Fact, iter_facts
+from .errors import GigafactoryError, Problem, allowed_list, did_you_mean
+from .scenario import load_scenario, preset_names, resolved_yaml
+from .supply.inputs import TIERS
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Model the AI infrastructure buildout: can a gigawatt a week be built, what binds first, "
+    "what does it cost, who pays, and who is exposed if it slips?",
+)
+catalog_app = typer.Typer(no_args_is_help=True, help="Browse the sourced catalog.")
+app.add_typer(catalog_app, name="catalog")
+console = Console()
+err = Console(stderr=True)
+
+
+def _fmt_q(q: dict[str, float], digits: int = 1) -> str:
+    return f"{q['p50']:.{digits}f}  [dim]({q['p5']:.{digits}f}–{q['p95']:.{digits}f})[/dim]"
+
+
+def summary_tables(summary: dict[str, Any]) -> list[Table]:
+    """Rich tables of a run summary: GW by year with the binding tiers, and the goal."""
+    t = Table(
+        title=f"{summary['scenario']} — {summary['scope']} — {summary['draws']} draws (p50 and p5–p95)"
+    )
+    for c in (
+        "year",
+        "IT GW online",
+        "facility GW online",
+        "GW/week added*",
+        "H100e online (M)",
+        "binding (share of draws)",
+    ):
+        t.add_column(c, justify="left" if c.startswith("binding") else "right")
+    for y, v in summary["years"].items():
+        bind = ", ".join(f"{k} {s:.0%}" for k, s in list(v["binding"].items())[:3])
+        t.add_row(
+            y,
+            _fmt_q(v["it_gw_online"]),
+            _fmt_q(v["facility_gw_online"]),
+            _fmt_q(v["gw_added_per_week"], 2),
+            _fmt_q(v["h100e_online_m"]),
+            bind,
+        )
+    goal = summary["goal"]
+    reached = summary["gw_per_week_reached"]
+    per = summary["gw_per_week_reached_by_draw"]
+    g = Table(
+        title=f"Goal: {goal['gw_per_week']:g} GW/week ({goal['basis']} basis; *{goal['rate']})",
+        show_header=False,
+    )
+    g.add_column("k")
+    g.add_column("v")
+    g.add_row("median build rate first reaches the goal", reached or "not within the horizon")
+    g.add_row("share of draws that ever reach it", f"{per['share_of_draws']:.0%}")
+    if "p50" in per:
+        g.add_row(
+            "week reached (p5 / p50 / p95 of draws that do)",
+            f"{per['p5']} / {per['p50']} / {per['p95']}",
+        )
+    bw = summary["binding_weeks_mean"]
+    g.add_row(
+        "weeks binding, mean over draws",
+        ", ".join(f"{k} {v:.0f}" for k, v in sorted(bw.items(), key=lambda kv: -kv[1]) if v >= 1),
+    )
+    tables = [t, g]
+    needs = summary.get("needs")
+    if needs:
+        years = sorted({r["year"] for r in needs})
+        pick = [y for y in years if y in (years[0], years[0] + 2, years[0] + 5, years[-1])]
+        n = Table(
+            title=f"What {goal['gw_per_week']:g} GW/week needs from each tier (share of what is available to this scope)"
+        )
+        n.add_column("tier")
+        n.add_column("unit")
+        for y in pick:
+            n.add_column(str(y), justify="right")
+        for tier in dict.fromkeys(r["tier"] for r in needs):
+            rows = {r["year"]: r for r in needs if r["tier"] == tier}
+            cells = [
+                f"{rows[y]['needed']:,.0f} ({rows[y]['share_needed']:.0%})"
+                if rows[y]["share_needed"] is not None
+                else f"{rows[y]['needed']:,.0f}"
+                for y in pick
+            ]
+            n.add_row(tier, rows[pick[0]]["unit"], *cells)
+        tables.append(n)
+    return tables
+
+
+@app.command()
+def run(
+    scenario: str = typer.Argument(..., help="a preset name or a scenario YAML file"),
+    draws: int | None = typer.Option(
+        None, "--draws", "-n", min=1, help="Monte Carlo draws (default: the scenario's)"
+    ),
+    seed: int | None = typer.Option(
+        None, "--seed", "-s", min=0, help="random seed (default: the scenario's)"
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="write summary.json, results.nc, charts and report.html here"
+    ),
+    as_json: bool = typer.Option(
+        False, "--json", help="print summary.json to stdout instead of tables"
+    ),
+    no_finance: bool = typer.Option(False, "--no-finance", help="skip the money side"),
+    store: Path | None = typer.Option(
+        None,
+        "--store",
+        help="run store (DuckDB file); default $GIGAFACTORY_STORE or the user data dir",
+    ),
+    no_store: bool = typer.Option(False, "--no-store", help="do not save the run in the store"),
+) -> None:
+    """Run a scenario: simulate the buildout and the money, print the summary, write the files."""
+    from .pipeline import run_scenario
+
+    cat = load_catalog()
+    sc = load_scenario(scenario, cat)
+    n = int(draws if draws is not None else sc.draws)
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=as_json,
+    ) as bar:
+        task = bar.add_task(f"simulating {sc.name}", total=n)
+        result = run_scenario(
+            sc, cat, n, seed, with_finance=not no_finance, progress=lambda k: bar.advance(task, k)
+        )
+    summary = result.summary
+    if out is not None:
+        _write_outputs(out, result)
+        summary["outputs"] = str(out)
+    if not no_store:
+        run_id = _save_to_store(store, result)
+        if run_id:
+            summary["run_id"] = run_id
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
+        return
+    for t in summary_tables(summary):
+        console.print(t)
+    if result.finance is not None:
+        from .finance import finance_tables
+
+        for t in finance_tables(summary["finance"]):
+            console.print(t)
+    if out is not None:
+        console.print(
+            f"Wrote {out}/summary.json, results.nc, gw_online.png"
+            + (", report.html" if (out / "report.html").exists() else "")
+        )
+    if summary.get("run_id"):
+        console.print(
+            f"Saved as run [bold]{summary['run_id']}[/bold] (gigafactory runs show {summary['run_id']})"
+        )
+
+
+def _write_outputs(out: Path, result: Any) -> None:
+    """Write every file into a temporary directory, then move it into place (nothing half-written)."""
+    from .results.files import write_run_files
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        write_run_files(tmp, result)
+        if out.exists():
+            old = out.with_name(f".{out.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _save_to_store(store: Path | None, result: Any) -> str | None:
+    from .results.files import save_run_to_store
+
+    return save_run_to_store(store, result)
+
+
+@app.command()
+def validate(
+    scenario: str = typer.Argument(..., help="a scenario YAML file or preset name"),
+) -> None:
+    """Check a scenario: every problem with file, line, key and a did-you-mean; nothing is run."""
+    sc = load_scenario(scenario)
+    console.print(
+        f"[green]ok[/green] {scenario}: scenario '{sc.name}', scope {sc.scope.kind}"
+        + (f" ({sc.scope.buyer})" if sc.scope.buyer else "")
+        + f", {sc.draws} draws, {len(sc.overrides)} overrides"
+    )
+
+
+@app.command()
+def presets() -> None:
+    """List the shipped presets."""
+    t = Table(title="Presets")
+    t.add_column("name")
+    t.add_column("description", overflow="fold")
+    cat = load_catalog()
+    for name in preset_names():
+        t.add_row(name, load_scenario(name, cat).description.strip())
+    console.print(t)
+
+
+@app.command()
+def scenario(name: str = typer.Argument(..., help="a preset name or scenario file")) -> None:
+    """Print the fully resolved scenario as YAML (what a run stores)."""
+    typer.echo(resolved_yaml(load_scenario(name)))
+
+
+def _fact_rows(prefix: str = "") -> list[tuple[str, Fact | DateFact]]:
+    return [(p, f) for p, f in iter_facts(load_catalog()) if p.startswith(prefix)]
+
+
+@catalog_app.command("list")
+def catalog_list(
+    section: str | None = typer.Argument(
+        None, help="accelerators, racks, tiers, sites, companies, deals, …"
+    ),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """List catalog entries by section (or every section with its size)."""
+    cat = load_catalog()
+    sections = {name: getattr(cat, name) for name in type(cat).model_fields}
+    if section is None:
+        t = Table(title="Catalog sections")
+        t.add_column("section")
+        t.add_column("entries", justify="right")
+        t.add_column("ids", overflow="fold")
+        for name, items in sections.items():
+            t.add_row(name, str(len(items)), ", ".join(items))
+        console.print(t)
+        return
+    if section not in sections:
+        raise GigafactoryError(
+            [
+                Problem(
+                    "<command line>",
+                    None,
+                    "section",
+                    f"unknown section '{section}'{did_you_mean(section, sections)}; allowed: {allowed_list(sections)}",
+                )
+            ]
+        )
+    items = sections[section]
+    if as_json:
+        typer.echo(json.dumps({k: v.model_dump(mode="json") for k, v in items.items()}, indent=2))
+        return
+    t = Table(title=f"catalog: {section}")
+    t.add_column("id")
+    t.add_column("name", overflow="fold")
+    t.add_column("facts", justify="right")
+    for k, v in items.items():
+        t.add_row(
+            k,
+            str(getattr(v, "name", getattr(v, "description", ""))),
+            str(sum(1 for _ in iter_facts(v))),
+        )
+    console.print(t)
+
+
+@catalog_app.command("show")
+def catalog_show(
+    item: str = typer.Argument(..., help="an id (GB200, cowos, abilene, amd_6gw) or a dotted path"),
+) -> None:
+    """Every sourced number of one catalog item."""
+    cat = load_catalog()
+    sections = {name: getattr(cat, name) for name in type(cat).model_fields}
+    matches = [
+        f"{s}.{k}"
+        for s, items in sections.items()
+        for k in items
+        if k == item or f"{s}.{k}" == item
+    ]
+    prefix = matches[0] if matches else item
+    rows = _fact_rows(prefix)
+    if not rows:
+        ids = [k for items in sections.values() for k in items]
+        raise GigafactoryError(
+            [
+                Problem(
+                    "<command line>",
+                    None,
+                    "item",
+                    f"no catalog item '{item}'{did_you_mean(item, ids)}; see `gigafactory catalog list`",
+                )
+            ]
+        )
+    t = Table(title=prefix)
+    for c in ("key", "value", "unit", "range", "as of", "conf", "source"):
+        t.add_column(c, overflow="fold")
+    for p, f in rows:
+        rng = f"{f.low}–{f.high}" if f.low is not None else ""
+        unit = getattr(f, "unit", "date")
+        t.add_row(
+            p[len(prefix) + 1 :] or p,
+            f"{f.value:g}" if isinstance(f.value, float) else str(f.value),
+            unit,
+            rng,
+            f.as_of,
+            f.conf,
+            f.source,
+        )
+    console.print(t)
+
+
+@catalog_app.command("sources")
+def catalog_sources(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Every source the catalog cites, with how many facts cite it and their grades."""
+    counts: dict[str, dict[str, int]] = {}
+    for _, f in _fact_rows():
+        for src in f.source.split(" ; "):
+            counts.setdefault(src.strip(), {}).setdefault(f.conf, 0)
+            counts[src.strip()][f.conf] += 1
+    if as_json:
+        typer.echo(json.dumps(counts, indent=2))
+        return
+    t = Table(title=f"{len(counts)} sources")
+    t.add_column("source", overflow="fold")
+    t.add_column("facts", justify="right")
+    t.add_column("grades")
+    for src, g in sorted(counts.items(), key=lambda kv: -sum(kv[1].values())):
+        t.add_row(src, str(sum(g.values())), ", ".join(f"{k}:{v}" for k, v in sorted(g.items())))
+    console.print(t)
+
+
+@app.command()
+def tiers() -> None:
+    """The supply tiers the engine attributes binding weeks to."""
+    for t in TIERS:
+        console.print(t)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+def _register_plugins() -> None:
+    from .finance.commands import register as register_finance
+    from .plan.commands import register as register_plan
+    from .results.commands import register as register_results
+
+    register_finance(app)
+    register_plan(app)
+    register_results(app)
+
+
+_register_plugins()
+
+
+def main() -> None:
+    """Entry point: run the app; a user mistake prints its message and exits with status 2."""
+    try:
+        app()
+    except GigafactoryError as exc:
+        err.print(f"error: {exc}", highlight=False, markup=False)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing was written")
+        sys.exit(130)

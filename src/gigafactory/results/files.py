@@ -1,0 +1,64 @@
+"""Files a run writes (summary.json, results.nc, charts, report.html) and saving to the store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import xarray as xr
+
+from ..catalog import load_catalog
+from ..scenario import resolved_yaml
+
+
+def write_netcdf(ds: xr.Dataset, path: Path) -> None:
+    """Write a dataset as compressed NetCDF-4 (h5netcdf); JSON-able attributes only."""
+    enc = {
+        k: {"zlib": True, "complevel": 4} for k, v in ds.data_vars.items() if v.dtype.kind in "fiu"
+    }
+    ds.to_netcdf(path, engine="h5netcdf", encoding=enc)
+
+
+def write_run_files(directory: Path, result: Any) -> list[Path]:
+    """Write every output of a run into ``directory`` (which must exist)."""
+    from ..report import write_report
+
+    written = [directory / "summary.json"]
+    (directory / "summary.json").write_text(
+        json.dumps(result.summary, indent=2) + "\n", encoding="utf-8"
+    )
+    write_netcdf(result.physical, directory / "results.nc")
+    written.append(directory / "results.nc")
+    if result.finance is not None:
+        write_netcdf(result.finance, directory / "finance.nc")
+        written.append(directory / "finance.nc")
+    (directory / "scenario.yaml").write_text(resolved_yaml(result.scenario), encoding="utf-8")
+    report = write_report(
+        directory / "report.html",
+        physical=result.physical,
+        summary=result.summary,
+        scenario_yaml=resolved_yaml(result.scenario),
+        catalog=load_catalog(),
+        finance=result.finance,
+        png_dir=directory,
+    )
+    written.append(report)
+    return written
+
+
+def save_run_to_store(store: Path | None, result: Any) -> str:
+    """Save a run (summary, lineage, quantile series) in the DuckDB store; return its id."""
+    from .store import RunStore
+
+    return RunStore(store).save_run(
+        result.summary,
+        scenario_yaml=resolved_yaml(result.scenario),
+        physical=result.physical,
+        finance=result.finance,
+        kind="run",
+        scenario=result.scenario.name,
+        seed=int(result.physical.attrs["seed"]),
+        draws=int(result.physical.sizes["draw"]),
+        catalog=load_catalog(),
+    )
