@@ -86,14 +86,17 @@ def test_cowos_only_optimum_and_dual() -> None:
 
 
 def test_lead_times_delay_output() -> None:
-    """With a chip lead of 3 and rack+install leads of 2 the first GW is online in week 5."""
-    n, g = 12, 0.02
+    """Pipelines start full (as in the engine), so week-0 output flows from week 0; a CoWoS
+    step from 1,000 to 2,000 wafers/week in week 4 reaches the site after the chip lead (3)
+    and the rack + install leads (2): additions double from week 9."""
+    n = 14
+    cowos = np.where(np.arange(n) < 4, 1000.0, 2000.0)
     inp = make_inputs(
-        n, cap_cowos_wafers_per_wk=1000.0, chip_lead_wk=3, rack_lead_wk=1, install_lead_wk=1
+        n, cap_cowos_wafers_per_wk=cowos, chip_lead_wk=3, rack_lead_wk=1, install_lead_wk=1
     )
     res = solve_plan(inp, ND)
-    expect = g * np.clip(np.arange(n) - 5 + 1, 0, None)
-    np.testing.assert_allclose(res.schedule["it_gw_online"], expect, atol=SOL_TOL)
+    expect = np.where(np.arange(n) < 9, 0.02, 0.04)
+    np.testing.assert_allclose(res.schedule["it_gw_added"], expect, atol=SOL_TOL)
 
 
 def test_power_limited_and_chips_wait() -> None:
@@ -164,10 +167,11 @@ def test_named_limits_hold_recomputed(rich: ModelInputs, rich_plan: Any) -> None
     made = np.cumsum(s["accelerators_produced_gw"].values)
     racked = np.cumsum(s["racked_gw"].values)
     added = np.cumsum(s["it_gw_added"].values)
-    arrived = np.concatenate([np.zeros(lc), made[:-lc]])
+    wip = rich_plan.data  # pipelines start full: work in progress arrives first
+    arrived = np.concatenate([np.zeros(lc), made[:-lc]]) + np.cumsum(wip.wip_acc_gw)
     assert np.all(racked <= arrived + SOL_TOL)
     np.testing.assert_allclose(arrived - racked, s["accelerators_waiting_gw"], atol=SOL_TOL)
-    at_site = np.concatenate([np.zeros(lr), racked[:-lr]])
+    at_site = np.concatenate([np.zeros(lr), racked[:-lr]]) + np.cumsum(wip.wip_rack_gw)
     assert np.all(added <= at_site + SOL_TOL)
     np.testing.assert_allclose(at_site - added, s["racks_waiting_gw"], atol=SOL_TOL)
     fleet0 = float(inp.fleet_it_mw0[0]) / 1e3
@@ -229,7 +233,7 @@ def _linprog_tiny(
     """Cumulative formulation: u (GW started), r (racked), i (installed), e (energised).
 
     max Σ_t δ_t Σ_{τ≤t} i_τ  s.t.  u_t ≤ cowos_t·20/1e6;  r_t ≤ rack/1e3;  e_t ≤ grid/1e3;
-    Σ_{τ≤t} r_τ ≤ Σ_{τ≤t−lc} u_τ;  Σ_{τ≤t} i_τ ≤ Σ_{τ≤t} r_τ;  Σ_{τ≤t} i_τ ≤ Σ_{τ≤t} e_τ.
+    Σ_{τ≤t} r_τ ≤ Σ_{τ≤t−lc} u_τ + min(t+1, lc)·u_max_0;  Σ_{τ≤t} i_τ ≤ Σ_{τ≤t} r_τ;  Σ_{τ≤t} i_τ ≤ Σ_{τ≤t} e_τ.
     """
     nv = 4 * n
     U, R, INS, E = (slice(k * n, (k + 1) * n) for k in range(4))
@@ -237,13 +241,14 @@ def _linprog_tiny(
     c[INS] = -np.cumsum(disc[::-1])[::-1]  # i_τ counts in every later week
     rows, b = [], []
     tri = np.tril(np.ones((n, n)))
+    p0 = cowos[0] * 20 / 1e6  # work in progress: week-0 output in flight for the lead time
     for t in range(n):
         row = np.zeros(nv)
         row[R] = tri[t]
         if t - lc >= 0:
             row[U] = -tri[t - lc]
         rows.append(row)
-        b.append(0.0)
+        b.append(min(t + 1, lc) * p0)
         row = np.zeros(nv)
         row[INS], row[R] = tri[t], -tri[t]
         rows.append(row)

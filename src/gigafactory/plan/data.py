@@ -72,6 +72,11 @@ class PlanData:
         and install leads together, as in the engine) and IT life, in periods.
     pue, onsite_share : float
         Facility ÷ IT power; share of generic shells powered on site.
+    wip_acc_gw, wip_rack_gw : F
+        Work in progress at the horizon start, arriving per period, IT GW: as in the engine the
+        pipelines start full, so for the first ``chip_lead_wk`` weeks the week-0 production
+        ``p0`` arrives as accelerators, and for the first ``rack + install lead`` weeks
+        ``r0 = min(p0, rack capacity in week 0)`` arrives as racks at the site.
     fleet0_gw, fleet0_retired_gw : F
         Initial fleet still online at the end of each period and retired in it, IT GW (it
         retires linearly over the life, ``fleet0 / life_wk`` per week, as in the engine, and
@@ -101,6 +106,8 @@ class PlanData:
     life: int
     pue: float
     onsite_share: float
+    wip_acc_gw: F
+    wip_rack_gw: F
     fleet0_gw: F
     fleet0_retired_gw: F
     phase_ids: tuple[str, ...]
@@ -201,6 +208,22 @@ def prepare(inp: ModelInputs, settings: PlanSettings) -> PlanData:
         else (np.full((len(inp.vendors), n), np.inf))
     )
 
+    # work in progress: week-0 production (chip-limited, then cut by week-0 orders by vendor)
+    w0_mix = inp.mix[0]
+    w0_gw = float(w0_mix @ it_w) / 1e9
+    u0 = min(
+        float(inp.capacity(k)[d, 0]) / max(float(w0_mix @ r), 1e-300) for k, r in per_unit.items()
+    )
+    v0 = np.asarray([float((w0_mix * it_w)[vendor_of == v].sum()) for v in range(len(inp.vendors))])
+    v0 = u0 * v0 / max(float(v0.sum()), 1e-300) * w0_gw  # IT GW by vendor in week 0
+    o0 = inp.orders_it_mw_cum[d][0] / 1e3 if inp.orders_it_mw_cum.size else np.full_like(v0, np.inf)
+    p0 = float(np.minimum(v0, o0).sum())
+    r0 = min(p0, float(inp.cap_rack_it_mw_per_wk[d, 0]) / 1e3)
+    weeks = np.arange(inp.n_weeks)
+    site_wk = int(inp.rack_lead_wk[d]) + int(inp.install_lead_wk[d])
+    wip_acc = _sum_by(np.where(weeks < int(inp.chip_lead_wk[d]), p0, 0.0), g, n)
+    wip_rack = _sum_by(np.where(weeks < site_wk, r0, 0.0), g, n)
+
     life = max(lag(int(inp.life_wk[d])), 1)
     t_end = np.cumsum(nw)
     f0 = float(inp.fleet_it_mw0[d]) / 1e3
@@ -226,6 +249,8 @@ def prepare(inp: ModelInputs, settings: PlanSettings) -> PlanData:
         life=life,
         pue=float(inp.pue[d]),
         onsite_share=float(inp.onsite_power_share[d]),
+        wip_acc_gw=wip_acc,
+        wip_rack_gw=wip_rack,
         fleet0_gw=fleet0,
         fleet0_retired_gw=-np.diff(fleet0, prepend=f0),
         phase_ids=inp.phase_ids,

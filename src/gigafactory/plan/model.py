@@ -103,15 +103,18 @@ class Builder:
         acc = self._orders(start)
         # stocks carry over; goods arrive after their lead time.  Racks reach the site after the
         # rack and install leads and go online the week they enter a free powered shell (as in
-        # the engine); they retire after ``life`` and free the shell again.
+        # the engine); they retire after ``life`` and free the shell again.  As in the engine
+        # the pipelines start full: work in progress arrives during the first lead times.
         m.add_constraints(
-            acc_inv - _prev(acc_inv) - _lag(acc, d.lag_chip) + rack == 0, name="bal-acc_inv"
+            acc_inv - _prev(acc_inv) - _lag(acc, d.lag_chip) + rack == _p(d, d.wip_acc_gw),
+            name="bal-acc_inv",
         )
         self.limit(
             "rack_assembly", _p(d, d.coef["rack_assembly"]) * rack, _p(d, d.cap["rack_assembly"])
         )
         m.add_constraints(
-            rack_inv - _prev(rack_inv) - _lag(rack, d.lag_rack) + install == 0, name="bal-rack_inv"
+            rack_inv - _prev(rack_inv) - _lag(rack, d.lag_rack) + install == _p(d, d.wip_rack_gw),
+            name="bal-rack_inv",
         )
         retired = _lag(install, d.life)
         m.add_constraints(new - _prev(new) - install + retired == 0, name="bal-online")
