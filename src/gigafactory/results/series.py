@@ -262,9 +262,9 @@ def phase_table(ds: xr.Dataset) -> pd.DataFrame:
         else np.full(len(power), np.nan)
     )
 
-    def to_date(ix: float) -> pd.Timestamp:
+    def to_date(ix: float) -> pd.Timestamp | None:
         if math.isnan(ix) or ix < 0 or ix >= n:
-            return pd.NaT
+            return None
         return weeks[round(ix)]
 
     rows = [

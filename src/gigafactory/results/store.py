@@ -15,9 +15,9 @@ Layout (one DuckDB file; full trajectories optionally as Parquet in a folder bes
 Safety:
 
 * A save is one DuckDB transaction: a failed or killed save leaves no rows behind.  Parquet
-  trajectories are written to a temporary folder and renamed into place before the commit;
-  on failure the folder is removed (a SIGKILL can leave an unreferenced temporary folder,
-  never a row pointing at a missing one).
+  trajectories are written to a temporary folder and renamed into place inside the
+  transaction, just before the commit; on failure the folder is removed, and folders left
+  by a killed writer are swept by the next writer (never a row pointing at a missing one).
 * DuckDB admits one writing process at a time, so every connection is taken under an
   advisory ``fcntl.flock`` on ``<store>.lock`` — exclusive to write, shared to read — with
   exponential back-off up to ``timeout`` seconds.  The kernel releases the lock when a
@@ -283,13 +283,15 @@ class RunStore:
             # A process that ignores our lock file (the duckdb CLI) can still hold DuckDB's own lock.
             con = self._retry(open_db, duckdb.IOException)
             try:
-                if write:
+                if write and not self._has_runs_table(con):
+                    # All tables or none: a writer killed while creating the store leaves it empty.
+                    con.execute("BEGIN TRANSACTION")
                     for ddl in _DDL:
                         con.execute(ddl)
                     con.execute(
-                        "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
-                        [str(SCHEMA_VERSION)],
+                        "INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
                     )
+                    con.execute("COMMIT")
                 elif not self._has_runs_table(con):
                     con.close()
                     yield None
@@ -380,27 +382,58 @@ class RunStore:
             None,
             json.dumps(dict(attrs), default=_json_default),
         ]
-        final_dir: Path | None = None
+        tmp_dir: Path | None = None
         if trajectories and (physical is not None or finance is not None):
-            final_dir = self._write_trajectories(run_id, physical, finance)
-            row[-2] = final_dir.name
+            # The slow part (Parquet) runs before taking the lock; the folder gets its final
+            # name only inside the transaction, so other writers never wait on it.
+            tmp_dir = self._write_trajectories(run_id, physical, finance)
+            row[-2] = run_id
+        final_dir = self.trajectories_dir / run_id
         try:
             with self._connect(write=True) as con:
                 assert con is not None
+                self._sweep_orphans(con)
                 con.execute("BEGIN TRANSACTION")
                 try:
                     con.execute(f"INSERT INTO runs VALUES ({', '.join('?' * len(row))})", row)
                     for name, df in tables.items():
                         self._insert(con, name, run_id, df)
+                    if tmp_dir is not None:
+                        tmp_dir.rename(final_dir)
                     con.execute("COMMIT")
                 except BaseException:
                     con.execute("ROLLBACK")
                     raise
         except BaseException:
-            if final_dir is not None:
-                shutil.rmtree(final_dir, ignore_errors=True)
+            for folder in (tmp_dir, final_dir if tmp_dir is not None else None):
+                if folder is not None:
+                    shutil.rmtree(folder, ignore_errors=True)
             raise
         return run_id
+
+    def _sweep_orphans(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Remove Parquet folders left by killed writers (call under the exclusive lock).
+
+        A final-named folder no run refers to was renamed by a writer killed before its
+        commit (renames happen only under the lock, so no live writer owns it); a temporary
+        folder belongs to its process id and is removed once that process is gone.
+        """
+        if not self.trajectories_dir.is_dir():
+            return
+        kept = {
+            r[0]
+            for r in con.execute(
+                "SELECT trajectories FROM runs WHERE trajectories IS NOT NULL"
+            ).fetchall()
+        }
+        for entry in self.trajectories_dir.iterdir():
+            if entry.name.startswith("."):
+                pid = entry.name.rpartition(".tmp-")[2]
+                if pid.isdigit() and _alive(int(pid)):
+                    continue
+            elif entry.name in kept:
+                continue
+            shutil.rmtree(entry, ignore_errors=True)
 
     @staticmethod
     def _tables(
@@ -464,8 +497,7 @@ class RunStore:
     def _write_trajectories(
         self, run_id: str, physical: xr.Dataset | None, finance: xr.Dataset | None
     ) -> Path:
-        """Write every draw as Parquet (one file per dimension group) into a folder, atomically."""
-        final = self.trajectories_dir / run_id
+        """Write every draw as Parquet (one file per dimension group) into a temporary folder."""
         tmp = self.trajectories_dir / f".{run_id}.tmp-{os.getpid()}"
         tmp.mkdir(parents=True, exist_ok=False)
         try:
@@ -476,7 +508,7 @@ class RunStore:
                     frame = (
                         ds[names].to_dataframe().reset_index()
                         if dims
-                        else ds[names].to_pandas().to_frame().T
+                        else pd.DataFrame({n: [ds[n].item()] for n in names})
                     )
                     frame.to_parquet(
                         tmp / f"{source}.{'-'.join(dims) or 'scalar'}.parquet", index=False
@@ -490,11 +522,10 @@ class RunStore:
                 (tmp / f"{source}.attrs.json").write_text(
                     json.dumps({"attrs": ds.attrs, "order": order}, default=_json_default)
                 )
-            tmp.rename(final)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        return final
+        return tmp
 
     def delete_run(self, run_id: str) -> str:
         """Delete a run (all its rows, in one transaction, and its Parquet folder); return its full id."""
@@ -578,7 +609,12 @@ class RunStore:
             ).df()
         for metric in HEADLINE_METRICS:
             sub = m[m["metric"] == metric]
-            values = {r.run_id: (r.value if pd.notna(r.value) else r.v) for r in sub.itertuples()}
+            values = {
+                rid: (value if pd.notna(value) else text)
+                for rid, value, text in zip(
+                    sub["run_id"].tolist(), sub["value"].tolist(), sub["v"].tolist(), strict=True
+                )
+            }
             runs[metric] = runs["run_id"].map(values)
         return runs
 
@@ -646,12 +682,15 @@ class RunStore:
             for c in cols_:
                 df[c] = pd.to_datetime(df[c])
         metrics: dict[str, float | str | None] = {
-            m.metric: (
-                float(m.value)
-                if pd.notna(m.value)
-                else (m.text if isinstance(m.text, str) else None)
+            str(name): float(value)
+            if pd.notna(value)
+            else (text if isinstance(text, str) else None)
+            for name, value, text in zip(
+                metrics_df["metric"].tolist(),
+                metrics_df["value"].tolist(),
+                metrics_df["text"].tolist(),
+                strict=True,
             )
-            for m in metrics_df.itertuples()
         }
         traj = self.trajectories_dir / rec["trajectories"] if rec["trajectories"] else None
         return StoredRun(
@@ -790,6 +829,16 @@ class RunStore:
                 shutil.copy2(f, out / f.name)
                 written.append(out / f.name)
         return written
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - someone else's process
+        return True
+    return True
 
 
 def _opt_int(v: Any) -> int | None:
