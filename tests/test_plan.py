@@ -298,6 +298,30 @@ def test_negative_capacity_is_a_reported_violation() -> None:
     assert set(v["constraint"]) == {"cap-grid"}
     np.testing.assert_allclose(v["amount"], 0.005, atol=SOL_TOL)
     assert (v["unit"] == "GW facility").all()
+    # the grid's dual is then the slack penalty, flagged as such in the report
+    grid = bottlenecks(res).query("constraint == 'cap-grid'")
+    assert len(grid) > 0
+    assert grid["at_penalty"].all()
+
+
+def test_vendor_without_orders_supplies_nothing() -> None:
+    """A vendor with zero orders throughout is fixed at zero (no degenerate order duals)."""
+    n = 6
+    orders = np.full((1, n, 2), np.inf)
+    orders[0, :, 1] = 0.0
+    inp = make_inputs(
+        n,
+        skus=("A1", "B1"),
+        sku_vendor=("a", "b"),
+        vendors=("a", "b"),
+        cap_cowos_wafers_per_wk=1000.0,
+        orders_it_mw_cum=orders,
+    )
+    res = solve_plan(inp, ND)
+    np.testing.assert_allclose(
+        res.schedule["it_gw_online"], 0.01 * np.arange(1, n + 1), atol=SOL_TOL
+    )
+    assert "cap-orders" not in set(bottlenecks(res)["constraint"])
 
 
 def test_target_and_lexicographic() -> None:

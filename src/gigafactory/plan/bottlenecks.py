@@ -63,6 +63,7 @@ COLUMNS = [
     "value_per_gw",
     "rank",
     "sim_binding_weeks",
+    "at_penalty",
 ]
 
 
@@ -115,7 +116,9 @@ def bottlenecks(
         ``period`` (``2027Q3`` or ``2027``), ``shadow_price`` (objective gained per user unit,
         see ``unit``), ``unit``, ``tier``, ``item``, ``value_per_gw`` (per IT GW of extra
         capacity, comparable across tiers), ``rank`` (1 = most valuable in its window) and
-        ``sim_binding_weeks``; zero prices are left out; sorted by period, then rank.
+        ``sim_binding_weeks`` and ``at_penalty`` (the dual equals the slack penalty: the price
+        of violating the limit, not a marginal product); zero prices are left out; sorted by
+        period, then rank.
     """
     d = result.data
     win = _windows(result, by)
@@ -128,6 +131,11 @@ def bottlenecks(
         mw_per_transformer / 1e3,
     )
     sim_weeks = _sim_binding(result, sim, by) if sim is not None else None
+    # a dual equal to the slack penalty is the price of violating the limit, not a marginal
+    # product (the limit is infeasible or its duals degenerate): flagged ``at_penalty``
+    pen = result.settings.slack_penalty * (
+        1.0 if result.settings.objective == "max-gw" else result.settings.shortfall_penalty
+    )
     rows: list[dict[str, object]] = []
     for name, dual in result.duals.data_vars.items():
         tier = str(name).removeprefix("cap-")
@@ -144,6 +152,7 @@ def bottlenecks(
                             "shadow_price": float(lam),
                             "value_per_gw": float(lam)
                             * result.settings.costs.accelerator_b_per_it_gw,
+                            "at_penalty": bool(abs(lam) >= (1.0 - 1e-6) * pen),
                         }
                     )
             continue
@@ -159,6 +168,7 @@ def bottlenecks(
                             "item": str(ph),
                             "shadow_price": float(lam) * amount,
                             "value_per_gw": float(lam),
+                            "at_penalty": bool(abs(lam) >= (1.0 - 1e-6) * pen),
                         }
                     )
             continue
@@ -172,8 +182,11 @@ def bottlenecks(
             db = np.full(d.n, amount)
         g = _per_gw(result, tier)
         for item, lam in zip(items, lam2, strict=True):
-            frame = pd.DataFrame({"w": win, "price": lam * db, "vg": lam * g})
-            agg = frame.groupby("w", sort=False).agg(price=("price", "sum"), vg=("vg", "mean"))
+            capped = np.abs(lam) >= (1.0 - 1e-6) * pen
+            frame = pd.DataFrame({"w": win, "price": lam * db, "vg": lam * g, "cap": capped})
+            agg = frame.groupby("w", sort=False).agg(
+                price=("price", "sum"), vg=("vg", "mean"), cap=("cap", "any")
+            )
             for w, row in agg.iterrows():
                 if abs(row["price"]) > PRICE_TOL:
                     rows.append(
@@ -184,6 +197,7 @@ def bottlenecks(
                             "item": item,
                             "shadow_price": float(row["price"]),
                             "value_per_gw": float(row["vg"]),
+                            "at_penalty": bool(row["cap"]),
                         }
                     )
     if not rows:

@@ -142,6 +142,7 @@ def plan_json(
         "value_per_gw",
         "rank",
         "sim_binding_weeks",
+        "at_penalty",
     ]
     return {
         "scenario": scenario,

@@ -164,7 +164,11 @@ class Builder:
     def _orders(self, start: linopy.Variable) -> linopy.Variable | linopy.LinearExpression:
         """Accelerators produced, IT GW: the chip-limited starts, less what a vendor's
         cumulative orders cut.  As in the engine a capped vendor's share is lost, not handed
-        to other vendors: ``prod_v ≤ share_v · start`` and ``Σ_{τ≤p} prod_v ≤ orders_v[p]``."""
+        to other vendors: ``prod_v ≤ share_v · start`` and ``Σ_{τ≤p} prod_v ≤ orders_v[p]``.
+
+        A vendor with no orders at all in the horizon supplies nothing (``prod_v`` fixed at 0,
+        a structural bound): its cumulative rows would all bind at zero and carry degenerate
+        duals that say nothing about a marginal megawatt."""
         d = self.d
         finite = np.isfinite(d.orders_gw)
         keep = np.asarray(finite.any(axis=1), dtype=bool)
@@ -173,12 +177,15 @@ class Builder:
         v = pd.Index([x for x, k in zip(d.vendors, keep.tolist(), strict=True) if k], name="vendor")
         coords: list[pd.Index] = [v, pd.RangeIndex(d.n, name="period")]
         share = xr.DataArray(d.vendor_share[keep], coords=coords)
-        prod = self.var("prod_vendor", coords=coords)
+        none = np.all(finite[keep] & (d.orders_gw[keep] <= 0.0), axis=1)
+        upper = xr.DataArray(np.where(none[:, None], 0.0, INF) * np.ones((1, d.n)), coords=coords)
+        prod = self.var("prod_vendor", coords=coords, upper=upper)
         self.m.add_constraints(prod - share * start <= 0, name="mix-vendor")
         ordered = self.var("ordered", coords=coords)
         self.m.add_constraints(ordered - _prev(ordered) - prod == 0, name="bal-ordered")
         rhs = xr.DataArray(np.where(finite[keep], d.orders_gw[keep], 0.0), coords=coords)
-        self.limit("orders", 1 * ordered, rhs, mask=xr.DataArray(finite[keep], coords=coords))
+        rows = finite[keep] & ~none[:, None]
+        self.limit("orders", 1 * ordered, rhs, mask=xr.DataArray(rows, coords=coords))
         rest = _p(self.d, d.vendor_share[~keep].sum(axis=0))
         acc = self.var("acc")
         self.m.add_constraints(acc - rest * start - prod.sum("vendor") == 0, name="bal-acc")
