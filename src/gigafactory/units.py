@@ -29,3 +29,13 @@ def facility_from_it(it: ArrayLike, pue: ArrayLike) -> NDArray[np.float64]:
 def energy_twh(facility_gw: ArrayLike, load_factor: ArrayLike, hours: float) -> NDArray[np.float64]:
     """Energy in TWh = facility GW × average load factor × hours ÷ 1,000."""
     return np.asarray(facility_gw, dtype=float) * np.asarray(load_factor, dtype=float) * hours / 1e3
+
+
+def training_flop(h100e_count: float, utilisation: float, days: float, flop_per_s: float = H100E_FLOPS) -> float:
+    """FLOP of a training run: H100e × FLOP/s per H100e × utilisation × seconds."""
+    return h100e_count * flop_per_s * utilisation * days * 86400.0
+
+
+def facility_w_per_accelerator(tdp_w: float, system_overhead: float, pue: float) -> float:
+    """All-in facility watts per accelerator = chip TDP × server/network overhead × PUE."""
+    return tdp_w * system_overhead * pue

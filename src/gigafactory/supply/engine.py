@@ -75,17 +75,18 @@ def fifo_position(level: F, cum_in: F) -> tuple[Int, Int, F]:
     """
     d, w = cum_in.shape
     xs = np.concatenate([np.zeros((d, 1)), cum_in], axis=1)
-    big = float(xs[:, -1].max(initial=0.0)) + 1.0
-    off = np.arange(d, dtype=float)[:, None] * big
-    flat = (xs + off).ravel()
-    q = (np.minimum(level, xs[:, -1:]) + off).ravel()
+    # rows become [d, d+1): one sorted array, searched once, precise to ~1e-12 of each row
+    scale = 1.0 / (xs[:, -1:] * (1 + 1e-9) + 1e-9)
+    off = np.arange(d, dtype=float)[:, None]
+    flat = (xs * scale + off).ravel()
+    q = (np.minimum(level, xs[:, -1:]) * scale + off).ravel()
     n = w + 1
     first = np.repeat(np.arange(d) * n, level.shape[1])
     j = np.searchsorted(flat, q, side="left")
     lo = np.clip(j - 1, first, first + n - 1)
     hi = np.clip(j, first, first + n - 1)
     span = flat[hi] - flat[lo]
-    frac = np.where(span > 0, (q - flat[lo]) / np.where(span > 0, span, 1.0), 1.0)
+    frac = np.clip(np.where(span > 0, (q - flat[lo]) / np.where(span > 0, span, 1.0), 1.0), 0.0, 1.0)
     return lo, hi, frac.reshape(level.shape)
 
 
@@ -98,7 +99,7 @@ def fifo_values(pos: tuple[Int, Int, F], cum_vals: NDArray[np.floating]) -> NDAr
     )
     a = vs[lo]
     out = a + frac.reshape(-1, 1).astype(cum_vals.dtype) * (vs[hi] - a)
-    return out.reshape(frac.shape + (k,))
+    return out.reshape((*frac.shape, k))
 
 
 def first_week_reaching(cum: F, level: F) -> Int:
@@ -133,7 +134,9 @@ def _chips(
     with r_logic = 1/packages per logic wafer, r_cowos = 1/good packages per CoWoS wafer,
     r_hbm = HBM stacks per package.  In buyer scope, cumulative IT MW by vendor is capped by the
     contracted orders: P(t) = S(t) + min(0, min_{τ≤t}[O(τ) − S(τ)]).
-    Returns time-major ``prod_mw``, ``prod_h``, ``chip_bind`` and ``prod_v_cum`` [n, W, V] (or None).
+    Returns time-major ``prod_mw``, ``prod_h``, ``chip_bind``; cumulative vendor MW including the
+    pipeline work in progress at t0, ``[n, W, V]`` (or None); and that work in progress, IT MW,
+    in total ``[n]`` and by vendor ``[n, V]`` (or None).
     """
     mix = inp.mix
     n, w = inp.pue[sl].shape[0], inp.n_weeks
@@ -151,55 +154,55 @@ def _chips(
         np.minimum(units, u_k, out=units)
     it_w, h_unit = inp.it_w[sl], inp.h100e_per_unit[sl]
     mw_unit = (mix @ it_w.T) / 1e6
+    lc = inp.chip_lead_wk[sl].astype(float)
     orders = inp.orders_it_mw_cum[sl]
     capped = bool(np.isfinite(orders).any())
-    prod_v_cum: NDArray[np.floating] | None = None
     if not (capped or vendor_detail):
-        return units * mw_unit, units * (mix @ h_unit.T), chip_bind, None
+        prod_mw = units * mw_unit
+        return prod_mw, units * (mix @ h_unit.T), chip_bind, None, lc * prod_mw[0], None
     # IT MW per accelerator by vendor: Σ_{s∈v} m[t,s]·it_w[d,s]  → [n, W, V]
-    vmw = np.stack(
-        [((it_w * onehot[:, j]) @ mix.T).astype(np.float32) for j in range(onehot.shape[1])], axis=2
-    )
-    vmw /= np.float32(1e6)
+    vmw = np.stack([(it_w * onehot[:, j]) @ mix.T for j in range(onehot.shape[1])], axis=2) / 1e6
+    supply_v = units.T[..., None] * vmw
     if not capped:  # vendor detail only: float32 is plenty for reporting deliveries by vendor
-        prod_mw, prod_h = units * mw_unit, units * (mix @ h_unit.T)
-        return (
-            prod_mw,
-            prod_h,
-            chip_bind,
-            np.cumsum(units.T.astype(np.float32)[..., None] * vmw, axis=1),
-        )
-    s_cum = np.cumsum(units.T[..., None] * vmw, axis=1, dtype=np.float64)
-    prod_v_cum = s_cum + np.minimum.accumulate(np.minimum(orders - s_cum, 0.0), axis=1)
-    prod_v = np.diff(prod_v_cum, axis=1, prepend=0.0)
+        prod_mw = units * mw_unit
+        wip_v = lc[:, None] * supply_v[:, 0, :]
+        cum = np.cumsum(supply_v.astype(np.float32), axis=1) + wip_v[:, None, :].astype(np.float32)
+        return prod_mw, units * (mix @ h_unit.T), chip_bind, cum, lc * prod_mw[0], wip_v.astype(np.float32)
+    # The pipeline starts full (lc weeks of week-0 output, made before the horizon); it counts
+    # against the orders first.  Cumulative production including it, capped by orders O:
+    #   P(t) = S(t) + min(0, min_{τ≤t} [O(τ) − S(τ)]),  S(−1) = lc·s(0)
+    s_ext = np.concatenate([(lc[:, None] * supply_v[:, 0, :])[:, None, :], supply_v], axis=1)
+    s_cum = np.cumsum(s_ext, axis=1)
+    o_ext = np.concatenate([orders[:, :1, :], orders], axis=1)
+    p_cum = s_cum + np.minimum.accumulate(np.minimum(o_ext - s_cum, 0.0), axis=1)
+    p_cum = np.maximum.accumulate(np.maximum(p_cum, 0.0), axis=1)
+    prod_v = np.diff(p_cum, axis=1, prepend=0.0)
+    wip_v = prod_v[:, 0, :]
+    prod_v = prod_v[:, 1:, :]
     vh = np.stack([(h_unit * onehot[:, j]) @ mix.T for j in range(onehot.shape[1])], axis=2)
     h_per_mw = np.where(vmw > 0, vh / np.where(vmw > 0, vmw, 1.0), 0.0)
     prod_mw = prod_v.sum(axis=2).T
     prod_h = (prod_v * h_per_mw).sum(axis=2).T
     chip_bind[prod_mw < units * mw_unit * (1 - 1e-9) - EPS_MW] = CODE["orders"]
-    return prod_mw, prod_h, chip_bind, prod_v_cum
+    return prod_mw, prod_h, chip_bind, p_cum[:, 1:, :], wip_v.sum(axis=1), wip_v.astype(np.float32)
 
 
 def _simulate_batch(inp: ModelInputs, sl: slice, vendor_detail: bool) -> _Batch:
     n, w = inp.pue[sl].shape[0], inp.n_weeks
-    prod_mw, prod_h, chip_bind, prod_v_cum = _chips(inp, sl, vendor_detail)
+    prod_mw, prod_h, chip_bind, prod_v_cum, wip, wip_v = _chips(inp, sl, vendor_detail)
     prod_cum = np.cumsum(prod_mw, axis=0)
 
     # --- tier 5: racks (IT MW per week), fed by accelerators after the chip lead time ---------
-    # Pipelines start full: lead-time weeks of week-0 output are in flight at the horizon start
-    # (work in progress made before it), so early weeks are not starved by the lead times.
+    # The chip pipeline starts full: ``wip`` MW (lc weeks of week-0 output, made before the
+    # horizon) complete during the first lc weeks, so early weeks are not starved by the lead.
     lc, lr, li = inp.chip_lead_wk[sl], inp.rack_lead_wk[sl], inp.install_lead_wk[sl]
     t_idx = np.arange(w)[:, None]
-    rack_cap = inp.cap_rack_it_mw_per_wk[sl].T
-    p0 = prod_mw[0]
-    r0 = np.minimum(p0, rack_cap[0])
-    site_lag = lr + li
-    wip_chip, wip_rack = lc * p0, site_lag * r0
+    p0 = np.where(lc > 0, wip / np.maximum(lc, 1), 0.0)
     a1 = lag_tm(prod_cum, lc) + np.minimum(t_idx + 1, lc[None, :]) * p0[None, :]
-    b_cum = minplus_tm(a1, np.cumsum(rack_cap, axis=0))
+    b_cum = minplus_tm(a1, np.cumsum(inp.cap_rack_it_mw_per_wk[sl].T, axis=0))
     acc_waiting = a1 - b_cum
-    a2_cum = lag_tm(b_cum, site_lag) + np.minimum(t_idx + 1, site_lag[None, :]) * r0[None, :]
-    a2 = np.diff(a2_cum, axis=0, prepend=0.0)  # racks on site, ready to install
+    site_lag = lr + li
+    a2 = np.diff(lag_tm(b_cum, site_lag), axis=0, prepend=0.0)  # racks on site, ready to install
     # if racks run short at t, the stage that limited them upstream is to blame
     supply_label = np.where(
         lag_tm(acc_waiting > EPS_MW, site_lag, 0.0) > 0,
@@ -221,7 +224,11 @@ def _simulate_batch(inp: ModelInputs, sl: slice, vendor_detail: bool) -> _Batch:
         wk = np.clip(pw, 0, w - 1)
         for target, m in ((new_g, (pw < w) & ~on), (new_o, (pw < w) & on)):
             np.add.at(target, (wk[m], cols[m]), pmw[m])
+    # Transformer supply is split between grid-connected and on-site shells in the proportion
+    # new shells are powered (the on-site share): two independent queues keep energisation
+    # monotone in every capacity (a shared pool served by priority would not be).
     cx = inp.cap_transformers_fac_mw_per_wk[sl].T / pue
+    cxg, cxo = cx * (1.0 - onsite)[None, :], cx * onsite[None, :]
     cg = inp.cap_grid_fac_mw_per_wk[sl].T / pue
     ct = inp.cap_gas_turbines_fac_mw_per_wk[sl].T / pue
 
@@ -243,9 +250,9 @@ def _simulate_batch(inp: ModelInputs, sl: slice, vendor_detail: bool) -> _Batch:
         q_g += new_g[t]
         q_o += new_o[t]
         np.minimum(q_g, cg[t], out=e_g)
-        np.minimum(e_g, cx[t], out=e_g)  # transformers serve grid shells first
+        np.minimum(e_g, cxg[t], out=e_g)
         np.minimum(q_o, ct[t], out=e_o)
-        np.minimum(e_o, cx[t] - e_g, out=e_o)
+        np.minimum(e_o, cxo[t], out=e_o)
         q_g -= e_g
         q_o -= e_o
         powered += e_g
@@ -274,13 +281,11 @@ def _simulate_batch(inp: ModelInputs, sl: slice, vendor_detail: bool) -> _Batch:
 
     # --- carry H100e and vendor MW with the flow (FIFO from production to installation) ------
     # The source is [pipeline WIP at t0 (week-0 composition), then production week by week].
-    wip = wip_chip + wip_rack
-    h_ratio0 = np.where(p0 > 0, prod_h[0] / np.where(p0 > 0, p0, 1.0), 0.0)
+    h_ratio0 = np.where(prod_mw[0] > 0, prod_h[0] / np.where(prod_mw[0] > 0, prod_mw[0], 1.0), 0.0)
     src_cum = np.concatenate([wip[:, None], wip[:, None] + prod_cum.T], axis=1)
     pos = fifo_position(np.cumsum(inst, axis=0).T, src_cum)
-    h_src = np.concatenate(
-        [(wip * h_ratio0)[:, None], (wip * h_ratio0)[:, None] + np.cumsum(prod_h, axis=0).T], axis=1
-    )
+    h_wip = (wip * h_ratio0)[:, None]
+    h_src = np.concatenate([h_wip, h_wip + np.cumsum(prod_h, axis=0).T], axis=1)
     inst_h_cum = fifo_values(pos, h_src[..., None])[..., 0].T
     h0 = inp.fleet_h100e0[sl]
     h_step = np.where(life > 0, h0 / np.maximum(life, 1), h0)
@@ -290,15 +295,10 @@ def _simulate_batch(inp: ModelInputs, sl: slice, vendor_detail: bool) -> _Batch:
         - lag_tm(inst_h_cum, life)
     )
     vendor_online = vendor_delivered = None
-    if vendor_detail and prod_v_cum is not None:
-        v0 = np.diff(prod_v_cum[:, :1], axis=1, prepend=0.0)[:, 0]  # week-0 vendor MW
-        v_share0 = v0 / np.maximum(v0.sum(axis=1, keepdims=True), 1e-12)
-        v_wip = (wip[:, None] * v_share0).astype(np.float32)[:, None, :]
-        v_src = np.concatenate([v_wip, v_wip + prod_v_cum.astype(np.float32, copy=False)], axis=1)
+    if vendor_detail and prod_v_cum is not None and wip_v is not None:
+        v_src = np.concatenate([wip_v[:, None, :], prod_v_cum.astype(np.float32, copy=False)], axis=1)
         vendor_delivered = fifo_values(pos, v_src)
-        vendor_online = vendor_delivered - np.swapaxes(
-            lag_tm(np.swapaxes(vendor_delivered, 0, 1), life), 0, 1
-        )
+        vendor_online = vendor_delivered - np.swapaxes(lag_tm(np.swapaxes(vendor_delivered, 0, 1), life), 0, 1)
 
     # --- named phases: energised when their queue's cumulative energisation reaches them -----
     phase_week = np.zeros((n, 0), dtype=np.int64)
@@ -322,7 +322,7 @@ def _simulate_batch(inp: ModelInputs, sl: slice, vendor_detail: bool) -> _Batch:
         "facility_gw_added": inst * fac / 1e3,
         "it_gw_retired": retired / 1e3,
         "h100e_online_m": h_online / 1e6,
-        "h100e_produced_m": lag_tm(prod_h, lc, prod_h[0]) / 1e6,  # counted when completed
+        "h100e_produced_m": lag_tm(prod_h, lc, p0 * h_ratio0) / 1e6,  # counted when completed
         "it_gw_produced": lag_tm(prod_mw, lc, p0) / 1e3,
         "accelerators_waiting_gw": acc_waiting / 1e3,
         "racks_waiting_gw": rack_t / 1e3,
