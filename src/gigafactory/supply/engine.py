@@ -157,6 +157,11 @@ def _chips(
     lc = inp.chip_lead_wk[sl].astype(float)
     orders = inp.orders_it_mw_cum[sl]
     capped = bool(np.isfinite(orders).any())
+    if capped:
+        # contracts date deliveries; production must lead them by the chain's lead time
+        lead = (inp.chip_lead_wk[sl] + inp.rack_lead_wk[sl] + inp.install_lead_wk[sl])[:, None]
+        ahead = np.minimum(np.arange(inp.n_weeks)[None, :] + lead, inp.n_weeks - 1)
+        orders = np.take_along_axis(orders, ahead[..., None], axis=1)
     if not (capped or vendor_detail):
         prod_mw = units * mw_unit
         return prod_mw, units * (mix @ h_unit.T), chip_bind, None, lc * prod_mw[0], None
