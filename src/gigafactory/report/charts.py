@@ -1,0 +1,432 @@
+"""Interactive charts (plotly figures) built from a ``ReportData``.
+
+Each ``chart_*`` function returns a figure, or ``None`` when the data it needs are absent —
+the page then says what is missing instead of leaving a hole.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from ..supply.inputs import TIERS
+from .data import ReportData
+
+#: One colour per tier, shared by the interactive and static charts.
+TIER_COLOURS: dict[str, str] = {
+    "logic_wafers": "#4c78a8",
+    "cowos": "#f58518",
+    "hbm": "#e45756",
+    "orders": "#72b7b2",
+    "rack_assembly": "#54a24b",
+    "construction": "#eeca3b",
+    "transformers": "#b279a2",
+    "gas_turbines": "#ff9da6",
+    "grid": "#9d755d",
+    "money": "#bab0ac",
+    "none": "#d9d9d9",
+}
+PALETTE = [
+    "#4c78a8",
+    "#f58518",
+    "#54a24b",
+    "#e45756",
+    "#72b7b2",
+    "#b279a2",
+    "#eeca3b",
+    "#9d755d",
+    "#ff9da6",
+]
+
+_LAYOUT: dict[str, Any] = {
+    "template": "plotly_white",
+    "margin": {"l": 60, "r": 20, "t": 40, "b": 40},
+    "height": 380,
+    "legend": {"orientation": "h", "y": -0.15},
+    "hovermode": "x unified",
+}
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def add_fan(
+    fig: go.Figure, rows: pd.DataFrame, name: str, colour: str, *, band: bool = True
+) -> None:
+    """Add a p5–p95 band and the median line of one weekly quantile series."""
+    if rows.empty:
+        return
+    x = rows["week"].dt.strftime("%Y-%m-%d").tolist()
+    if band:
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=rows["p95"].tolist(),
+                mode="lines",
+                line={"width": 0},
+                legendgroup=name,
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=rows["p5"].tolist(),
+                mode="lines",
+                line={"width": 0},
+                fill="tonexty",
+                fillcolor=_rgba(colour, 0.2),
+                legendgroup=name,
+                name=f"{name} p5–p95",
+                hoverinfo="skip",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=rows["p50"].tolist(),
+            mode="lines",
+            line={"color": colour, "width": 2},
+            legendgroup=name,
+            name=f"{name} median",
+        )
+    )
+
+
+def chart_gw_online(d: ReportData) -> go.Figure | None:
+    """GW online, facility and IT basis: median with the 90 % band over draws."""
+    fac, it = d.fan("facility_gw_online"), d.fan("it_gw_online")
+    if fac.empty and it.empty:
+        return None
+    fig = go.Figure()
+    add_fan(fig, fac, "facility GW", PALETTE[0])
+    add_fan(fig, it, "IT GW", PALETTE[2])
+    for var in ("facility_gw_online", "it_gw_online"):
+        plan = d.fan(var, source="plan")
+        if not plan.empty:
+            fig.add_trace(
+                go.Scatter(
+                    x=plan["week"].dt.strftime("%Y-%m-%d").tolist(),
+                    y=plan["p50"].tolist(),
+                    mode="lines",
+                    line={"dash": "dash", "color": "#333"},
+                    name=f"planner optimum ({var})",
+                )
+            )
+    fig.update_layout(**_LAYOUT, title="AI capacity online (GW)", yaxis_title="GW")
+    return fig
+
+
+def chart_gw_added(d: ReportData) -> go.Figure | None:
+    """GW added per week against the goal, on the goal's power basis."""
+    var = "it_gw_added" if d.goal_basis == "it" else "facility_gw_added"
+    rows, rate = d.fan(var), d.fan("build_rate_gw_per_week")
+    if rows.empty and rate.empty:
+        return None
+    fig = go.Figure()
+    add_fan(fig, rate, "13-week mean", PALETTE[1])
+    add_fan(fig, rows, "weekly", PALETTE[5], band=rate.empty)
+    fig.add_hline(
+        y=d.goal_gw_per_week,
+        line={"color": "#c00", "dash": "dash"},
+        annotation_text=f"goal {d.goal_gw_per_week:g} GW/week",
+        annotation_position="top left",
+    )
+    reached = d.summary.get("gw_per_week_reached")
+    if isinstance(reached, str) and reached:
+        from ..timegrid import parse_when
+
+        day = parse_when(reached).isoformat()
+        fig.add_shape(
+            type="line",
+            x0=day,
+            x1=day,
+            y0=0,
+            y1=1,
+            yref="paper",
+            line={"color": "#c00", "width": 1},
+        )
+        fig.add_annotation(
+            x=day, y=1, yref="paper", text=f"goal reached {reached} (median)", showarrow=False
+        )
+    fig.update_layout(
+        **_LAYOUT, title=f"New capacity per week ({d.goal_basis} GW/week)", yaxis_title="GW/week"
+    )
+    return fig
+
+
+def quarterly_binding(binding: pd.DataFrame) -> pd.DataFrame:
+    """Weekly binding shares averaged to quarters: index quarter start, one column per tier."""
+    if binding.empty:
+        return pd.DataFrame()
+    b = binding.assign(
+        quarter=(pd.to_datetime(binding["week"]) + pd.Timedelta(days=3))
+        .dt.to_period("Q")
+        .dt.start_time
+    )
+    table = b.pivot_table(
+        index="quarter", columns="tier", values="share", aggfunc="mean", fill_value=0.0
+    )
+    order = [t for t in (*TIERS, "money", "none") if t in table.columns]
+    return table[order + [c for c in table.columns if c not in order]]
+
+
+def chart_binding(d: ReportData) -> go.Figure | None:
+    """Share of draws in which each tier limited additions, by quarter (stacked to 100 %)."""
+    table = quarterly_binding(d.binding)
+    if table.empty:
+        return None
+    fig = go.Figure()
+    x = [q.strftime("%Y-%m-%d") for q in table.index]
+    for i, tier in enumerate(table.columns):
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=(100 * table[tier]).round(2).tolist(),
+                mode="lines",
+                stackgroup="one",
+                name=str(tier),
+                line={
+                    "width": 0.5,
+                    "color": TIER_COLOURS.get(str(tier), PALETTE[i % len(PALETTE)]),
+                },
+            )
+        )
+    fig.update_layout(
+        **_LAYOUT,
+        title="What binds: share of draws by limiting tier, per quarter",
+        yaxis={"title": "% of draws", "range": [0, 100]},
+    )
+    return fig
+
+
+def chart_inventories(d: ReportData) -> go.Figure | None:
+    """Goods produced but not yet useful, IT GW equivalent: chips waiting for power and kin."""
+    names = {
+        "racks_waiting_gw": "racks waiting for powered shells",
+        "accelerators_waiting_gw": "accelerators waiting for racks",
+        "shells_unpowered_gw": "shells waiting for energisation",
+        "shells_empty_gw": "powered shells without racks",
+    }
+    present = {v: label for v, label in names.items() if not d.fan(v).empty}
+    if not present:
+        return None
+    fig = go.Figure()
+    for i, (var, label) in enumerate(present.items()):
+        add_fan(fig, d.fan(var), label, PALETTE[(i + 3) % len(PALETTE)], band=i == 0)
+    fig.update_layout(
+        **_LAYOUT, title="Inventories: chips waiting for power (IT GW)", yaxis_title="IT GW"
+    )
+    return fig
+
+
+def chart_sites(d: ReportData) -> go.Figure | None:
+    """Site phases: planned power-ready date vs simulated energisation (median, 90 % range)."""
+    p = d.phases.dropna(subset=["p50"])
+    if p.empty:
+        return None
+    p = p.sort_values("planned", na_position="last")
+
+    def fmt(col: pd.Series) -> list[str | None]:
+        return [
+            x.strftime("%Y-%m-%d") if pd.notna(x) else None for x in pd.to_datetime(col).tolist()
+        ]
+
+    xs: list[str | None] = []
+    ys: list[str | None] = []
+    for phase, lo, hi in zip(p["phase"], fmt(p["p5"]), fmt(p["p95"]), strict=True):
+        xs += [lo, hi, None]
+        ys += [phase, phase, None]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=ys,
+            mode="lines",
+            line={"width": 10, "color": _rgba(PALETTE[0], 0.35)},
+            name="simulated p5–p95",
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=fmt(p["p50"]),
+            y=p["phase"].tolist(),
+            mode="markers",
+            name="simulated median",
+            marker={"symbol": "circle", "size": 9, "color": PALETTE[0]},
+            customdata=(100 * p["share_powered"]).round(0).tolist(),
+            hovertemplate="%{y}: %{x} (powered in %{customdata}% of draws)<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=fmt(p["planned"]),
+            y=p["phase"].tolist(),
+            mode="markers",
+            name="planned",
+            marker={"symbol": "diamond", "size": 10, "color": "#333"},
+        )
+    )
+    layout = _LAYOUT | {
+        "height": max(260, 40 + 28 * len(p)),
+        "hovermode": "closest",
+        "margin": {"l": 220, "r": 20, "t": 40, "b": 40},
+    }
+    fig.update_layout(
+        **layout,
+        title="Sites: planned vs simulated power-ready date",
+        yaxis={"autorange": "reversed"},
+    )
+    return fig
+
+
+def _finance_vars(d: ReportData, *words: str) -> list[str]:
+    return [v for v in d.variables("finance") if any(w in v for w in words)]
+
+
+def chart_cash(d: ReportData) -> go.Figure | None:
+    """Cash balance by entity ($B): median with the 90 % band for the largest movers."""
+    names = _finance_vars(d, "cash")
+    if not names:
+        return None
+    var = names[0]
+    keys = d.keys(var, "finance")
+    s = d.series
+    spread = {
+        k: float(s.loc[(s["variable"] == var) & (s["key"] == k), "p50"].abs().max()) for k in keys
+    }
+    fig = go.Figure()
+    for i, k in enumerate(sorted(keys, key=lambda k: -spread[k])[:8]):
+        add_fan(fig, d.fan(var, "finance", k), k or var, PALETTE[i % len(PALETTE)], band=i < 3)
+    fig.add_hline(y=0, line={"color": "#999", "width": 1})
+    fig.update_layout(**_LAYOUT, title=f"Cash by entity ($B, {var})", yaxis_title="$B")
+    return fig
+
+
+def chart_funding_gap(d: ReportData) -> go.Figure | None:
+    """Funding gap ($B): a fan when it is a weekly series, else median and 90 % range by entity."""
+    names = _finance_vars(d, "gap", "shortfall")
+    if names:
+        fig = go.Figure()
+        for i, var in enumerate(names[:3]):
+            for j, k in enumerate(d.keys(var, "finance")[:4]):
+                add_fan(
+                    fig,
+                    d.fan(var, "finance", k),
+                    f"{var} {k}".strip(),
+                    PALETTE[(i + j + 3) % len(PALETTE)],
+                    band=j == 0,
+                )
+        fig.update_layout(**_LAYOUT, title="Funding gap ($B)", yaxis_title="$B")
+        return fig
+    gap = d.dist("funding_gap_usd_b")
+    if gap.empty:
+        return None
+    gap = gap.sort_values("p50", ascending=False)
+    fig = go.Figure(
+        go.Bar(
+            x=gap["key"].tolist(),
+            y=gap["p50"].tolist(),
+            marker={"color": PALETTE[3]},
+            name="median",
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": (gap["p95"] - gap["p50"]).tolist(),
+                "arrayminus": (gap["p50"] - gap["p5"]).tolist(),
+            },
+            hovertemplate="%{x}: $%{y:.1f}B median<extra></extra>",
+        )
+    )
+    layout = _LAYOUT | {"hovermode": "closest"}
+    fig.update_layout(
+        **layout,
+        title="Funding gap by entity ($B, median and p5–p95)",
+        yaxis_title="$B",
+    )
+    return fig
+
+
+def chart_flows(d: ReportData) -> go.Figure | None:
+    """Money flows payer → payee over the horizon ($B, median), as a two-column Sankey.
+
+    Payers sit on the left and payees on the right, so circular money (A pays B pays A) shows
+    as the same name on both sides rather than as a loop the layout cannot draw.
+    """
+    if d.flows.empty:
+        return None
+    totals = d.flows.groupby(["payer", "payee"])["usd_b"].sum().reset_index()
+    f = totals[totals["usd_b"] > 0]
+    if f.empty:
+        return None
+    payers = list(dict.fromkeys(f["payer"]))
+    payees = list(dict.fromkeys(f["payee"]))
+    labels = [f"{p} pays" for p in payers] + [f"{p} receives" for p in payees]
+    colour = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(dict.fromkeys(payers + payees))}
+    fig = go.Figure(
+        go.Sankey(
+            arrangement="snap",
+            node={
+                "label": labels,
+                "pad": 14,
+                "thickness": 14,
+                "color": [colour[p] for p in payers] + [colour[p] for p in payees],
+            },
+            link={
+                "source": [payers.index(p) for p in f["payer"]],
+                "target": [len(payers) + payees.index(p) for p in f["payee"]],
+                "value": f["usd_b"].round(3).tolist(),
+                "color": [_rgba(colour[p], 0.35) for p in f["payer"]],
+                "hovertemplate": "%{source.label} → %{target.label}: $%{value:.1f}B<extra></extra>",
+            },
+        )
+    )
+    fig.update_layout(
+        template="plotly_white",
+        height=460,
+        margin={"l": 20, "r": 20, "t": 40, "b": 20},
+        title="Money flows over the horizon ($B, median over draws)",
+    )
+    return fig
+
+
+def chart_bottlenecks(d: ReportData, top: int = 15) -> go.Figure | None:
+    """The planner's binding constraints: largest shadow price of each, in its own unit."""
+    b = d.bottlenecks.dropna(subset=["shadow_price"])
+    if b.empty:
+        return None
+    agg = (
+        b.assign(abs_price=b["shadow_price"].abs())
+        .sort_values("abs_price", ascending=False)
+        .drop_duplicates("constraint")
+        .head(top)
+        .iloc[::-1]
+    )
+    fig = go.Figure(
+        go.Bar(
+            x=agg["shadow_price"].tolist(),
+            y=agg["constraint"].tolist(),
+            orientation="h",
+            marker={"color": PALETTE[3]},
+            customdata=list(zip(agg["unit"], agg["period"], strict=True)),
+            hovertemplate="%{y}: %{x:.3g} %{customdata[0]} (%{customdata[1]})<extra></extra>",
+        )
+    )
+    layout = _LAYOUT | {
+        "height": max(280, 60 + 24 * len(agg)),
+        "hovermode": "closest",
+        "margin": {"l": 240, "r": 20, "t": 40, "b": 40},
+    }
+    fig.update_layout(
+        **layout,
+        title="Planner bottlenecks: largest shadow price per constraint",
+        xaxis_title="shadow price (unit in hover and table)",
+    )
+    return fig

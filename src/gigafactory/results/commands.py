@@ -1,0 +1,363 @@
+"""CLI commands for the run store and the report: ``runs list|show|diff|export|delete`` and ``report``.
+
+``register(app)`` adds them to the main Typer app.  User mistakes raise ``GigafactoryError``;
+the main entry point prints it without a traceback (exit status 2).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..errors import GigafactoryError, did_you_mean
+from .store import HEADLINE_METRICS, RunDiff, RunStore, StoredRun
+
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        help="Run store (DuckDB file); default $GIGAFACTORY_STORE or ~/.local/share/gigafactory/runs.duckdb.",
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of tables.")]
+
+runs_app = typer.Typer(
+    help="List, show, compare, export and delete stored runs.", no_args_is_help=True
+)
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=False, width=max(Console().width, 120))
+
+
+def _fmt(v: Any) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    if isinstance(v, float):
+        return f"{v:,.3g}" if abs(v) < 1e4 else f"{v:,.0f}"
+    return str(v)
+
+
+@runs_app.command("list")
+def runs_list(
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+    limit: Annotated[int, typer.Option(help="Show at most this many (newest first).")] = 50,
+) -> None:
+    """List stored runs, newest first, with their headline results."""
+    st = RunStore(store)
+    runs = st.list_runs().head(limit)
+    if as_json:
+        typer.echo(runs.to_json(orient="records", date_format="iso"))
+        return
+    con = _console()
+    if runs.empty:
+        con.print(f"No runs in {st.path} yet: `gigafactory run PRESET` saves one.")
+        return
+    shown = [m for m in HEADLINE_METRICS if runs[m].notna().any()]
+    t = Table(title=f"Runs in {st.path}")
+    for c in ["id", "created (UTC)", "kind", "scenario", "seed", "draws", "inputs", *shown]:
+        t.add_column(c, overflow="fold")
+    for _, r in runs.iterrows():
+        t.add_row(
+            r["run_id"],
+            pd.Timestamp(r["created_at"]).strftime("%Y-%m-%d %H:%M"),
+            r["kind"],
+            r["scenario"],
+            _fmt(r["seed"]),
+            _fmt(r["draws"]),
+            r["input_hash"][:8],
+            *(_fmt(r[m]) for m in shown),
+        )
+    con.print(t)
+
+
+def _run_json(run: StoredRun) -> dict[str, Any]:
+    return {
+        "run_id": run.run_id,
+        "created_at": run.created_at.isoformat(),
+        "kind": run.kind,
+        "scenario": run.scenario,
+        "seed": run.seed,
+        "draws": run.draws,
+        "version": run.version,
+        "input_hash": run.input_hash,
+        "note": run.note,
+        "trajectories": str(run.trajectories) if run.trajectories else None,
+        "summary": run.summary,
+        "scenario_yaml": run.scenario_yaml,
+    }
+
+
+@runs_app.command("show")
+def runs_show(
+    run_id: Annotated[str, typer.Argument(help="Run id, a unique prefix of it, or 'latest'.")],
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show one run: lineage, headline results by year, what was kept."""
+    run = RunStore(store).get_run(run_id)
+    if as_json:
+        typer.echo(json.dumps(_run_json(run), default=str))
+        return
+    con = _console()
+    t = Table(title=f"Run {run.run_id}", show_header=False)
+    for k, v in [
+        ("created (UTC)", run.created_at.strftime("%Y-%m-%d %H:%M:%S")),
+        ("kind", run.kind),
+        ("scenario", run.scenario),
+        ("seed", run.seed),
+        ("draws", run.draws),
+        ("version", run.version),
+        ("input hash", run.input_hash),
+        ("note", run.note or "–"),
+        (
+            "series kept",
+            f"{run.series['variable'].nunique()} variables × {run.series['week'].nunique()} weeks",
+        ),
+        ("trajectories", str(run.trajectories) if run.trajectories else "not kept"),
+    ]:
+        t.add_row(k, _fmt(v))
+    for m in HEADLINE_METRICS:
+        if m in run.metrics:
+            t.add_row(m, _fmt(run.metrics[m]))
+    con.print(t)
+    years = run.summary.get("years") or {}
+    if years:
+        y = Table(title="By year (median [p5–p95])")
+        for c in ("year", "facility GW online", "GW/week added", "binding"):
+            y.add_column(c)
+        for yr, v in sorted(years.items()):
+
+            def band(q: Any) -> str:
+                return (
+                    f"{_fmt(q.get('p50'))} [{_fmt(q.get('p5'))}–{_fmt(q.get('p95'))}]"
+                    if isinstance(q, dict)
+                    else _fmt(q)
+                )
+
+            b = v.get("binding") or {}
+            y.add_row(
+                yr,
+                band(v.get("facility_gw_online")),
+                band(v.get("gw_added_per_week")),
+                ", ".join(f"{k} {100 * float(s):.0f}%" for k, s in list(b.items())[:2])
+                if isinstance(b, dict)
+                else _fmt(b),
+            )
+        con.print(y)
+
+
+def print_diff(d: RunDiff, con: Console) -> None:
+    """Print a ``RunDiff``: lineage and settings that changed, then how the outputs moved."""
+    con.print(f"[bold]Run {d.a} → run {d.b}[/bold]")
+    if d.same_inputs:
+        con.print("Inputs: identical (same scenario, catalog, seed and draws).")
+    t = Table(title="Inputs that changed")
+    for c in ("input", d.a, d.b):
+        t.add_column(c, overflow="fold")
+    for k, (a, b) in d.fields.items():
+        t.add_row(k, _fmt(a), _fmt(b))
+    for k, a, b in d.settings:
+        t.add_row(
+            f"scenario: {k}",
+            "(absent)" if a is None else json.dumps(a, default=str),
+            "(absent)" if b is None else json.dumps(b, default=str),
+        )
+    if t.row_count:
+        con.print(t)
+    o = Table(title="Headline outputs")
+    for c in ("metric", d.a, d.b, "change"):
+        o.add_column(c, overflow="fold")
+    for m in d.headline:
+        o.add_row(m.metric, _fmt(m.a), _fmt(m.b), _change(m.a, m.b, m.delta))
+    for m in d.metrics[:15]:
+        o.add_row(m.metric, _fmt(m.a), _fmt(m.b), _change(m.a, m.b, m.delta))
+    con.print(o)
+    if len(d.metrics) > 15:
+        con.print(f"… and {len(d.metrics) - 15} more metrics moved (--json lists them all).")
+
+
+def _change(a: Any, b: Any, delta: float | None) -> str:
+    if delta is None:
+        return "same" if a == b else "changed"
+    if delta == 0:
+        return "same"
+    pct = f" ({100 * delta / abs(a):+.1f}%)" if isinstance(a, float) and a else ""
+    return f"{delta:+,.3g}{pct}"
+
+
+@runs_app.command("diff")
+def runs_diff(
+    a: Annotated[str, typer.Argument(help="First run id (or prefix, or 'latest').")],
+    b: Annotated[str, typer.Argument(help="Second run id.")],
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Compare two runs: what changed in the inputs, and how the headline outputs moved."""
+    d = RunStore(store).diff_runs(a, b)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "a": d.a,
+                    "b": d.b,
+                    "fields": d.fields,
+                    "settings": d.settings,
+                    "yaml_diff": d.yaml_diff,
+                    "headline": [m.__dict__ | {"delta": m.delta} for m in d.headline],
+                    "metrics": [m.__dict__ | {"delta": m.delta} for m in d.metrics],
+                },
+                default=str,
+            )
+        )
+        return
+    print_diff(d, _console())
+
+
+@runs_app.command("export")
+def runs_export(
+    run_id: Annotated[str, typer.Argument(help="Run id (or prefix, or 'latest').")],
+    parquet: Annotated[
+        Path, typer.Option("--parquet", help="Folder to write the Parquet files into.")
+    ],
+    store: StoreOpt = None,
+) -> None:
+    """Export a run's tables (and trajectories, when kept) as Parquet."""
+    files = RunStore(store).export_parquet(run_id, parquet)
+    for f in files:
+        typer.echo(str(f))
+
+
+@runs_app.command("delete")
+def runs_delete(
+    run_id: Annotated[str, typer.Argument(help="Run id (a prefix must be unique).")],
+    store: StoreOpt = None,
+) -> None:
+    """Delete a run and everything stored with it."""
+    full = RunStore(store).delete_run(run_id)
+    typer.echo(f"deleted run {full}")
+
+
+def report(
+    target: Annotated[
+        str,
+        typer.Argument(
+            help="A stored run id (or prefix, or 'latest'), a preset name, or a scenario YAML file."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("-o", "--out", help="HTML file to write.")] = Path(
+        "report.html"
+    ),
+    png: Annotated[
+        Path | None, typer.Option("--png", help="Also write static PNG charts into this folder.")
+    ] = None,
+    store: StoreOpt = None,
+    draws: Annotated[
+        int | None,
+        typer.Option(help="Draws, when running a preset or file (default: the scenario's)."),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(help="Seed, when running a preset or file (default: the scenario's)."),
+    ] = None,
+    save: Annotated[
+        bool, typer.Option("--save/--no-save", help="Save a fresh run in the store.")
+    ] = True,
+) -> None:
+    """Write a self-contained HTML report of a stored run, or run a preset or scenario file and report it."""
+    from ..catalog import load_catalog
+    from ..report import write_stored_report
+
+    st = RunStore(store)
+    catalog = load_catalog()
+    if not Path(target).is_file():
+        run = _stored(st, target)
+        if run is not None:
+            path = write_stored_report(out, run=run, catalog=catalog, png_dir=png)
+            typer.echo(str(path.resolve()))
+            return
+    path, run_id = report_fresh(
+        target,
+        out,
+        catalog=catalog,
+        store=st if save else None,
+        draws=draws,
+        seed=seed,
+        png_dir=png,
+    )
+    if run_id:
+        typer.echo(f"saved run {run_id} in {st.path}", err=True)
+    typer.echo(str(path.resolve()))
+
+
+def _stored(st: RunStore, target: str) -> StoredRun | None:
+    """The stored run ``target`` names, or None when it names none (so it may be a preset)."""
+    try:
+        return st.get_run(target)
+    except GigafactoryError as exc:
+        if "ambiguous" in str(exc):
+            raise
+        return None
+
+
+def report_fresh(
+    target: str,
+    out: Path,
+    *,
+    catalog: Any,
+    store: RunStore | None,
+    draws: int | None,
+    seed: int | None,
+    png_dir: Path | None,
+) -> tuple[Path, str | None]:
+    """Run a preset or scenario file as ``gigafactory run`` does, report it, optionally store it."""
+    from ..pipeline import run_scenario
+    from ..report import write_report
+    from ..scenario import load_scenario, preset_names, resolved_yaml
+
+    try:
+        sc = load_scenario(target, catalog)
+    except GigafactoryError as exc:
+        if Path(target).suffix in (".yaml", ".yml") or Path(target).exists():
+            raise
+        raise GigafactoryError(
+            f"'{target}' is neither a stored run id, a preset ({', '.join(preset_names())}) nor a "
+            f"scenario file{did_you_mean(target, preset_names())}; `gigafactory runs list` shows stored runs"
+        ) from exc
+    result = run_scenario(sc, catalog, draws, seed)
+    yaml_text = resolved_yaml(sc)
+    run_id = None
+    if store is not None:
+        run_id = store.save_run(
+            result.summary,
+            scenario_yaml=yaml_text,
+            physical=result.physical,
+            finance=result.finance,
+            scenario=sc.name,
+            catalog=catalog,
+        )
+    path = write_report(
+        out,
+        physical=result.physical,
+        summary=result.summary,
+        scenario_yaml=yaml_text,
+        catalog=catalog,
+        finance=result.finance,
+        png_dir=png_dir,
+        lineage={"run_id": run_id} if run_id else None,
+    )
+    return path, run_id
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``runs …`` and ``report`` to the main CLI app."""
+    app.add_typer(runs_app, name="runs")
+    app.command("report")(report)
