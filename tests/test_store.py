@@ -18,7 +18,7 @@ from gigafactory.results.example import example_finance, example_physical, examp
 from gigafactory.results.series import binding_shares, flatten_metrics, phase_table, quantile_series
 from gigafactory.results.store import RunStore, default_store_path, input_hash
 
-TABLES = ("runs", "metrics", "series", "binding", "phases", "flows", "bottlenecks")
+TABLES = ("runs", "metrics", "series", "distributions", "binding", "phases", "flows", "bottlenecks")
 YAML_A = "name: announced\nseed: 42\ndraws: 40\noverrides:\n  tiers.cowos.capacity: 1.0\n"
 YAML_B = "name: announced\nseed: 7\ndraws: 40\noverrides:\n  tiers.cowos.capacity: 1.5\n  tiers.hbm.capacity: 0.8\n"
 
@@ -307,3 +307,39 @@ def test_series_helpers_match_numpy(physical: xr.Dataset) -> None:
         "d": 1.0,
         "e": None,
     }
+
+
+def test_busy_store_gives_up_with_a_clear_error(tmp_path: Path, physical: xr.Dataset) -> None:
+    import fcntl
+    import os
+
+    store = RunStore(tmp_path / "runs.duckdb", timeout=0.3)
+    fd = os.open(store.lock_path, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # another writer holds the store
+    try:
+        with pytest.raises(GigafactoryError, match="busy"):
+            store.save_run(example_summary(physical), scenario_yaml=YAML_A, physical=physical)
+        with pytest.raises(GigafactoryError, match="busy"):
+            store.list_runs()  # readers wait for writers too
+    finally:
+        os.close(fd)
+    assert store.list_runs().empty
+
+
+def test_store_from_an_older_version_is_upgraded_on_read(
+    tmp_path: Path, physical: xr.Dataset
+) -> None:
+    store = RunStore(tmp_path / "runs.duckdb")
+    rid = store.save_run(example_summary(physical), scenario_yaml=YAML_A, physical=physical)
+    with duckdb.connect(str(store.path)) as con:
+        con.execute("DROP TABLE distributions")  # as written before that table existed
+    run = store.get_run(rid)  # a reader adds the missing table instead of failing
+    assert run.distributions.empty
+    assert counts(store.path)["runs"] == 1
+
+
+def test_a_file_that_is_not_a_store_is_a_user_error(tmp_path: Path) -> None:
+    bad = tmp_path / "notes.duckdb"
+    bad.write_text("not a database")
+    with pytest.raises(GigafactoryError, match="not a gigafactory run store"):
+        RunStore(bad).list_runs()

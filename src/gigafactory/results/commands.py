@@ -14,10 +14,11 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..errors import GigafactoryError, did_you_mean
-from .store import HEADLINE_METRICS, RunDiff, RunStore, StoredRun
+from .store import HEADLINE_LABELS, HEADLINE_METRICS, RunDiff, RunStore, StoredRun
 
 StoreOpt = Annotated[
     Path | None,
@@ -42,7 +43,7 @@ def _fmt(v: Any) -> str:
         return "–"
     if isinstance(v, float):
         return f"{v:,.3g}" if abs(v) < 1e4 else f"{v:,.0f}"
-    return str(v)
+    return escape(str(v))  # scenario keys and names are data, not rich markup
 
 
 @runs_app.command("list")
@@ -62,8 +63,19 @@ def runs_list(
         con.print(f"No runs in {st.path} yet: `gigafactory run PRESET` saves one.")
         return
     shown = [m for m in HEADLINE_METRICS if runs[m].notna().any()]
-    t = Table(title=f"Runs in {st.path}")
-    for c in ["id", "created (UTC)", "kind", "scenario", "seed", "draws", "inputs", *shown]:
+    t = Table(
+        title=escape(f"Runs in {st.path}"), caption="GW: facility GW online at year end, median"
+    )
+    for c in [
+        "id",
+        "created (UTC)",
+        "kind",
+        "scenario",
+        "seed",
+        "draws",
+        "inputs",
+        *(HEADLINE_LABELS[m] for m in shown),
+    ]:
         t.add_column(c, overflow="fold")
     for _, r in runs.iterrows():
         t.add_row(
@@ -131,7 +143,7 @@ def runs_show(
     con.print(t)
     years = run.summary.get("years") or {}
     if years:
-        y = Table(title="By year (median [p5–p95])")
+        y = Table(title=escape("By year (median [p5–p95])"))
         for c in ("year", "facility GW online", "GW/week added", "binding"):
             y.add_column(c)
         for yr, v in sorted(years.items()):

@@ -79,6 +79,15 @@ HEADLINE_METRICS: tuple[str, ...] = (
     "finance.funding_gap_usd_b.p50",
     "finance.first_breach",
 )
+#: Short column labels for ``HEADLINE_METRICS`` in tables.
+HEADLINE_LABELS: dict[str, str] = {
+    "gw_per_week_reached": "goal reached",
+    "years.2027.facility_gw_online.p50": "GW 2027",
+    "years.2030.facility_gw_online.p50": "GW 2030",
+    "years.2030.gw_added_per_week.p50": "GW/wk 2030",
+    "finance.funding_gap_usd_b.p50": "gap $B",
+    "finance.first_breach": "1st breach",
+}
 
 _DDL = [
     """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
@@ -107,6 +116,19 @@ _DDL = [
         run_id VARCHAR NOT NULL, "constraint" VARCHAR NOT NULL, period VARCHAR,
         shadow_price DOUBLE, unit VARCHAR)""",
 ]
+_TABLES = frozenset(
+    [
+        "meta",
+        "runs",
+        "metrics",
+        "series",
+        "distributions",
+        "binding",
+        "phases",
+        "flows",
+        "bottlenecks",
+    ]
+)
 _CHILD_TABLES = ("metrics", "series", "distributions", "binding", "phases", "flows", "bottlenecks")
 
 
@@ -271,41 +293,65 @@ class RunStore:
 
     @contextlib.contextmanager
     def _connect(self, write: bool) -> Iterator[duckdb.DuckDBPyConnection | None]:
-        """A connection under the file lock; ``None`` when reading a store not yet created."""
+        """A connection under the file lock; ``None`` when reading a store not yet created.
+
+        Writers create or complete the schema (one transaction, so all tables or none).  A
+        reader that finds a store made by an older version, with tables missing, lets go of
+        its shared lock and comes back as a writer to add them.
+        """
+        upgrade = False
         with self._lock(exclusive=write):
             if not write and not self.path.exists():
                 yield None
                 return
-
-            def open_db() -> duckdb.DuckDBPyConnection:
-                return duckdb.connect(str(self.path), read_only=not write)
-
-            # A process that ignores our lock file (the duckdb CLI) can still hold DuckDB's own lock.
-            con = self._retry(open_db, duckdb.IOException)
+            con = self._open(read_only=not write)
             try:
-                if write and not self._has_runs_table(con):
-                    # All tables or none: a writer killed while creating the store leaves it empty.
+                present = self._table_names(con)
+                if write and present < _TABLES:
                     con.execute("BEGIN TRANSACTION")
                     for ddl in _DDL:
                         con.execute(ddl)
                     con.execute(
-                        "INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
+                        "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
+                        [str(SCHEMA_VERSION)],
                     )
                     con.execute("COMMIT")
-                elif not self._has_runs_table(con):
-                    con.close()
+                if write or present >= _TABLES:
+                    yield con
+                    return
+                if "runs" not in present:
                     yield None
                     return
-                yield con
+                upgrade = True
             finally:
                 con.close()
+        if upgrade:
+            with self._connect(write=True) as upgraded:
+                yield upgraded
+
+    def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        def attempt() -> duckdb.DuckDBPyConnection:
+            try:
+                return duckdb.connect(str(self.path), read_only=read_only)
+            except duckdb.IOException as exc:
+                if "lock" in str(exc).lower():
+                    raise  # retried below
+                raise GigafactoryError(
+                    f"{self.path} is not a gigafactory run store that DuckDB {duckdb.__version__} can open "
+                    f"({exc}); pass --store PATH (or set {ENV_VAR}) to use another file"
+                ) from None
+
+        # A process that ignores our lock file (the duckdb CLI) can still hold DuckDB's own lock.
+        con: duckdb.DuckDBPyConnection = self._retry(attempt, duckdb.IOException)
+        # Never let SQL resolve an unknown table name to a Python variable in scope.
+        con.execute("SET python_enable_replacements = false")
+        return con
 
     @staticmethod
-    def _has_runs_table(con: duckdb.DuckDBPyConnection) -> bool:
-        row = con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'runs'"
-        ).fetchone()
-        return bool(row and row[0])
+    def _table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
+        return {
+            r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        }
 
     # -- writing ------------------------------------------------------------------------
 
@@ -888,7 +934,10 @@ def _setting_changes(a: str, b: str) -> list[tuple[str, Any, Any]]:
 
 
 def _relative_move(c: MetricChange) -> float:
+    """Sort key for moved metrics: text changes first, then relative moves (0–2), then
+    metrics present in only one run (a tier that never binds in the other) last."""
+    if isinstance(c.a, str) and isinstance(c.b, str):
+        return 3.0
     if c.delta is None:
-        return float("inf")
-    base = max(abs(c.a), 1e-9) if isinstance(c.a, float) else 1.0
-    return abs(c.delta) / base
+        return -1.0
+    return abs(c.delta) / max(abs(c.a or 0.0), abs(c.b or 0.0), 1e-12)  # type: ignore[arg-type]
