@@ -317,3 +317,16 @@ def test_report_of_a_preset_runs_and_stores_it(tmp_path: Path) -> None:
         "cash",
         "flows",
     } <= chart_ids(html)
+
+
+def test_plan_only_report_draws_the_schedule(tmp_path: Path, plan: FakePlan) -> None:
+    store = RunStore(tmp_path / "runs.duckdb")
+    rid = store.save_run({"scenario": "announced", "objective": 1.0}, scenario_yaml=YAML, plan=plan)
+    run = store.get_run(rid)
+    assert run.kind == "plan"
+    html = write_stored_report(tmp_path / "plan.html", run=run, catalog=None).read_text(
+        encoding="utf-8"
+    )
+    assert chart_ids(html) == {"gw-online", "bottlenecks"}
+    assert "planner optimum" not in html  # the schedule is the main line, not an overlay
+    assert "cap-grid" in html

@@ -83,7 +83,7 @@ def add_fan(
                 fill="tonexty",
                 fillcolor=_rgba(colour, 0.2),
                 legendgroup=name,
-                name=f"{name} p5–p95",
+                name=f"{name}, p5–p95",
                 hoverinfo="skip",
             )
         )
@@ -94,7 +94,7 @@ def add_fan(
             mode="lines",
             line={"color": colour, "width": 2},
             legendgroup=name,
-            name=f"{name} median",
+            name=f"{name}, median",
         )
     )
 
@@ -109,7 +109,7 @@ def chart_gw_online(d: ReportData) -> go.Figure | None:
     add_fan(fig, it, "IT GW", PALETTE[2])
     for var in ("facility_gw_online", "it_gw_online"):
         plan = d.fan(var, source="plan")
-        if not plan.empty:
+        if not plan.empty and d.main_source != "plan":
             fig.add_trace(
                 go.Scatter(
                     x=plan["week"].dt.strftime("%Y-%m-%d").tolist(),

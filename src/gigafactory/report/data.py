@@ -76,8 +76,18 @@ class ReportData:
     has_plan: bool = False
     warnings: list[str] = field(default_factory=list)
 
-    def fan(self, variable: str, source: str = "physical", key: str = "") -> pd.DataFrame:
-        """The weekly p5/p50/p95 rows of one variable (empty when absent)."""
+    @property
+    def main_source(self) -> str:
+        """``physical`` (Monte Carlo results) when present, else ``plan`` (a plan-only run)."""
+        has_physical = (self.series["source"] == "physical").any()
+        return "physical" if has_physical or not (self.series["source"] == "plan").any() else "plan"
+
+    def fan(self, variable: str, source: str | None = None, key: str = "") -> pd.DataFrame:
+        """The weekly p5/p50/p95 rows of one variable (empty when absent).
+
+        ``source`` defaults to ``main_source``, so a plan-only report draws the plan's schedule.
+        """
+        source = source or self.main_source
         s = self.series
         return s[
             (s["source"] == source) & (s["variable"] == variable) & (s["key"] == key)
