@@ -192,3 +192,13 @@ def test_real_announced_preset_report(browser: Any, tmp_path: Path) -> None:
         },
     )
     assert set(check.missing) == {"bottlenecks"}
+
+
+def test_the_network_check_is_not_vacuous(browser: Any, tmp_path: Path) -> None:
+    page = tmp_path / "fetches.html"
+    page.write_text(
+        "<html><head><script>window.gigafactoryReady = true;</script></head>"
+        '<body><img src="https://example.com/x.png"></body></html>'
+    )
+    check = open_report(browser, page, "network-check.png")
+    assert check.requests == ["https://example.com/x.png"]
