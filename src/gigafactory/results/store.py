@@ -557,7 +557,9 @@ class RunStore:
                         else pd.DataFrame({n: [ds[n].item()] for n in names})
                     )
                     frame.to_parquet(
-                        tmp / f"{source}.{'-'.join(dims) or 'scalar'}.parquet", index=False
+                        tmp / f"{source}.{'-'.join(dims) or 'scalar'}.parquet",
+                        index=False,
+                        compression="zstd",
                     )
                 # Parquet round trips sort labels; keep each label dimension's order to restore it.
                 order = {
