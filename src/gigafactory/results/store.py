@@ -300,6 +300,9 @@ class RunStore:
         its shared lock and comes back as a writer to add them.
         """
         upgrade = False
+        if not write and not self.path.exists():
+            yield None  # nothing to read, and reading creates nothing (no folder, no lock file)
+            return
         with self._lock(exclusive=write):
             if not write and not self.path.exists():
                 yield None
