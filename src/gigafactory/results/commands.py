@@ -274,11 +274,21 @@ def report(
     store: StoreOpt = None,
     draws: Annotated[
         int | None,
-        typer.Option(help="Draws, when running a preset or file (default: the scenario's)."),
+        typer.Option(
+            "--draws",
+            "-n",
+            min=1,
+            help="Draws, when running a preset or file (default: the scenario's).",
+        ),
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option(help="Seed, when running a preset or file (default: the scenario's)."),
+        typer.Option(
+            "--seed",
+            "-s",
+            min=0,
+            help="Seed, when running a preset or file (default: the scenario's).",
+        ),
     ] = None,
     save: Annotated[
         bool, typer.Option("--save/--no-save", help="Save a fresh run in the store.")
