@@ -36,7 +36,9 @@ def ai2027_summary(catalog: Catalog) -> dict:  # type: ignore[type-arg]
     return summarise(simulate_scenario(sc, catalog, draws=300, seed=11), sc)
 
 
-@pytest.mark.parametrize(("year", "published_m"), [(2023, 2), (2024, 5), (2025, 11), (2026, 25), (2027, 60)])
+@pytest.mark.parametrize(
+    ("year", "published_m"), [(2023, 2), (2024, 5), (2025, 11), (2026, 25), (2027, 60)]
+)
 def test_ai2027_h100e_produced(ai2027_summary: dict, year: int, published_m: float) -> None:  # type: ignore[type-arg]
     """AI 2027 Compute Forecast (Romeo Dean, April 2025), production table: H100e produced
     2M, 5M, 11M, 25M, 60M in 2023–2027. https://ai-2027.com/research/compute-forecast —

@@ -21,4 +21,12 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-__all__ = ["GigafactoryError", "__version__", "compile_inputs", "load_catalog", "load_scenario", "simulate", "summarise"]
+__all__ = [
+    "GigafactoryError",
+    "__version__",
+    "compile_inputs",
+    "load_catalog",
+    "load_scenario",
+    "simulate",
+    "summarise",
+]

@@ -41,33 +41,51 @@ def simulate_scenario(
     seed: int | None = None,
     *,
     vendor_detail: bool = True,
+    keep: tuple[str, ...] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> xr.Dataset:
-    """Compile and simulate ``draws`` draws in batches with independent, seeded streams."""
+    """Compile and simulate ``draws`` draws in batches with independent, seeded streams.
+
+    Results are written batch by batch into preallocated arrays; ``keep`` names the only
+    variables to retain (aggregate as you go: 100,000 draws need not hold every trajectory).
+    """
     n = int(draws if draws is not None else sc.draws)
     s = int(seed if seed is not None else sc.seed)
     sizes = [min(BATCH_DRAWS, n - b) for b in range(0, n, BATCH_DRAWS)]
     streams = np.random.SeedSequence(s).spawn(len(sizes))
-    parts: list[xr.Dataset] = []
+    out: xr.Dataset | None = None
+    start = 0
     for size, stream in zip(sizes, streams, strict=True):
         inp = compile_inputs(sc, cat, size, s, rng=np.random.default_rng(stream))
-        parts.append(simulate(inp, vendor_detail=vendor_detail))
+        part = simulate(inp, vendor_detail=vendor_detail)
+        if keep is not None:
+            part = part[[v for v in keep if v in part]]
+        if out is None:
+            out = _allocate(part, n)
+        sl = slice(start, start + size)
+        for name, var in part.data_vars.items():
+            if "draw" in var.dims:
+                out[name].values[sl] = var.values
+        start += size
         if progress is not None:
             progress(size)
-    if len(parts) == 1:
-        return parts[0]
-    ds = xr.concat(
-        parts,
-        dim="draw",
-        data_vars="minimal",
-        coords="minimal",
-        compat="override",
-        join="override",
-        combine_attrs="override",
-    )
-    ds = ds.assign_coords(draw=np.arange(n))
-    ds.attrs.update(draws=n, seed=s)
-    return ds
+    assert out is not None
+    out.attrs.update(draws=n, seed=s)
+    return out
+
+
+def _allocate(template: xr.Dataset, n: int) -> xr.Dataset:
+    """An empty dataset shaped like ``template`` but with ``n`` draws (draw-major storage)."""
+    data = {}
+    for name, var in template.data_vars.items():
+        if "draw" in var.dims:
+            shape = tuple(n if d == "draw" else template.sizes[d] for d in var.dims)
+            data[name] = (var.dims, np.empty(shape, dtype=var.dtype))
+        else:
+            data[name] = (var.dims, var.values)
+    coords = {k: v.values for k, v in template.coords.items() if k != "draw"}
+    coords["draw"] = np.arange(n)
+    return xr.Dataset(data, coords=coords, attrs=dict(template.attrs))
 
 
 def run_scenario(

@@ -31,7 +31,9 @@ def energy_twh(facility_gw: ArrayLike, load_factor: ArrayLike, hours: float) -> 
     return np.asarray(facility_gw, dtype=float) * np.asarray(load_factor, dtype=float) * hours / 1e3
 
 
-def training_flop(h100e_count: float, utilisation: float, days: float, flop_per_s: float = H100E_FLOPS) -> float:
+def training_flop(
+    h100e_count: float, utilisation: float, days: float, flop_per_s: float = H100E_FLOPS
+) -> float:
     """FLOP of a training run: H100e × FLOP/s per H100e × utilisation × seconds."""
     return h100e_count * flop_per_s * utilisation * days * 86400.0
 

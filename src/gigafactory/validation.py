@@ -47,6 +47,16 @@ def _model_at(model: Any, loc: tuple[str | int, ...]) -> type[BaseModel] | None:
     return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
 
 
+_TAGS = {"float", "int", "str", "bool", "none", "Dist", "Fact", "DateFact", "Path"}
+
+
+def _is_union_tag(part: str | int) -> bool:
+    return isinstance(part, str) and (
+        part in _TAGS
+        or part.startswith(("function-", "literal[", "list[", "dict[", "tagged-union["))
+    )
+
+
 def problems_from(
     exc: ValidationError,
     model: type[BaseModel],
@@ -57,15 +67,8 @@ def problems_from(
     """One :class:`Problem` per pydantic error, with line, key path and allowed values."""
     out: list[Problem] = []
     for err in exc.errors():
-        # Drop pydantic's union-branch tags (e.g. 'float', 'Fact') from the location.
-        loc = tuple(
-            p
-            for p in err["loc"]
-            if not (
-                (isinstance(p, str) and p[:1].isupper())
-                or p in {"float", "int", "str", "function-after[_check(), Fact]"}
-            )
-        )
+        # Drop pydantic's union-branch tags (e.g. 'float', 'Dist') from the location.
+        loc = tuple(p for p in err["loc"] if not _is_union_tag(p))
         full = (*prefix, *loc)
         key = ".".join(map(str, full)) or "-"
         line = line_of(lines, full)

@@ -29,7 +29,9 @@ class Model(BaseModel):
 def check_source(s: str) -> str:
     """A source is one or more of: an http(s) URL, a seed file name, or a fact-sheet reference."""
     for part in (p.strip() for p in s.split(" ; ")):
-        if not (part.startswith(("http://", "https://")) or _SEED.match(part) or _FACTS.match(part)):
+        if not (
+            part.startswith(("http://", "https://")) or _SEED.match(part) or _FACTS.match(part)
+        ):
             raise ValueError(
                 f"source '{part}' must be an http(s) URL, a seed file name "
                 "(000_eb9f952b4c7cd3fb.txt) or a fact-sheet reference (facts/finance.md#section); "
@@ -65,8 +67,14 @@ class Fact(Model):
     def _check(self) -> Fact:
         if (self.low is None) != (self.high is None):
             raise ValueError("give both low and high, or neither")
-        if self.low is not None and self.high is not None and not (self.low <= self.value <= self.high):
-            raise ValueError(f"need low ≤ value ≤ high, got {self.low} ≤ {self.value} ≤ {self.high}")
+        if (
+            self.low is not None
+            and self.high is not None
+            and not (self.low <= self.value <= self.high)
+        ):
+            raise ValueError(
+                f"need low ≤ value ≤ high, got {self.low} ≤ {self.value} ≤ {self.high}"
+            )
         if self.conf == "derived" and not self.note:
             raise ValueError("a derived fact needs a note giving its formula")
         return self
@@ -119,7 +127,9 @@ class Accelerator(Model):
     rack: str
     first_available: DateFact
     tdp_w: Fact
-    it_w: Fact = Field(description="IT (critical) watts per accelerator incl. host, network, storage share")
+    it_w: Fact = Field(
+        description="IT (critical) watts per accelerator incl. host, network, storage share"
+    )
     fp8_dense_tflops: Fact
     hbm_stacks: Fact
     packages_per_cowos_wafer: Fact
@@ -134,23 +144,49 @@ class Rack(Model):
 
 #: Tier id -> (capacity unit, description, required params with their units).
 TIER_SPEC: dict[str, tuple[str, str, dict[str, str]]] = {
-    "logic_wafers": ("wafers/month", "leading-edge logic wafer starts (N5/N4/N3/N2)",
-                     {"ai_share": "share of leading-edge wafers available to AI accelerators (path)"}),
-    "cowos": ("wafers/month", "advanced packaging (CoWoS-S/L and equivalents)",
-              {"yield": "good packages ÷ packages per wafer"}),
-    "hbm": ("million stacks/yr", "HBM stacks, all suppliers",
-            {"share_sk_hynix": "share of shipments", "share_samsung": "share of shipments",
-             "share_micron": "share of shipments"}),
+    "logic_wafers": (
+        "wafers/month",
+        "leading-edge logic wafer starts (N5/N4/N3/N2)",
+        {"ai_share": "share of leading-edge wafers available to AI accelerators (path)"},
+    ),
+    "cowos": (
+        "wafers/month",
+        "advanced packaging (CoWoS-S/L and equivalents)",
+        {"yield": "good packages ÷ packages per wafer"},
+    ),
+    "hbm": (
+        "million stacks/yr",
+        "HBM stacks, all suppliers",
+        {
+            "share_sk_hynix": "share of shipments",
+            "share_samsung": "share of shipments",
+            "share_micron": "share of shipments",
+        },
+    ),
     "rack_assembly": ("racks/week", "rack-scale systems assembled and tested (NVL72-class)", {}),
-    "construction": ("GW/yr", "data-centre shells completed (IT GW)",
-                     {"build_weeks": "weeks from construction start to shell complete"}),
-    "transformers": ("units/yr", "large power transformers delivered to data centres",
-                     {"mw_per_unit": "facility MW energised per large power transformer",
-                      "lead_weeks": "order-to-delivery lead time"}),
-    "gas_turbines": ("GW/yr", "gas turbines and engines delivered for on-site data-centre power",
-                     {"lead_weeks": "order-to-delivery lead time"}),
-    "grid": ("GW/yr", "new grid interconnection energised for data centres (facility GW)",
-             {"wait_weeks": "interconnection queue wait"}),
+    "construction": (
+        "GW/yr",
+        "data-centre shells completed (IT GW)",
+        {"build_weeks": "weeks from construction start to shell complete"},
+    ),
+    "transformers": (
+        "units/yr",
+        "large power transformers delivered to data centres",
+        {
+            "mw_per_unit": "facility MW energised per large power transformer",
+            "lead_weeks": "order-to-delivery lead time",
+        },
+    ),
+    "gas_turbines": (
+        "GW/yr",
+        "gas turbines and engines delivered for on-site data-centre power",
+        {"lead_weeks": "order-to-delivery lead time"},
+    ),
+    "grid": (
+        "GW/yr",
+        "new grid interconnection energised for data centres (facility GW)",
+        {"wait_weeks": "interconnection queue wait"},
+    ),
 }
 
 
@@ -163,8 +199,17 @@ class Tier(Model):
 
 
 class StatusEvent(Model):
-    status: Literal["announced", "loi", "mou", "term_sheet", "definitive", "operating",
-                    "superseded", "cancelled", "completed"]
+    status: Literal[
+        "announced",
+        "loi",
+        "mou",
+        "term_sheet",
+        "definitive",
+        "operating",
+        "superseded",
+        "cancelled",
+        "completed",
+    ]
     date: str
     source: str
     note: str | None = None
@@ -195,19 +240,44 @@ class Site(Model):
 
 class Company(Model):
     name: str
-    kind: Literal["lab", "chip_designer", "foundry", "memory", "odm", "cloud", "neocloud",
-                  "investor", "developer", "utility", "equipment", "spv", "lender", "external"]
+    kind: Literal[
+        "lab",
+        "chip_designer",
+        "foundry",
+        "memory",
+        "odm",
+        "cloud",
+        "neocloud",
+        "investor",
+        "developer",
+        "utility",
+        "equipment",
+        "spv",
+        "lender",
+        "external",
+    ]
     ticker: str | None = None
     facts: dict[str, Fact] = {}
 
 
 class Deal(Model):
     name: str
-    kind: Literal["hardware_purchase", "cloud_capacity", "equity_investment", "warrant",
-                  "lease", "loan", "bond", "supply_mou", "site_development"]
+    kind: Literal[
+        "hardware_purchase",
+        "cloud_capacity",
+        "equity_investment",
+        "warrant",
+        "lease",
+        "loan",
+        "bond",
+        "supply_mou",
+        "site_development",
+    ]
     payer: str
     payee: str
-    vendor: str | None = Field(None, description="accelerator designer whose chips the deal delivers")
+    vendor: str | None = Field(
+        None, description="accelerator designer whose chips the deal delivers"
+    )
     gw: Fact | None = None
     usd_b: Fact | None = None
     schedule: dict[str, Fact] = Field({}, description="cumulative GW by date")
@@ -260,7 +330,9 @@ class Buyer(Model):
     baseline_orders: dict[str, Fact] = Field(
         description="cumulative IT GW contracted before the deal web (by date), on top of the deals"
     )
-    allocation: dict[str, Path] = Field(description="share of each global tier available to the buyer")
+    allocation: dict[str, Path] = Field(
+        description="share of each global tier available to the buyer"
+    )
 
 
 class Catalog(Model):
@@ -287,7 +359,9 @@ class Catalog(Model):
             for p in sorted(need - have):
                 errs.append(f"tiers.{tid}.params.{p}: required ({TIER_SPEC[tid][2][p]})")
             for p in sorted(have - need):
-                errs.append(f"tiers.{tid}.params.{p}: unknown param; allowed: {', '.join(sorted(need)) or 'none'}")
+                errs.append(
+                    f"tiers.{tid}.params.{p}: unknown param; allowed: {', '.join(sorted(need)) or 'none'}"
+                )
         for tid in TIER_SPEC:
             if tid not in self.tiers:
                 errs.append(f"tiers.{tid}: required tier is missing")

@@ -139,6 +139,9 @@ def bottlenecks(
     rows: list[dict[str, object]] = []
     for name, dual in result.duals.data_vars.items():
         tier = str(name).removeprefix("cap-")
+        queue = ""
+        if tier == "transformers_onsite":  # the on-site share of the transformer supply
+            tier, queue = "transformers", "onsite"
         _, kind, amount = units[tier]
         if tier == "budget":
             for year, lam in dual.to_series().items():
@@ -173,7 +176,7 @@ def bottlenecks(
                     )
             continue
         lam2 = np.atleast_2d(np.nan_to_num(np.asarray(dual.values, dtype=float)))
-        items = [str(v) for v in dual.coords["vendor"].values] if "vendor" in dual.dims else [""]
+        items = [str(v) for v in dual.coords["vendor"].values] if "vendor" in dual.dims else [queue]
         if kind == "rate":
             db = amount * d.n_weeks
         elif kind == "quantity":

@@ -202,8 +202,12 @@ def prepare(inp: ModelInputs, settings: PlanSettings) -> PlanData:
     share = np.stack([it_by_sku[:, vendor_of == v].sum(axis=1) for v in range(len(inp.vendors))])
     share = share / np.maximum(share.sum(axis=0, keepdims=True), 1e-300)
     last_week = np.asarray([int(np.flatnonzero(g == p)[-1]) for p in range(n)])
+    # contracts date deliveries; production leads them by the chain's lead time (as in the
+    # simulator), and the work in progress at t0 counts against them first (below)
+    lead = int(inp.chip_lead_wk[d]) + int(inp.rack_lead_wk[d]) + int(inp.install_lead_wk[d])
+    ahead = np.minimum(last_week + lead, inp.n_weeks - 1)
     orders = (
-        inp.orders_it_mw_cum[d][last_week].T / 1e3
+        inp.orders_it_mw_cum[d][ahead].T / 1e3
         if inp.orders_it_mw_cum.size
         else (np.full((len(inp.vendors), n), np.inf))
     )
@@ -216,11 +220,18 @@ def prepare(inp: ModelInputs, settings: PlanSettings) -> PlanData:
     )
     v0 = np.asarray([float((w0_mix * it_w)[vendor_of == v].sum()) for v in range(len(inp.vendors))])
     v0 = u0 * v0 / max(float(v0.sum()), 1e-300) * w0_gw  # IT GW by vendor in week 0
-    o0 = inp.orders_it_mw_cum[d][0] / 1e3 if inp.orders_it_mw_cum.size else np.full_like(v0, np.inf)
-    p0 = float(np.minimum(v0, o0).sum())
+    o0 = (
+        inp.orders_it_mw_cum[d][min(lead, inp.n_weeks - 1)] / 1e3
+        if inp.orders_it_mw_cum.size
+        else np.full_like(v0, np.inf)
+    )
+    p0_v = np.minimum(v0, o0 / max(lead, 1))
+    p0 = float(p0_v.sum())
     r0 = min(p0, float(inp.cap_rack_it_mw_per_wk[d, 0]) / 1e3)
     weeks = np.arange(inp.n_weeks)
     site_wk = int(inp.rack_lead_wk[d]) + int(inp.install_lead_wk[d])
+    wip_v = (int(inp.chip_lead_wk[d]) * p0 + site_wk * r0) * p0_v / max(p0, 1e-300)
+    orders = orders - wip_v[:, None]
     wip_acc = _sum_by(np.where(weeks < int(inp.chip_lead_wk[d]), p0, 0.0), g, n)
     wip_rack = _sum_by(np.where(weeks < site_wk, r0, 0.0), g, n)
 

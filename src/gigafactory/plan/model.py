@@ -145,7 +145,11 @@ class Builder:
             gas_it = gas_it + (e_ph * onsite).sum("phase")
             self.limit("phase", e_ph.sum("period"), xr.DataArray(d.phase_it_gw, coords=[ph]))
         powered = grid_it + gas_it
-        self.limit("transformers", d.pue * powered, _p(d, d.cap["transformers"]))
+        # transformers are split between the grid and on-site queues in the on-site share, as
+        # in the simulator (a shared pool served greedily is not monotone in capacity)
+        tx = _p(d, d.cap["transformers"])
+        self.limit("transformers", d.pue * grid_it, tx * (1.0 - d.onsite_share))
+        self.limit("transformers_onsite", d.pue * gas_it, tx * d.onsite_share)
         self.limit("gas_turbines", d.pue * gas_it, _p(d, d.cap["gas_turbines"]))
         self.limit("grid", d.pue * grid_it, _p(d, d.cap["grid"]))
         # powered shells are occupied at installation and freed at retirement, including the

@@ -244,7 +244,11 @@ def phase_table(ds: xr.Dataset) -> pd.DataFrame:
         Columns ``phase, planned, p5, p50, p95`` (Mondays, NaT when outside the grid) and
         ``share_powered`` (0–1).
     """
-    if "phase_power_week" not in ds.data_vars or "week" not in ds.dims:
+    if (
+        "phase_power_week" not in ds.data_vars
+        or "week" not in ds.dims
+        or ds.sizes.get("phase", 0) == 0
+    ):
         return _empty(PHASE_COLUMNS)
     weeks = pd.to_datetime(ds["week"].values)
     n = len(weeks)

@@ -110,14 +110,14 @@ def summarise(ds: xr.Dataset, sc: Scenario, inputs: ModelInputs | None = None) -
     years_of_week = np.asarray((weeks + pd.Timedelta(days=3)).year)
     rate = build_rate(ds, str(ds.attrs["goal_basis"])).values
     online_var = "facility_gw_online" if ds.attrs["goal_basis"] == "facility" else "it_gw_online"
-    net = (
+    net_da = (
         ds[online_var]
         .astype("float64")
         .diff("week")
         .rolling(week=ROLLING_WEEKS, min_periods=1)
         .mean()
     )
-    net = np.concatenate([np.zeros((ds.sizes["draw"], 1)), net.values], axis=1)
+    net = np.concatenate([np.zeros((ds.sizes["draw"], 1)), net_da.values], axis=1)
     binding = ds["binding"].values
     years: dict[str, Any] = {}
     for y, i in ye.items():

@@ -64,9 +64,8 @@ class Dist(BaseModel):
         if self.dist in ("uniform", "triangular", "pert"):
             lo, hi = float(self.low or 0.0), float(self.high or 0.0)
             mo = float(self.mode) if self.mode is not None else lo
-            if not lo <= mo <= hi or (lo == hi and self.dist != "uniform"):
-                if not (lo <= mo <= hi):
-                    raise ValueError(f"need low ≤ mode ≤ high, got {lo}, {mo}, {hi}")
+            if not lo <= mo <= hi:
+                raise ValueError(f"need low ≤ mode ≤ high, got {lo}, {mo}, {hi}")
         if self.dist == "lognormal" and not (0 < (self.p10 or 0) < (self.p90 or 0)):
             raise ValueError("lognormal needs 0 < p10 < p90")
         if self.dist == "normal" and (self.sd or 0) < 0:
