@@ -94,13 +94,16 @@ def sample_path(sm: _Sampler, name: str, path: Path, week_years: F, loading: flo
     growth = sm.fact(f"{name}.growth_after_pct_per_yr", path.growth_after_pct_per_yr, u)
     log = path.interpolation == "log"
     wts, past = _interp_weights(years, week_years, log)
+    # computed week-major ([W, D], float32 is ample for a capacity) and returned as its
+    # transpose: a [D, W] view whose ``.T`` — what the engine reads — is contiguous
     if log:
-        out = np.exp(
-            np.log(np.maximum(vals, 1e-12)) @ wts + np.log1p(growth / 100.0)[:, None] * past
-        )
+        lg = (wts.T @ np.log(np.maximum(vals, 1e-12)).T).astype(np.float32)
+        lg += (past[:, None] * np.log1p(growth / 100.0)[None, :]).astype(np.float32)
+        out = np.exp(lg, out=lg)
     else:
-        out = np.maximum(vals @ wts, 0.0) * (1.0 + growth / 100.0)[:, None] ** past
-    return np.asarray(out, dtype=float)
+        lin = np.maximum(wts.T @ vals.T, 0.0) * (1.0 + growth / 100.0)[None, :] ** past[:, None]
+        out = lin.astype(np.float32)
+    return out.T
 
 
 def _mix(
@@ -167,7 +170,7 @@ def _orders(
     """Cumulative contracted IT MW by vendor ``[D, W, V]`` (``inf`` where uncapped)."""
     n, w = sm.n, grid.n
     if sc.scope.kind != "buyer" or sc.scope.orders == "none":
-        return np.full((n, w, len(vendors)), np.inf)
+        return np.broadcast_to(np.inf, (n, w, len(vendors)))  # no cap; a view, no memory
     wy = grid.fractional_years()
     out = np.zeros((n, w, len(vendors)))
     buyer = cat.buyers[str(sc.scope.buyer)]
@@ -311,7 +314,7 @@ def compile_inputs(
                 sm, f"buyers.{b}.allocation.{tier}", cat.buyers[b].allocation[tier], wy
             )
             c = c * np.minimum(share * sc.scope.allocation_scale, 1.0)
-        return np.asfortranarray(c)  # the engine reads it time-major: ``c.T`` is then contiguous
+        return c  # a [D, W] view of week-major data: the engine reads ``c.T`` contiguously
 
     ai_share = sample_path(
         sm, "tiers.logic_wafers.paths.ai_share", tiers["logic_wafers"].paths["ai_share"], wy

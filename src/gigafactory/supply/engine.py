@@ -154,21 +154,21 @@ def _simulate_batch(
 
     # --- state ------------------------------------------------------------------------------
     # Channels carried with the flow: [IT MW, H100e, IT MW by vendor…] (vendors only if asked
-    # or capped).  Pipelines are histories read back at t − lag (a gather per week).
+    # or capped), channel-first so every per-week row is contiguous.  Pipelines are histories
+    # read back at t − lag (one gather per week); float32 is ample for weekly flows, stocks
+    # and cumulative totals stay float64.
     track_v = vendor_detail or capped
     if not vendor_detail:
         vendor_out = None
     k = 2 + (v if track_v else 0)
+    kr = 2 + (v if vendor_detail else 0)  # channels that must be retired by vintage
     l1, l2 = int(lc.max(initial=0)), int(site_lag.max(initial=0))
     lmax = int(life.max(initial=0))
-    # float32 is plenty for weekly flows (stocks and cumulative totals stay float64)
-    made = np.zeros(
-        (l1 + w, n, k), dtype=np.float32
-    )  # accelerators completed at t+lc, by start week
-    shipped = np.zeros((l2 + w, n, k), dtype=np.float32)  # racks leaving assembly, by week
-    installed = np.zeros((lmax + w, n, k))  # what was installed, by week (for retirement)
-    acc = np.zeros((n, k))  # accelerators waiting for rack assembly
-    racks = np.zeros((n, k))  # racks on site waiting for a powered shell
+    made = np.zeros((k, l1 + w, n), dtype=np.float32)  # accelerators started, completing at t+lc
+    shipped = np.zeros((k, l2 + w, n), dtype=np.float32)  # racks leaving assembly
+    installed = np.zeros((kr, lmax + w, n), dtype=np.float32)  # installs, retiring at t+life
+    acc = np.zeros((k, n))  # accelerators waiting for rack assembly
+    racks = np.zeros((k, n))  # racks on site waiting for a powered shell
     prod_v_cum = np.zeros((n, v))
     # Pipelines start full: lc weeks of week-0 accelerators and site_lag weeks of racks are in
     # flight at the horizon start (made before it).  In buyer scope that work in progress
@@ -185,13 +185,13 @@ def _simulate_batch(
     hpm0 = by_vendor(0, h_unit) / np.where(vmw0 > 0, vmw0, np.inf)
     h_ratio0 = (p0_v * hpm0).sum(axis=1) / np.maximum(p0, 1e-12)
     comp = np.concatenate(
-        [np.ones((n, 1)), h_ratio0[:, None], (p0_v / np.maximum(p0, 1e-12)[:, None])[:, : k - 2]],
-        axis=1,
+        [np.ones((1, n)), h_ratio0[None, :], (p0_v / np.maximum(p0, 1e-12)[:, None]).T[: k - 2]],
+        axis=0,
     )
-    made[:l1] = p0[:, None] * comp  # chip pipeline, per week (rows before lc are never read)
-    shipped[:l2] = r0[:, None] * comp  # racks in transit, per week
+    made[:, :l1] = (p0[None, :] * comp)[:, None, :]  # rows before lc are never read
+    shipped[:, :l2] = (r0[None, :] * comp)[:, None, :]
     if capped:
-        prod_v_cum += (lc * p0 + site_lag * r0)[:, None] * comp[:, 2:]
+        prod_v_cum += ((lc * p0 + site_lag * r0)[None, :] * comp[2:]).T
     q_g, q_o = np.zeros(n), np.zeros(n)
     powered, online, h_online = fleet0.copy(), fleet0.copy(), h0.copy()
     init_left, h_init_left = fleet0.copy(), h0.copy()
@@ -222,39 +222,35 @@ def _simulate_batch(
             u_j = caps[j][t] / np.maximum(reqs[j][t], 1e-12)
             code[u_j < units] = j
             np.minimum(units, u_j, out=units)
-        row = made[l1 + t]
         if capped:
             vmw_t = by_vendor(t, it_w) / 1e6
             sup_v = units[:, None] * vmw_t
-            got = np.maximum(
-                np.minimum(prod_v_cum + sup_v, orders[rows, np.minimum(t + lead, w - 1)])
-                - prod_v_cum,
-                0.0,
-            )
-            code[got.sum(axis=1) < sup_v.sum(axis=1) * (1 - 1e-9) - EPS_MW] = CODE["orders"]
+            cap_v = orders[rows, np.minimum(t + lead, w - 1)]
+            got = np.maximum(np.minimum(prod_v_cum + sup_v, cap_v) - prod_v_cum, 0.0)
+            mw = got.sum(axis=1)
+            code[mw < units * mw_unit[t] * (1 - 1e-9) - EPS_MW] = CODE["orders"]
             prod_v_cum += got
-            row[:, 0] = got.sum(axis=1)
-            row[:, 1] = (got * (by_vendor(t, h_unit) / np.where(vmw_t > 0, vmw_t, np.inf))).sum(
-                axis=1
-            )
-            row[:, 2:] = got
+            made[0, l1 + t] = mw
+            hpm = by_vendor(t, h_unit) / np.where(vmw_t > 0, vmw_t, np.inf)
+            made[1, l1 + t] = (got * hpm).sum(axis=1)
+            made[2:, l1 + t] = got.T
         else:
-            row[:, 0] = units * mw_unit[t]
-            row[:, 1] = units * h_per_unit[t]
+            made[0, l1 + t] = units * mw_unit[t]
+            made[1, l1 + t] = units * h_per_unit[t]
             if track_v:
-                row[:, 2:] = units[:, None] * (by_vendor(t, it_w) / 1e6)
+                made[2:, l1 + t] = (units[:, None] * (by_vendor(t, it_w) / 1e6)).T
         chip_bind[t] = code
         # 2. completions (started lc weeks ago) join the accelerator inventory; racks are built
-        arrive = made[l1 + t - lc, rows]
-        o["it_gw_produced"][t] = arrive[:, 0]
-        o["h100e_produced_m"][t] = arrive[:, 1]
+        arrive = made[:, l1 + t - lc, rows]
+        o["it_gw_produced"][t] = arrive[0]
+        o["h100e_produced_m"][t] = arrive[1]
         acc += arrive
-        built = np.minimum(acc[:, 0], rack_cap[t])
-        moved = acc * (built / np.where(acc[:, 0] > EPS_MW, acc[:, 0], np.inf))[:, None]
+        built = np.minimum(acc[0], rack_cap[t])
+        moved = acc * (built / np.where(acc[0] > EPS_MW, acc[0], np.inf))
         acc -= moved
-        shipped[l2 + t] = moved
-        rack_lim[t] = acc[:, 0] > EPS_MW
-        o["accelerators_waiting_gw"][t] = acc[:, 0]
+        shipped[:, l2 + t] = moved
+        rack_lim[t] = acc[0] > EPS_MW
+        o["accelerators_waiting_gw"][t] = acc[0]
         # 3. shells queue for energisation: grid shells need grid and transformers, on-site
         #    shells need turbines and transformers
         q_g += new_g[t]
@@ -272,25 +268,24 @@ def _simulate_batch(
         init_left -= r_init
         rh_init = np.minimum(h_init_left, h_step)
         h_init_left -= rh_init
-        ret = installed[lmax + t - life, rows]  # this week's retiring vintage
-        online -= r_init + ret[:, 0]
-        h_online -= rh_init + ret[:, 1]
-        racks += shipped[l2 + t - site_lag, rows]
-        np.minimum(racks[:, 0], powered - online, out=x)
+        ret = installed[:, lmax + t - life, rows]  # this week's retiring vintage
+        online -= r_init + ret[0]
+        h_online -= rh_init + ret[1]
+        racks += shipped[:, l2 + t - site_lag, rows]
+        np.minimum(racks[0], powered - online, out=x)
         np.maximum(x, 0.0, out=x)
-        inst = racks * (x / np.where(racks[:, 0] > EPS_MW, racks[:, 0], np.inf))[:, None]
+        inst = racks * (x / np.where(racks[0] > EPS_MW, racks[0], np.inf))
         racks -= inst
         online += x
-        h_online += inst[:, 1]
-        installed[lmax + t] = inst
+        h_online += inst[1]
+        installed[:, lmax + t] = inst[:kr]
         if vendor_out is not None:
-            delivered_v += inst[:, 2:]
-            online_v += inst[:, 2:] - ret[:, 2:]
+            delivered_v += inst[2:].T
+            online_v += (inst[2:] - ret[2:]).T
             vendor_out[0][t] = delivered_v
             vendor_out[1][t] = online_v
         # the tier that bound installation this week (supply side is resolved after the loop)
-        waiting = racks[:, 0] > EPS_MW
-        racks_wait[t] = waiting
+        racks_wait[t] = racks[0] > EPS_MW
         shell_label[t] = np.where(
             q_g + q_o > EPS_MW,
             np.where(
@@ -304,9 +299,9 @@ def _simulate_batch(
             e_g_t[t], e_o_t[t] = e_g, e_o
         o["it_gw_online"][t] = online
         o["it_gw_added"][t] = x
-        o["it_gw_retired"][t] = r_init + ret[:, 0]
+        o["it_gw_retired"][t] = r_init + ret[0]
         o["h100e_online_m"][t] = h_online
-        o["racks_waiting_gw"][t] = racks[:, 0]
+        o["racks_waiting_gw"][t] = racks[0]
         o["shells_unpowered_gw"][t] = q_g + q_o
         o["shells_empty_gw"][t] = powered - online
 
