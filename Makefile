@@ -43,9 +43,13 @@ unit: $(VENV)/.installed-dev browser
 
 test: lint typecheck unit
 	$(BIN)/python benchmarks/bench_simulate.py --smoke
+	$(BIN)/python benchmarks/bench_finance.py --smoke
+	$(BIN)/python benchmarks/bench_plan.py --smoke
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_simulate.py
+	$(BIN)/python benchmarks/bench_finance.py
+	$(BIN)/python benchmarks/bench_plan.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

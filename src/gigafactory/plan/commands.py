@@ -80,6 +80,12 @@ def plan_command(
         bool, typer.Option("--json", help="Print plan.json instead of tables.")
     ] = False,
     out: Annotated[Path, typer.Option("--out", help="Folder to write plan.json into.")] = Path("."),
+    store: Annotated[
+        Path | None, typer.Option("--store", help="Run store (DuckDB file); default as for `run`.")
+    ] = None,
+    no_store: Annotated[
+        bool, typer.Option("--no-store", help="Do not save the plan in the run store.")
+    ] = False,
 ) -> None:
     """Plan the build as a linear programme and rank the bottlenecks by shadow price."""
     from .. import compile_inputs, load_catalog, load_scenario, simulate
@@ -108,6 +114,18 @@ def plan_command(
     by_y = bottlenecks(result, by="year", sim=sim, mw_per_transformer=mw_tx)
     yearly = yearly_schedule(result.schedule, sim.isel(draw=[result.data.draw]))
     doc = plan_json(result, yearly, by_q, by_y, scenario=getattr(sc, "name", scenario))
+    if not no_store:
+        from ..results.store import RunStore
+        from ..scenario import resolved_yaml
+
+        doc["run_id"] = RunStore(store).save_run(
+            doc,
+            scenario_yaml=resolved_yaml(sc),
+            plan=result,
+            kind="plan",
+            scenario=sc.name,
+            catalog=cat,
+        )
     out.mkdir(parents=True, exist_ok=True)
     path = out / "plan.json"
     path.write_text(json.dumps(doc, indent=2) + "\n")
