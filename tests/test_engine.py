@@ -74,17 +74,33 @@ def test_shells_and_energisation_respect_capacity(announced_inputs: ModelInputs)
         inp.cap_gas_turbines_fac_mw_per_wk, tx * onsite
     )
     assert (energised <= split / pue + 1.0).all()
-    # every shell energised or waiting was built: generic construction plus named phases
-    built = np.cumsum(inp.cap_construction_it_mw_per_wk, axis=1)
+    # every shell energised or waiting was built: named phases plus generic construction,
+    # which never exceeds the construction capacity in any week
+    phases = np.zeros_like(powered)
     for p in range(len(inp.phase_ids)):
         wk = inp.phase_power_wk[:, p]
-        built += np.where(
+        phases += np.where(
             np.arange(inp.n_weeks)[None, :] >= wk[:, None], inp.phase_it_mw[:, p : p + 1], 0.0
         )
     recomputed = powered - inp.fleet_it_mw0[:, None] + ds.shells_unpowered_gw.values * 1e3
-    np.testing.assert_allclose(recomputed, built, atol=1.0)
+    generic = np.diff(recomputed - phases, axis=1, prepend=0.0)
+    assert (generic >= -1.0).all()
+    assert (generic <= inp.cap_construction_it_mw_per_wk + 1.0).all()
+    # the buyer's partners build no more shells than the contracts can fill (plus its fleet)
+    contracted = inp.orders_it_mw_cum[:, -1, :].sum(axis=1) + inp.fleet_it_mw0
+    assert (recomputed[:, -1] - phases[:, -1] + inp.fleet_it_mw0 <= contracted + 1.0).all()
     # nothing is installed beyond the powered shells
     assert (ds.shells_empty_gw.values >= -GW_TOL).all()
+
+
+def test_industry_builds_shells_at_capacity(industry_inputs: ModelInputs) -> None:
+    inp = industry_inputs
+    ds = simulate(inp, vendor_detail=False)
+    powered = (ds.it_gw_online + ds.shells_empty_gw).values.astype(float) * 1e3
+    built = powered - inp.fleet_it_mw0[:, None] + ds.shells_unpowered_gw.values * 1e3
+    np.testing.assert_allclose(
+        built, np.cumsum(inp.cap_construction_it_mw_per_wk, axis=1), atol=1.0
+    )
 
 
 def test_chip_output_within_every_chip_tier(industry_inputs: ModelInputs) -> None:

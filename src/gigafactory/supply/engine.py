@@ -36,6 +36,8 @@ F = NDArray[np.float64]
 Int = NDArray[np.int64]
 EPS_MW = 1e-6
 CODE = {t: i for i, t in enumerate(TIERS)}
+#: weeks ahead of deliveries that a buyer's partners start shells (buyer scope with contracts)
+SHELL_PLANNING_WK = 104
 HEADLINE = (
     "it_gw_online",
     "facility_gw_online",
@@ -130,8 +132,22 @@ def _simulate_batch(
     pue = inp.pue[sl]
     onsite = inp.onsite_power_share[sl]
     build = inp.cap_construction_it_mw_per_wk[sl].T
-    new_g = build * (1.0 - onsite)[None, :]
-    new_o = build * onsite[None, :]
+    fleet0_mw = inp.fleet_it_mw0[sl].astype(float)
+    # named phases join the queues at their power-ready week (added to new_g / new_o below);
+    # generic shells are added in the loop, at capacity — or, for a buyer with contracts, only
+    # while shells (built, queued or powered) are short of what the contracts can fill
+    new_g = np.zeros((w, n))
+    new_o = np.zeros((w, n))
+    demand = None
+    if capped:
+        # developers build for contracts they can see coming: shells are started for the
+        # orders due within the chain's lead time plus SHELL_PLANNING_WK (two years; Epoch:
+        # construction start → 1 GW takes 1–3.6 years)
+        total = orders.sum(axis=2)  # [n, W] cumulative contracted IT MW
+        idx = np.minimum(np.arange(w)[None, :] + (lead + SHELL_PLANNING_WK)[:, None], w - 1)
+        demand = np.ascontiguousarray(
+            (np.take_along_axis(total, idx, axis=1) + fleet0_mw[:, None]).T
+        )
     if inp.phase_ids:
         pw = inp.phase_power_wk[sl]
         cols = np.broadcast_to(rows[:, None], pw.shape)
@@ -143,6 +159,7 @@ def _simulate_batch(
     # share: two independent queues keep energisation monotone in every capacity (a shared
     # pool served by priority would not be).
     cx = inp.cap_transformers_fac_mw_per_wk[sl].T / pue
+    gen = np.empty(n)
     cxg, cxo = cx * (1.0 - onsite), cx * onsite
     cg = inp.cap_grid_fac_mw_per_wk[sl].T / pue
     ct = inp.cap_gas_turbines_fac_mw_per_wk[sl].T / pue
@@ -253,6 +270,13 @@ def _simulate_batch(
         o["accelerators_waiting_gw"][t] = acc[0]
         # 3. shells queue for energisation: grid shells need grid and transformers, on-site
         #    shells need turbines and transformers
+        if demand is None:
+            gen[:] = build[t]
+        else:
+            np.maximum(demand[t] - (powered + q_g + q_o), 0.0, out=gen)
+            np.minimum(gen, build[t], out=gen)
+        new_g[t] += gen * (1.0 - onsite)
+        new_o[t] += gen * onsite
         q_g += new_g[t]
         q_o += new_o[t]
         np.minimum(q_g, cg[t], out=e_g)
