@@ -168,15 +168,13 @@ def run(
 
         for t in finance_tables(summary["finance"]):
             console.print(t)
-    if out is not None:
-        console.print(
-            f"Wrote {out}/summary.json, results.nc, gw_online.png"
-            + (", report.html" if (out / "report.html").exists() else "")
-        )
     if summary.get("run_id"):
         console.print(
             f"Saved as run [bold]{summary['run_id']}[/bold] (gigafactory runs show {summary['run_id']})"
         )
+    if out is not None:
+        console.print(f"Wrote {out}/: summary.json, results.nc, finance.nc, scenario.yaml, *.png")
+        console.print(f"Report: {out / 'report.html'}", highlight=False)
 
 
 def _write_outputs(out: Path, result: Any) -> None:
