@@ -84,6 +84,21 @@ def first_week_reaching(cum: F, level: F) -> Int:
     return np.where(j < w, j, -1).astype(np.int64)
 
 
+def _zeroed(
+    work: dict[str, NDArray[np.float32]] | None, name: str, shape: tuple[int, ...]
+) -> NDArray[np.float32]:
+    """A zeroed float32 buffer, reusing ``work[name]`` across batches (no fresh page faults)."""
+    if work is None:
+        return np.zeros(shape, dtype=np.float32)
+    buf = work.get(name)
+    size = int(np.prod(shape))
+    if buf is None or buf.size < size:
+        buf = work[name] = np.zeros(size, dtype=np.float32)
+    view = buf[:size].reshape(shape)
+    view.fill(0.0)
+    return view
+
+
 @dataclass
 class _Batch:
     """Per-batch extras not written straight into the output arrays."""
@@ -98,6 +113,7 @@ def _simulate_batch(
     vendor_detail: bool,
     out: dict[str, NDArray[np.float32]],
     vendor_out: tuple[NDArray[np.float32], NDArray[np.float32]] | None,
+    work: dict[str, NDArray[np.float32]] | None = None,
 ) -> _Batch:
     """Simulate draws ``sl``; series are written into ``out[name][:, sl]`` (time-major) and,
     with vendor detail, cumulative delivered and online IT MW by vendor into ``vendor_out``."""
@@ -181,9 +197,9 @@ def _simulate_batch(
     kr = 2 + (v if vendor_detail else 0)  # channels that must be retired by vintage
     l1, l2 = int(lc.max(initial=0)), int(site_lag.max(initial=0))
     lmax = int(life.max(initial=0))
-    made = np.zeros((k, l1 + w, n), dtype=np.float32)  # accelerators started, completing at t+lc
-    shipped = np.zeros((k, l2 + w, n), dtype=np.float32)  # racks leaving assembly
-    installed = np.zeros((kr, lmax + w, n), dtype=np.float32)  # installs, retiring at t+life
+    made = _zeroed(work, "made", (k, l1 + w, n))  # accelerators started, completing at t+lc
+    shipped = _zeroed(work, "shipped", (k, l2 + w, n))  # racks leaving assembly
+    installed = _zeroed(work, "installed", (kr, lmax + w, n))  # installs, retiring at t+life
     acc = np.zeros((k, n))  # accelerators waiting for rack assembly
     racks = np.zeros((k, n))  # racks on site waiting for a powered shell
     prod_v_cum = np.zeros((n, v))
@@ -223,7 +239,7 @@ def _simulate_batch(
     e_o_t = np.empty((w, n)) if keep_e else None
     o = {name: arr[:, sl] for name, arr in out.items()}
     if vendor_out is not None:
-        vendor_out = (vendor_out[0][:, sl], vendor_out[1][:, sl])
+        vendor_out = (vendor_out[0][sl], vendor_out[1][sl])
     c_grid, c_tx, c_turb, c_cons = (
         CODE["grid"],
         CODE["transformers"],
@@ -306,8 +322,8 @@ def _simulate_batch(
         if vendor_out is not None:
             delivered_v += inst[2:].T
             online_v += (inst[2:] - ret[2:]).T
-            vendor_out[0][t] = delivered_v
-            vendor_out[1][t] = online_v
+            vendor_out[0][:, t] = delivered_v
+            vendor_out[1][:, t] = online_v
         # the tier that bound installation this week (supply side is resolved after the loop)
         racks_wait[t] = racks[0] > EPS_MW
         shell_label[t] = np.where(
@@ -394,14 +410,15 @@ def simulate(inp: ModelInputs, *, vendor_detail: bool = True, batch: int = 4096)
     out = {k: np.empty((w, d), dtype=np.float32) for k in HEADLINE}
     binding = np.empty((w, d), dtype=np.int8)
     vd_vo = (
-        (np.empty((w, d, v), dtype=np.float32), np.empty((w, d, v), dtype=np.float32))
+        (np.empty((d, w, v), dtype=np.float32), np.empty((d, w, v), dtype=np.float32))
         if vendor_detail
         else None
     )
     pweek = np.empty((d, len(inp.phase_ids)), dtype=np.int32)
+    work: dict[str, NDArray[np.float32]] = {}
     for b0 in range(0, d, batch):
         sl = slice(b0, min(d, b0 + batch))
-        res = _simulate_batch(inp, sl, vendor_detail, out, vd_vo)
+        res = _simulate_batch(inp, sl, vendor_detail, out, vd_vo, work)
         binding[:, sl] = res.binding
         pweek[sl] = res.phase_week
     counts = np.stack([(binding == i).sum(axis=0) for i in range(len(TIERS))], axis=1).astype(
@@ -428,11 +445,8 @@ def simulate(inp: ModelInputs, *, vendor_detail: bool = True, batch: int = 4096)
     if vd_vo is not None:
         for arr in vd_vo:
             arr *= np.float32(1e-3)  # MW → GW
-        data["it_gw_delivered_by_vendor"] = (
-            ("draw", "week", "vendor"),
-            vd_vo[0].transpose(1, 0, 2),
-        )
-        data["it_gw_online_by_vendor"] = (("draw", "week", "vendor"), vd_vo[1].transpose(1, 0, 2))
+        data["it_gw_delivered_by_vendor"] = (("draw", "week", "vendor"), vd_vo[0])
+        data["it_gw_online_by_vendor"] = (("draw", "week", "vendor"), vd_vo[1])
     ds = xr.Dataset(data, coords=coords)
     ds.attrs.update(
         scenario=inp.meta.get("scenario", ""),
