@@ -21,21 +21,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-#: Physical variables kept as quantile series (dims ``draw, week``), in report order.
-HEADLINE: tuple[str, ...] = (
-    "it_gw_online",
-    "facility_gw_online",
-    "it_gw_added",
-    "facility_gw_added",
-    "it_gw_retired",
-    "h100e_online_m",
-    "h100e_produced_m",
-    "accelerators_waiting_gw",
-    "racks_waiting_gw",
-    "shells_unpowered_gw",
-    "shells_empty_gw",
-    "energy_twh",
-)
+from ..supply.engine import HEADLINE as ENGINE_HEADLINE
+
+#: Physical variables kept as quantile series (dims ``draw, week``): the engine's headline.
+HEADLINE: tuple[str, ...] = ENGINE_HEADLINE
 
 #: Quantiles kept per week: the 90 % band and the median.
 QUANTILES: tuple[float, float, float] = (0.05, 0.5, 0.95)
