@@ -9,6 +9,7 @@ flows derived from the physical results).  Contracts never touch balances.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -138,11 +139,21 @@ def loan_flows(draw: F32, rate: NDArray[np.floating], term_weeks: int) -> tuple[
 
 @dataclass
 class Postings:
-    """A collection of postings for a batch of draws (the ledger before reduction)."""
+    """A collection of postings for a batch of draws (the ledger before reduction).
+
+    With a ``sink`` each posting is also handed to it as it is made (the engine folds it into
+    balances and totals while it is still in cache); ``keep=False`` then drops the flow itself.
+    """
 
     links: list[Link] = field(default_factory=list)
     flows: list[F32] = field(default_factory=list)
+    sink: Callable[[Link, F32], None] | None = None
+    keep: bool = True
 
     def add(self, link: Link, flow: NDArray[np.floating]) -> None:
+        f = np.asarray(flow, dtype=np.float32)
         self.links.append(link)
-        self.flows.append(np.asarray(flow, dtype=np.float32))
+        if self.keep:
+            self.flows.append(f)
+        if self.sink is not None:
+            self.sink(link, f)

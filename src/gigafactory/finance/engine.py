@@ -245,12 +245,19 @@ def physical_batch(
 ) -> Physical:
     """Slice the physical results; for an industry scope, the buyer's share is its deal
     schedules capped by what the industry delivered (a slip anywhere still delays payments)."""
+    # C-contiguous copies: the dataset stores vendor last, and every per-vendor row is then
+    # read many times (strided rows make each elementwise pass several times slower)
     g = physical["it_gw_delivered_by_vendor"].transpose("vendor", "draw", "week").values[:, sl]
     o = physical["it_gw_online_by_vendor"].transpose("vendor", "draw", "week").values[:, sl]
-    tot = physical["it_gw_online"].transpose("draw", "week").values[sl].astype(np.float32)
-    en = physical["energy_twh"].transpose("draw", "week").values[sl].astype(np.float32)
+    g = np.ascontiguousarray(g, dtype=np.float32)
+    tot = np.ascontiguousarray(
+        physical["it_gw_online"].transpose("draw", "week").values[sl], dtype=np.float32
+    )
+    en = np.ascontiguousarray(
+        physical["energy_twh"].transpose("draw", "week").values[sl], dtype=np.float32
+    )
     if plan.buyer_scope:
-        return Physical(g.astype(np.float32), o.astype(np.float32), tot, en)
+        return Physical(g, np.ascontiguousarray(o, dtype=np.float32), tot, en)
     d = tot.shape[0]
     sched = np.zeros((len(plan.vendors), d, plan.n_weeks), dtype=np.float32)
     for did, (deal, _) in plan.deals.items():
@@ -261,22 +268,26 @@ def physical_batch(
         ):
             sc = C.cumulative_schedule(deal, plan.week_years).astype(np.float32)
             sched[plan.vendors.index(deal.vendor)] += convert[did][sl][:, None] * sc[None, :]
-    gb = np.minimum(sched, g.astype(np.float32))
+    gb = np.minimum(sched, g)
     share = np.divide(gb.sum(0), np.maximum(tot, _EPS))
     return Physical(gb, gb, gb.sum(0), (en * np.minimum(share, 1.0)).astype(np.float32))
 
 
 def generate_postings(
-    plan: Plan, cat: Catalog, dr: Draws, ph: Physical
+    plan: Plan, cat: Catalog, dr: Draws, ph: Physical, out: C.Postings | None = None
 ) -> tuple[C.Postings, dict[str, Any]]:
     """Every contract's postings for one batch of draws.
+
+    Parameters
+    ----------
+    out : where to post (default a new :class:`~.contracts.Postings` that keeps every flow).
 
     Returns
     -------
     (postings, extras) — extras carry warrant vesting weeks and values.
     """
     st, b = plan.settings, plan.buyer
-    out = C.Postings()
+    out = C.Postings() if out is None else out
     extras: dict[str, Any] = {}
     d, w = ph.online_total.shape
     wy = np.float32(WEEK_YEARS)
@@ -594,15 +605,47 @@ def run_finance(
         sl = slice(start, min(n, start + settings.chunk_draws))
         dd = dr.take(sl)
         ph = physical_batch(plan, physical, sl, catalog, dr.convert)
-        post, extras = generate_postings(plan, catalog, dd, ph)
+        ledger = _Ledger(plan, sl.stop - sl.start)
+        post, extras = generate_postings(
+            plan, catalog, dd, ph, C.Postings(sink=ledger.post, keep=False)
+        )
         if links is None:
             links = post.links
             parties = sorted({lk.payer for lk in links} | {lk.payee for lk in links})
-            pidx = {q: i for i, q in enumerate(parties)}
             res = _alloc(n, plan, links, parties, extras)
-        imbalance = max(imbalance, _reduce(res, plan, dd, sl, post, extras, pidx))
+        elif post.links != links:
+            raise AssertionError("every batch must post along the same links")
+        imbalance = max(imbalance, _reduce(res, plan, dd, sl, post.links, ledger, extras, parties))
     assert links is not None
     return _dataset(res, plan, links, parties, physical, imbalance)
+
+
+class _Ledger:
+    """Folds each posting of a batch, as it is made, into per-party net cash and per-link
+    yearly totals and paid-by-``as_of`` sums, so no flow outlives its contract's code."""
+
+    def __init__(self, plan: Plan, d: int) -> None:
+        self.d, self.w = d, plan.n_weeks
+        self.starts = np.flatnonzero(np.diff(plan.year_of_week, prepend=-1))
+        self.paid_to = plan.asof_week + 1
+        self.net: dict[str, F32] = {}
+        self.yearly: list[F32] = []
+        self.paid: list[F32] = []
+
+    def _net(self, party: str) -> F32:
+        x = self.net.get(party)
+        if x is None:
+            x = self.net[party] = np.zeros((self.d, self.w), dtype=np.float32)
+        return x
+
+    def post(self, lk: Link, f: F32) -> None:
+        if lk.kind == "cash":
+            out = self._net(lk.payer)
+            np.subtract(out, f, out=out)
+            out = self._net(lk.payee)
+            np.add(out, f, out=out)
+        self.yearly.append(np.add.reduceat(f, self.starts, axis=1))
+        self.paid.append(f[:, : self.paid_to].sum(axis=1))
 
 
 def _alloc(
@@ -636,27 +679,25 @@ def _reduce(
     plan: Plan,
     dr: Draws,
     sl: slice,
-    post: C.Postings,
+    links: list[Link],
+    ledger: _Ledger,
     extras: dict[str, Any],
-    pidx: dict[str, int],
+    parties: list[str],
 ) -> float:
-    """Fold one batch of postings into balances, metrics and per-link totals."""
-    d, w = post.flows[0].shape
-    net = np.zeros((len(pidx), d, w), dtype=np.float32)
-    for lk, f in zip(post.links, post.flows, strict=True):
-        if lk.kind == "cash":
-            net[pidx[lk.payer]] -= f
-            net[pidx[lk.payee]] += f
-    imbalance = float(np.abs(net.sum(axis=0)).max()) if net.size else 0.0
-    starts = np.flatnonzero(np.diff(plan.year_of_week, prepend=-1))
-    for li, f in enumerate(post.flows):  # one pass per link: yearly sums and paid-by-as-of
-        res["flow"][sl, :, li] = np.add.reduceat(f, starts, axis=1)
-        res["paid"][sl, li] = f[:, : plan.asof_week + 1].sum(axis=1)
+    """Fold one batch's ledger into balances, metrics and per-link totals."""
+    d, w = ledger.d, ledger.w
+    zero = np.zeros((d, w), dtype=np.float32)
+    total = np.zeros((d, w), dtype=np.float32)
+    for q in parties:  # Σ over parties of net cash, every week: 0 up to rounding
+        total += ledger.net.get(q, zero)
+    imbalance = float(np.abs(total).max()) if total.size else 0.0
+    res["flow"][sl] = np.stack(ledger.yearly, axis=-1)
+    res["paid"][sl] = np.stack(ledger.paid, axis=-1)
     for j, e in enumerate(plan.tracked):
         t0 = plan.open_weeks[e]
         mn = dr.p.get(f"{e}.min_cash_usd_b", np.zeros(d))
         # cash(t) = opening + Σ_{t0<τ≤t} net(τ); unknown (NaN) before the opening week
-        flows = net[pidx[e]][:, t0:]
+        flows = ledger.net.get(e, zero)[:, t0:]  # (the batch ledger is spent: edit in place)
         flows[:, 0] = 0.0
         cash = np.cumsum(flows, axis=1)
         cash += dr.p[f"{e}.cash_usd_b"].astype(np.float32)[:, None]
@@ -671,14 +712,14 @@ def _reduce(
             first >= 0, np.maximum(first - plan.asof_week, 0), w - 1 - plan.asof_week
         )
     # circularity over the horizon, per draw (cash only, and cash + warrant shares)
-    internal = [q for q in sorted(pidx) if q not in C.BOUNDARY]
+    internal = [q for q in parties if q not in C.BOUNDARY]
     iidx = {q: i for i, q in enumerate(internal)}
     tot = res["flow"][sl].sum(axis=1)  # [d, L]
     for key, kinds in (("fci_cash", {"cash"}), ("fci_all", {"cash", "warrant"})):
         fm = np.zeros((d, len(internal), len(internal)))
         z = np.zeros((d, len(internal)))
         x = np.zeros((d, len(internal)))
-        for li, lk in enumerate(post.links):
+        for li, lk in enumerate(links):
             if lk.kind not in kinds:
                 continue
             a, b = lk.payer in iidx, lk.payee in iidx
