@@ -165,7 +165,12 @@ def _cum_schedule(
 
 
 def _orders(
-    sc: Scenario, cat: Catalog, sm: _Sampler, vendors: tuple[str, ...], grid: TimeGrid
+    sc: Scenario,
+    cat: Catalog,
+    sm: _Sampler,
+    vendors: tuple[str, ...],
+    grid: TimeGrid,
+    converted: dict[str, NDArray[np.bool_]],
 ) -> F:
     """Cumulative contracted IT MW by vendor ``[D, W, V]`` (``inf`` where uncapped)."""
     n, w = sm.n, grid.n
@@ -196,6 +201,7 @@ def _orders(
             take = (np.full(n, 0.5) if sm.median else sm.u()) < sc.finance.p_convert
         else:
             take = np.ones(n, dtype=bool)
+        converted[did] = take
         gw = sm.fact(f"deals.{did}.gw", deal.gw)
         start = decimal_year(min(parse_when(e.date) for e in deal.status_history))
         pts = [
@@ -332,6 +338,7 @@ def compile_inputs(
     def weeks_param(key: str) -> NDArray[np.int64]:
         return np.asarray(np.round(sm.fact(f"params.{key}", params[key])), dtype=np.int64)
 
+    converted: dict[str, NDArray[np.bool_]] = {}
     goal = (
         sc.goal.gw_per_week if sc.goal.gw_per_week is not None else params["goal_gw_per_week"].value
     )
@@ -357,7 +364,7 @@ def compile_inputs(
         cap_transformers_fac_mw_per_wk=cap("transformers") * mw_per_xfmr[:, None] / WEEKS_PER_YEAR,
         cap_gas_turbines_fac_mw_per_wk=cap("gas_turbines") * 1e3 / WEEKS_PER_YEAR,
         cap_grid_fac_mw_per_wk=cap("grid") * 1e3 / WEEKS_PER_YEAR,
-        orders_it_mw_cum=_orders(sc, cat, sm, vendors, grid),
+        orders_it_mw_cum=_orders(sc, cat, sm, vendors, grid, converted),
         chip_lead_wk=weeks_param("chip_lead_weeks"),
         rack_lead_wk=weeks_param("rack_lead_weeks"),
         install_lead_wk=weeks_param("install_lead_weeks"),
@@ -371,6 +378,7 @@ def compile_inputs(
         fleet_it_mw0=fleet_mw,
         fleet_h100e0=fleet_h,
         demand_z=demand_z,
+        deal_converted=converted,
         goal_gw_per_wk=float(goal),
         goal_basis=sc.goal.basis,
         meta={"scenario": sc.name},

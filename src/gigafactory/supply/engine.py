@@ -442,6 +442,12 @@ def simulate(inp: ModelInputs, *, vendor_detail: bool = True, batch: int = 4096)
     data["pue"] = (("draw",), inp.pue.astype(np.float32))
     data["load_factor"] = (("draw",), inp.load_factor.astype(np.float32))
     data["ai_demand_z"] = (("draw",), inp.demand_z.astype(np.float32))
+    if inp.deal_converted:
+        coords["deal"] = list(inp.deal_converted)
+        data["deal_converted"] = (
+            ("draw", "deal"),
+            np.stack(list(inp.deal_converted.values()), axis=1),
+        )
     if vd_vo is not None:
         for arr in vd_vo:
             arr *= np.float32(1e-3)  # MW → GW

@@ -97,6 +97,8 @@ class ModelInputs:
     phase_power_wk: Int  # [D, P] week index the shell is built and power is ready to energise
     phase_planned_wk: Int  # [P] planned power-ready week (catalog value)
     # the goal
+    #: per non-binding-or-binding deal feeding the orders: did it convert in each draw ([D] bool)
+    deal_converted: dict[str, NDArray[np.bool_]] = field(default_factory=dict)
     goal_gw_per_wk: float = 1.0
     goal_basis: str = "facility"
     meta: dict[str, str] = field(default_factory=dict)
