@@ -216,3 +216,20 @@ def test_announced_orders_cap_deliveries(
     orders_gw = announced_inputs.orders_it_mw_cum[:, -1, :] / 1e3
     delivered = announced_run.it_gw_delivered_by_vendor.isel(week=-1).values
     assert (delivered <= orders_gw + 1e-2).all()
+
+
+def test_delay_attribution_points_at_the_binding_tier(industry_inputs: ModelInputs) -> None:
+    """Relaxing a tier that never binds attributes no delay; relaxing power shortens the path."""
+    from gigafactory.supply.attribution import delay_weeks
+
+    inp = _with(industry_inputs)
+    ds = simulate(inp, vendor_detail=False)
+    milestone = float(np.median(ds.it_gw_online.values[:, 300]))
+    delays = delay_weeks(inp, milestone)
+    assert "hbm" not in delays or delays["hbm"]["mean"] < 1.0
+    power = sum(delays.get(t, {"mean": 0.0})["mean"] for t in ("grid", "transformers"))
+    assert power > 1.0
+    # choking a tier makes it the dominant delay
+    choked = _scaled(inp, "construction", 0.3)
+    d2 = delay_weeks(choked, milestone)
+    assert max((k for k in d2 if k != "_milestone"), key=lambda k: d2[k]["mean"]) == "construction"

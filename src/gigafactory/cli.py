@@ -83,6 +83,16 @@ def summary_tables(summary: dict[str, Any]) -> list[Table]:
         "weeks binding, mean over draws",
         ", ".join(f"{k} {v:.0f}" for k, v in sorted(bw.items(), key=lambda kv: -kv[1]) if v >= 1),
     )
+    delays = summary.get("delay_weeks")
+    if delays:
+        m = delays["_milestone"]
+        ranked = sorted(
+            ((k, v) for k, v in delays.items() if k != "_milestone"), key=lambda kv: -kv[1]["mean"]
+        )
+        g.add_row(
+            f"weeks of delay to {m['it_gw']:g} IT GW (median at {m.get('week', '')}), by tier",
+            ", ".join(f"{k} {v['mean']:.0f}" for k, v in ranked if v["mean"] >= 0.5) or "none",
+        )
     tables = [t, g]
     needs = summary.get("needs")
     if needs:

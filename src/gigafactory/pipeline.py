@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from .catalog.schema import Catalog
@@ -18,6 +19,8 @@ from .finance import run_finance, summarise_finance
 from .results.summary import summarise
 from .scenario.schema import Scenario
 from .supply import ModelInputs, simulate
+from .supply.attribution import delay_weeks
+from .timegrid import iso_week
 
 #: Draws compiled and simulated together; results depend on it (each batch has its own
 #: random stream), so it is fixed: the same seed always gives the same results.
@@ -88,6 +91,25 @@ def _allocate(template: xr.Dataset, n: int) -> xr.Dataset:
     return xr.Dataset(data, coords=coords, attrs=dict(template.attrs))
 
 
+#: draws used for the counterfactual delay attribution (it re-simulates them once per tier)
+DELAY_DRAWS = 200
+
+
+def attribute_delays(sc: Scenario, cat: Catalog, ds: xr.Dataset, seed: int) -> dict[str, Any]:
+    """Weeks of delay per tier to reach the run's median IT GW online at the end of 2030
+    (or at the horizon's end when it stops earlier), on ``DELAY_DRAWS`` draws."""
+    weeks = ds["week"].values
+    years = weeks.astype("datetime64[Y]").astype(int) + 1970
+    idx = int(np.nonzero(years <= 2030)[0][-1]) if (years <= 2030).any() else len(weeks) - 1
+    milestone = float(np.median(ds["it_gw_online"].values[:, idx]))
+    inp = compile_inputs(
+        sc, cat, min(DELAY_DRAWS, int(ds.sizes["draw"])), seed, rng=np.random.default_rng([seed, 2])
+    )
+    out = delay_weeks(inp, milestone)
+    out["_milestone"]["week"] = iso_week(pd.Timestamp(weeks[idx]).date())
+    return out
+
+
 def run_scenario(
     sc: Scenario,
     cat: Catalog,
@@ -105,6 +127,7 @@ def run_scenario(
     t1 = time.perf_counter()
     median = compile_inputs(sc, cat, 1, sc.seed, median=True)
     summary = summarise(ds, sc, median)
+    summary["delay_weeks"] = attribute_delays(sc, cat, ds, int(ds.attrs["seed"]))
     fin = None
     t2 = time.perf_counter()
     if with_finance:
