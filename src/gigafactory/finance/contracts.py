@@ -104,7 +104,7 @@ def capped(flow: F32, cap: NDArray[np.floating]) -> F32:
     """Weekly flow with its running total capped at ``cap`` ``[D]`` ($B):
     paid(t) = min(Σ_{τ≤t} f, cap) − min(Σ_{τ<t} f, cap)."""
     c = np.minimum(np.cumsum(flow, axis=1), np.asarray(cap, dtype=np.float32)[:, None])
-    return weekly(c).astype(np.float32)
+    return weekly(c).astype(np.float32, copy=False)
 
 
 def crf(rate: NDArray[np.floating], years: NDArray[np.floating]) -> NDArray[np.floating]:
@@ -134,7 +134,7 @@ def loan_flows(draw: F32, rate: NDArray[np.floating], term_weeks: int) -> tuple[
     prev = np.zeros_like(bal)
     prev[:, 1:] = bal[:, :-1]
     interest = prev * (np.asarray(rate, dtype=np.float32)[:, None] * np.float32(7.0 / 365.25))
-    return principal.astype(np.float32), interest.astype(np.float32)
+    return principal.astype(np.float32, copy=False), interest.astype(np.float32, copy=False)
 
 
 @dataclass

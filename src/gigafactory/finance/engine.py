@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -53,6 +53,8 @@ class Plan:
     open_weeks: dict[str, int]
     loan_term_weeks: int
     settings: FinanceSettings
+    #: draw-independent arrays computed on first use and reused by every batch
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def n_weeks(self) -> int:
@@ -159,19 +161,45 @@ class Sampler:
 
 @dataclass
 class Draws:
-    """Sampled per-draw inputs for all draws (sliced per batch)."""
+    """Sampled per-draw inputs for all draws (sliced per batch).
+
+    Share prices are kept as their inputs — start price, volatility, the independent Brownian
+    path and the per-draw drift — and made per batch on first use (``prices``): every price is
+    a function of its own draw and week only, so a batch's prices are the same numbers, without
+    [all draws, week] temporaries.
+    """
 
     p: dict[str, F]
     convert: dict[str, NDArray[np.bool_]]
     z: F32
-    prices: dict[str, F32]
+    price_paths: dict[str, tuple[F, F, F32]]  # who -> (s0, vol, w)
+    drift_rate: F
+    tau: F
+    rho: float
+    _prices: dict[str, F32] | None = None
+
+    @property
+    def prices(self) -> dict[str, F32]:
+        """GBM share prices ``[d, W]`` ($/share) per company with a traded share."""
+        if self._prices is None:
+            growth = np.exp(np.outer(self.drift_rate, self.tau)).astype(np.float32)
+            self._prices = {}
+            for who, (s0, vol, w) in self.price_paths.items():
+                # drift differs per draw only through r; apply it as an exact per-draw shift
+                base = share_price_paths(s0, vol, 0.0, self.rho, self.z, w, self.tau)
+                np.multiply(base, growth, out=base)
+                self._prices[who] = base
+        return self._prices
 
     def take(self, sl: slice) -> Draws:
         return Draws(
             {k: v[sl] for k, v in self.p.items()},
             {k: v[sl] for k, v in self.convert.items()},
             self.z[sl],
-            {k: v[sl] for k, v in self.prices.items()},
+            {k: (s0[sl], vol[sl], w[sl]) for k, (s0, vol, w) in self.price_paths.items()},
+            self.drift_rate[sl],
+            self.tau,
+            self.rho,
         )
 
 
@@ -212,21 +240,16 @@ def sample_draws(plan: Plan, cat: Catalog, rng: np.random.Generator, n: int) -> 
         if deal.gw is not None:
             p[f"{did}.gw"] = s.fact(deal.gw)
     z = brownian_paths(rng, n, plan.n_weeks, plan.asof_week)
-    prices: dict[str, F32] = {}
+    paths: dict[str, tuple[F, F, F32]] = {}
     tau = years_since(plan.n_weeks, plan.asof_week)
     drift_rate = p["rate"] if st.share_drift == "risk_neutral" else np.zeros(n)
     for who in sorted(cat.companies):
         f = cat.companies[who].facts
         if "share_price_usd" in f and "volatility_pct" in f:
             s0, vol = s.fact(f["share_price_usd"]), s.fact(f["volatility_pct"]) / 100.0
-            w = brownian_paths(rng, n, plan.n_weeks, plan.asof_week)
-            # drift differs per draw only through r; apply it as an exact per-draw shift
-            base = share_price_paths(s0, vol, 0.0, st.demand_correlation, z, w, tau)
-            prices[who] = (base * np.exp(np.outer(drift_rate, tau)).astype(np.float32)).astype(
-                np.float32
-            )
+            paths[who] = (s0, vol, brownian_paths(rng, n, plan.n_weeks, plan.asof_week))
             p[f"{who}.share_price_usd"], p[f"{who}.volatility_pct"] = s0, vol * 100.0
-    return Draws(p, convert, z, prices)
+    return Draws(p, convert, z, paths, drift_rate, tau, st.demand_correlation)
 
 
 # --------------------------------------------------------------------------- postings
@@ -334,10 +357,13 @@ def generate_postings(
             used_g[i] += a_g
             used_o[i] += a_o
         else:  # a vendor the physical model does not track: follow the deal's own schedule
-            frac = C.cumulative_schedule(dl, plan.week_years) / max(
-                dl.gw.value if dl.gw else 1.0, 1e-9
-            )
-            a_g = (col(cap) * frac[None, :].astype(np.float32)).astype(np.float32)
+            frac = plan.memo.get(f"schedule:{did}")
+            if frac is None:
+                frac = plan.memo[f"schedule:{did}"] = (
+                    C.cumulative_schedule(dl, plan.week_years)
+                    / max(dl.gw.value if dl.gw else 1.0, 1e-9)
+                ).astype(np.float32)
+            a_g = col(cap) * frac[None, :]
             a_o = a_g
         alloc[did] = (a_g, a_o, cap)
     over_g = np.maximum(ph.delivered - used_g, 0.0)
@@ -347,7 +373,7 @@ def generate_postings(
         who: str, contract: str, vendor: str | None, g_cum: F32, o: F32, bas: C.Basis
     ) -> None:
         """A cloud (or the legacy provider) building capacity it rents to the buyer."""
-        add = C.weekly(g_cum).astype(np.float32)
+        add = C.weekly(g_cum).astype(np.float32, copy=False)
         if vendor is not None and vendor in vidx:
             payee = vendor if vendor != who else "external"
             out.add(
@@ -386,7 +412,7 @@ def generate_postings(
             builder(dl.payee, did, dl.vendor, a_g, a_o, "operating")
         else:  # hardware purchase: the buyer owns the accelerators, pays on delivery
             price = np.full(d, usd / dl.gw.value) if (usd and dl.gw) else content(dl.payee)
-            pay = C.weekly(a_g).astype(np.float32) * col(price)
+            pay = C.weekly(a_g).astype(np.float32, copy=False) * col(price)
             out.add(Link(b, dl.payee, "cash", "hardware", did, basis(did)), pay)
             owned_g += a_g
             owned_o += a_o
@@ -405,13 +431,13 @@ def generate_postings(
                 Link(
                     b, v if v != b else "external", "cash", "hardware", f"direct_{v}", "operating"
                 ),
-                C.weekly(over_g[i]).astype(np.float32) * col(content(v)),
+                C.weekly(over_g[i]).astype(np.float32, copy=False) * col(content(v)),
             )
             owned_g += over_g[i]
             owned_o += over_o[i]
 
     # ---- facilities for the buyer's own accelerators: an SPV builds, borrows and leases
-    capex = C.weekly(owned_g).astype(np.float32) * col(p["facility"])
+    capex = C.weekly(owned_g).astype(np.float32, copy=False) * col(p["facility"])
     draw = capex * col(p["ltc"])
     principal, interest = C.loan_flows(draw, p["loan_rate"], plan.loan_term_weeks)
     out.add(Link("dc_spv", "external", "cash", "facility_capex", "dc_spv", "operating"), capex)
@@ -457,16 +483,19 @@ def generate_postings(
             cum = np.minimum(
                 ph.delivered[vidx[dl.vendor]] * np.float32(per_gw.value), np.float32(cap_usd)
             )
-            flow = C.weekly(cum).astype(np.float32) * conv
+            flow = C.weekly(cum).astype(np.float32, copy=False) * conv
         else:
-            if dl.payments:
-                cum1 = C.cumulative_payments(dl.payments, dates)
-            else:
-                cum1 = np.zeros(w)
-                binding = [e for e in dl.status_history if e.status in C.BINDING]
-                if binding and dl.usd_b is not None:
-                    cum1[plan.week_index(parse_when(binding[0].date)) :] = dl.usd_b.value
-            flow = (C.weekly(cum1)[None, :] * conv).astype(np.float32)
+            paid = plan.memo.get(f"equity:{did}")
+            if paid is None:  # draw-independent: once per run, not per batch
+                if dl.payments:
+                    cum1 = C.cumulative_payments(dl.payments, dates)
+                else:
+                    cum1 = np.zeros(w)
+                    binding = [e for e in dl.status_history if e.status in C.BINDING]
+                    if binding and dl.usd_b is not None:
+                        cum1[plan.week_index(parse_when(binding[0].date)) :] = dl.usd_b.value
+                paid = plan.memo[f"equity:{did}"] = C.weekly(cum1).astype(np.float32)
+            flow = paid[None, :] * conv  # conv is 0 or 1: exact in float32
         out.add(Link(dl.payer, b, "cash", "equity", did, basis(did)), flow)
         out.add(Link(b, dl.payer, "equity", "shares_issued", did, basis(did)), flow)
 
@@ -653,7 +682,7 @@ def _alloc(
 ) -> dict[str, Any]:
     e, w, y, nl = len(plan.tracked), plan.n_weeks, len(plan.years), len(links)
     res: dict[str, Any] = {
-        "cash": np.full((n, w, e), np.nan, dtype=np.float32),
+        "cash": np.empty((n, w, e), dtype=np.float32),  # every batch writes its rows whole
         "min_cash": np.zeros((n, e), dtype=np.float32),
         "gap": np.zeros((n, e), dtype=np.float32),
         "breach": np.full((n, e), -1, dtype=np.int32),
@@ -693,6 +722,7 @@ def _reduce(
     imbalance = float(np.abs(total).max()) if total.size else 0.0
     res["flow"][sl] = np.stack(ledger.yearly, axis=-1)
     res["paid"][sl] = np.stack(ledger.paid, axis=-1)
+    balances = np.empty((d, w, len(plan.tracked)), dtype=np.float32)  # one contiguous write
     for j, e in enumerate(plan.tracked):
         t0 = plan.open_weeks[e]
         mn = dr.p.get(f"{e}.min_cash_usd_b", np.zeros(d))
@@ -701,7 +731,8 @@ def _reduce(
         flows[:, 0] = 0.0
         cash = np.cumsum(flows, axis=1)
         cash += dr.p[f"{e}.cash_usd_b"].astype(np.float32)[:, None]
-        res["cash"][sl, t0:, j] = cash
+        balances[:, :t0, j] = np.nan
+        balances[:, t0:, j] = cash
         res["min_cash"][sl, j] = mn
         short = mn.astype(np.float32)[:, None] - cash
         res["gap"][sl, j] = np.maximum(short.max(axis=1), 0.0)
@@ -711,6 +742,7 @@ def _reduce(
         res["runway"][sl, j] = np.where(
             first >= 0, np.maximum(first - plan.asof_week, 0), w - 1 - plan.asof_week
         )
+    res["cash"][sl] = balances
     # circularity over the horizon, per draw (cash only, and cash + warrant shares)
     internal = [q for q in parties if q not in C.BOUNDARY]
     iidx = {q: i for i, q in enumerate(internal)}

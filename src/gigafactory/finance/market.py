@@ -23,10 +23,11 @@ WEEK_YEARS = 7.0 / 365.25
 def brownian_paths(rng: np.random.Generator, draws: int, weeks: int, start_week: int) -> F32:
     """Standard Brownian motion ``[D, W]`` in √years, zero up to and including ``start_week``."""
     s = min(max(start_week, 0), weeks - 1)
-    inc = np.zeros((draws, weeks), dtype=np.float32)
-    inc[:, s + 1 :] = rng.standard_normal((draws, weeks - s - 1), dtype=np.float32)
+    out = np.zeros((draws, weeks), dtype=np.float32)
+    inc = rng.standard_normal((draws, weeks - s - 1), dtype=np.float32)
     inc *= np.float32(np.sqrt(WEEK_YEARS))
-    return np.cumsum(inc, axis=1, dtype=np.float32)
+    np.cumsum(inc, axis=1, dtype=np.float32, out=out[:, s + 1 :])  # (0 + x is exact)
+    return out
 
 
 def years_since(weeks: int, start_week: int) -> NDArray[np.float64]:
@@ -66,4 +67,4 @@ def share_price_paths(
         + (np.float32(drift) - 0.5 * s * s) * t
         + s * shock
     )
-    return np.exp(logp).astype(np.float32)
+    return np.exp(logp).astype(np.float32, copy=False)

@@ -120,14 +120,21 @@ def vest_weeks(
     τ_k = max(τ^price_k, τ^GW_k) — both conditions need only be met once (one-touch).
     """
     d, w = price.shape
-    idx = np.arange(w)
-    live = (idx >= start_week) & (idx <= expiry_week)
-    # running maxima make each condition monotone, so the first week is a count of weeks below it
-    pmax = np.maximum.accumulate(np.where(live, price, 0.0), axis=1)
-    gmax = np.maximum.accumulate(np.where(live, gw_cum, 0.0), axis=1)
-    out = np.empty((d, len(hurdles)), dtype=np.int32)
+    lo, hi = max(start_week, 0), min(expiry_week, w - 1)
+    out = np.full((d, len(hurdles)), -1, dtype=np.int32)
+    if lo > hi:
+        return out
+    # running maxima over the live weeks make each condition monotone (once met, met for
+    # good), so the first week it holds is lo + the count of live weeks where it does not,
+    # and the first week both hold is the later of the two
+    pmax = np.maximum(price[:, lo : hi + 1], 0.0)
+    np.maximum.accumulate(pmax, axis=1, out=pmax)
+    gmax = np.maximum(gw_cum[:, lo : hi + 1], 0.0)
+    np.maximum.accumulate(gmax, axis=1, out=gmax)
+    n = hi + 1 - lo
     for k, (h, g) in enumerate(zip(hurdles, gw_milestones, strict=True)):  # K ≤ ~10 tranches
-        ok = (pmax >= h) & (gmax >= g - 1e-9) & live
-        first = ok.argmax(axis=1)
-        out[:, k] = np.where(ok.any(axis=1), first, -1)
+        first = np.maximum(
+            np.count_nonzero(pmax < h, axis=1), np.count_nonzero(gmax < g - 1e-9, axis=1)
+        )
+        out[:, k] = np.where(first < n, first + lo, -1)
     return out
