@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -270,15 +271,20 @@ def physical_batch(
     schedules capped by what the industry delivered (a slip anywhere still delays payments)."""
     # C-contiguous copies: the dataset stores vendor last, and every per-vendor row is then
     # read many times (strided rows make each elementwise pass several times slower)
-    g = physical["it_gw_delivered_by_vendor"].transpose("vendor", "draw", "week").values[:, sl]
-    o = physical["it_gw_online_by_vendor"].transpose("vendor", "draw", "week").values[:, sl]
-    g = np.ascontiguousarray(g, dtype=np.float32)
-    tot = np.ascontiguousarray(
-        physical["it_gw_online"].transpose("draw", "week").values[sl], dtype=np.float32
-    )
-    en = np.ascontiguousarray(
-        physical["energy_twh"].transpose("draw", "week").values[sl], dtype=np.float32
-    )
+    views = plan.memo.get("physical")
+    if views is None or views[0] is not physical:  # the xarray transposes, once per run
+        views = plan.memo["physical"] = (
+            physical,
+            physical["it_gw_delivered_by_vendor"].transpose("vendor", "draw", "week").values,
+            physical["it_gw_online_by_vendor"].transpose("vendor", "draw", "week").values,
+            physical["it_gw_online"].transpose("draw", "week").values,
+            physical["energy_twh"].transpose("draw", "week").values,
+        )
+    _, g_all, o_all, tot_all, en_all = views
+    g = np.ascontiguousarray(g_all[:, sl], dtype=np.float32)
+    o = o_all[:, sl]
+    tot = np.ascontiguousarray(tot_all[sl], dtype=np.float32)
+    en = np.ascontiguousarray(en_all[sl], dtype=np.float32)
     if plan.buyer_scope:
         return Physical(g, np.ascontiguousarray(o, dtype=np.float32), tot, en)
     d = tot.shape[0]
@@ -554,21 +560,21 @@ def generate_postings(
         s0 = p[f"{dl.payer}.share_price_usd"]
         vol = p[f"{dl.payer}.volatility_pct"] / 100.0
         t_left = max((expiry - plan.asof_week) * WEEK_YEARS, 0.0)
+        closed = (
+            shares
+            * one_touch_share_value(
+                s0[:, None], hurdles[None, :], p["rate"][:, None], vol[:, None], t_left
+            ).sum(1)
+            / 1e9
+        )
         extras[f"warrant:{did}"] = {
             "vest_week": vest,
             "pv_usd_b": pv,
+            "closed_form_draw_usd_b": closed,
             "hurdles": hurdles,
             "gw_milestones": miles,
             "shares_per_tranche": shares,
-            "closed_form_usd_b": float(
-                np.median(
-                    shares
-                    * one_touch_share_value(
-                        s0[:, None], hurdles[None, :], p["rate"][:, None], vol[:, None], t_left
-                    ).sum(1)
-                    / 1e9
-                )
-            ),
+            "closed_form_usd_b": float(np.median(closed)),  # of this batch
             "full_at_final_hurdle_usd_b": t["shares_m"].value
             * 1e6
             * t["final_hurdle_usd"].value
@@ -627,25 +633,38 @@ def run_finance(
     plan = make_plan(physical, settings, catalog)
     n = int(physical.sizes["draw"])
     dr = sample_draws(plan, catalog, rng, n)
-    links: list[Link] | None = None
     res: dict[str, Any] = {}
-    imbalance = 0.0
-    for start in range(0, n, settings.chunk_draws):
-        sl = slice(start, min(n, start + settings.chunk_draws))
+
+    def batch(sl: slice) -> tuple[list[Link], dict[str, Any], _Ledger, Draws]:
         dd = dr.take(sl)
         ph = physical_batch(plan, physical, sl, catalog, dr.convert)
         ledger = _Ledger(plan, sl.stop - sl.start)
         post, extras = generate_postings(
             plan, catalog, dd, ph, C.Postings(sink=ledger.post, keep=False)
         )
-        if links is None:
-            links = post.links
-            parties = sorted({lk.payer for lk in links} | {lk.payee for lk in links})
-            res = _alloc(n, plan, links, parties, extras)
-        elif post.links != links:
+        return post.links, extras, ledger, dd
+
+    def fold(sl: slice) -> float:
+        lks, extras, ledger, dd = batch(sl)
+        if lks != links:
             raise AssertionError("every batch must post along the same links")
-        imbalance = max(imbalance, _reduce(res, plan, dd, sl, post.links, ledger, extras, parties))
-    assert links is not None
+        return _reduce(res, plan, dd, sl, lks, ledger, extras, parties)
+
+    slices = [slice(a, min(n, a + settings.chunk_draws)) for a in range(0, n, settings.chunk_draws)]
+    # the first batch fixes the links and fills the per-run memo; the rest are independent
+    # (each writes its own rows of res), so they may run on several threads
+    links, extras, ledger, dd = batch(slices[0])
+    parties = sorted({lk.payer for lk in links} | {lk.payee for lk in links})
+    res = _alloc(n, plan, links, parties, extras)
+    imbalance = _reduce(res, plan, dd, slices[0], links, ledger, extras, parties)
+    if settings.threads > 1 and len(slices) > 2:
+        with ThreadPoolExecutor(settings.threads) as pool:
+            imbalance = max([imbalance, *pool.map(fold, slices[1:])])
+    else:
+        imbalance = max([imbalance, *map(fold, slices[1:])])
+    _circularity(res, links, parties)
+    for x in res["warrants"].values():  # the median over every draw, not over a batch
+        x["closed_form_usd_b"] = float(np.median(x["closed_form_draw_usd_b"]))
     return _dataset(res, plan, links, parties, physical, imbalance)
 
 
@@ -699,6 +718,7 @@ def _alloc(
             res["warrants"][key[8:]] = {
                 "vest_week": np.full((n, x["vest_week"].shape[1]), -1, dtype=np.int32),
                 "pv_usd_b": np.zeros(n),
+                "closed_form_draw_usd_b": np.zeros(n),
             }
     return res
 
@@ -743,14 +763,27 @@ def _reduce(
             first >= 0, np.maximum(first - plan.asof_week, 0), w - 1 - plan.asof_week
         )
     res["cash"][sl] = balances
-    # circularity over the horizon, per draw (cash only, and cash + warrant shares)
+    for did, x_ in res["warrants"].items():
+        ex = extras[f"warrant:{did}"]
+        x_["vest_week"][sl] = ex["vest_week"]
+        x_["pv_usd_b"][sl] = ex["pv_usd_b"]
+        x_["closed_form_draw_usd_b"][sl] = ex["closed_form_draw_usd_b"]
+        for k in ("hurdles", "gw_milestones", "shares_per_tranche", "full_at_final_hurdle_usd_b"):
+            x_[k] = ex[k]  # the same in every batch
+    return imbalance
+
+
+def _circularity(res: dict[str, Any], links: list[Link], parties: list[str]) -> None:
+    """Finn's cycling index over the horizon, per draw (cash only, and cash + warrant shares),
+    from the per-link totals — once for all draws, after the batches."""
     internal = [q for q in parties if q not in C.BOUNDARY]
     iidx = {q: i for i, q in enumerate(internal)}
-    tot = res["flow"][sl].sum(axis=1)  # [d, L]
+    tot = res["flow"].sum(axis=1)  # [n, L]
+    n = tot.shape[0]
     for key, kinds in (("fci_cash", {"cash"}), ("fci_all", {"cash", "warrant"})):
-        fm = np.zeros((d, len(internal), len(internal)))
-        z = np.zeros((d, len(internal)))
-        x = np.zeros((d, len(internal)))
+        fm = np.zeros((n, len(internal), len(internal)))
+        z = np.zeros((n, len(internal)))
+        x = np.zeros((n, len(internal)))
         for li, lk in enumerate(links):
             if lk.kind not in kinds:
                 continue
@@ -762,22 +795,9 @@ def _reduce(
             elif a:
                 x[:, iidx[lk.payer]] += tot[:, li]
         fci, rho = finn_cycling_index(fm, z, x)
-        res[key][sl] = fci
+        res[key][:] = fci
         if key == "fci_cash":
-            res["rho"][sl] = rho
-    for did, x_ in res["warrants"].items():
-        ex = extras[f"warrant:{did}"]
-        x_["vest_week"][sl] = ex["vest_week"]
-        x_["pv_usd_b"][sl] = ex["pv_usd_b"]
-        for k in (
-            "hurdles",
-            "gw_milestones",
-            "shares_per_tranche",
-            "closed_form_usd_b",
-            "full_at_final_hurdle_usd_b",
-        ):
-            x_[k] = ex[k]
-    return imbalance
+            res["rho"][:] = rho
 
 
 def _dataset(

@@ -47,6 +47,8 @@ class FinanceSettings(BaseModel):
         Longest money loop (edges) enumerated by ``networkx.simple_cycles``.
     chunk_draws : int
         Draws processed per batch (memory and cache bound; results do not depend on it).
+    threads : int
+        Batches processed at once on separate threads (results do not depend on it).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -63,7 +65,8 @@ class FinanceSettings(BaseModel):
     warrant_settlement: Literal["hold", "sell"] = "hold"
     legacy_provider: str = "microsoft"
     loop_length: int = Field(4, ge=2, le=8)
-    chunk_draws: int = Field(1000, ge=1)
+    chunk_draws: int = Field(250, ge=1)
+    threads: int = Field(2, ge=1)
 
     @field_validator("as_of")
     @classmethod
