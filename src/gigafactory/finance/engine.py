@@ -358,8 +358,10 @@ def generate_postings(
                     cap, total_cap[dl.vendor], out=np.zeros(d), where=total_cap[dl.vendor] > 0
                 )
             )
-            a_g = np.minimum(ph.delivered[i] * share, col(cap))
-            a_o = np.minimum(ph.online[i] * share, col(cap))
+            a_g = np.multiply(ph.delivered[i], share)
+            np.minimum(a_g, col(cap), out=a_g)
+            a_o = np.multiply(ph.online[i], share)
+            np.minimum(a_o, col(cap), out=a_o)
             used_g[i] += a_g
             used_o[i] += a_o
         else:  # a vendor the physical model does not track: follow the deal's own schedule
@@ -372,8 +374,8 @@ def generate_postings(
             a_g = col(cap) * frac[None, :]
             a_o = a_g
         alloc[did] = (a_g, a_o, cap)
-    over_g = np.maximum(ph.delivered - used_g, 0.0)
-    over_o = np.maximum(ph.online - used_o, 0.0)
+    over_g = np.maximum(np.subtract(ph.delivered, used_g, out=used_g), 0.0, out=used_g)
+    over_o = np.maximum(np.subtract(ph.online, used_o, out=used_o), 0.0, out=used_o)
 
     def builder(
         who: str, contract: str, vendor: str | None, g_cum: F32, o: F32, bas: C.Basis
@@ -662,7 +664,6 @@ def run_finance(
             imbalance = max([imbalance, *pool.map(fold, slices[1:])])
     else:
         imbalance = max([imbalance, *map(fold, slices[1:])])
-    _circularity(res, links, parties)
     for x in res["warrants"].values():  # the median over every draw, not over a batch
         x["closed_form_usd_b"] = float(np.median(x["closed_form_draw_usd_b"]))
     return _dataset(res, plan, links, parties, physical, imbalance)
@@ -674,11 +675,20 @@ class _Ledger:
 
     def __init__(self, plan: Plan, d: int) -> None:
         self.d, self.w = d, plan.n_weeks
-        self.starts = np.flatnonzero(np.diff(plan.year_of_week, prepend=-1))
-        self.paid_to = plan.asof_week + 1
+        starts = np.flatnonzero(np.diff(plan.year_of_week, prepend=-1))
+        # one reduceat over the years with the as-of week's end as an extra cut gives both the
+        # yearly sums and the paid-by-as-of sum in one pass over the flow
+        cut = plan.asof_week + 1
+        self.segments = np.union1d(starts, [cut]) if cut < self.w else starts
+        self.year_of_segment = np.searchsorted(starts, self.segments, side="right") - 1
+        self.split = (
+            int(np.flatnonzero(self.segments == cut)[0])
+            if cut < self.w and cut not in starts
+            else None
+        )
+        self.n_paid = int(np.searchsorted(self.segments, cut))  # segments before the cut
         self.net: dict[str, F32] = {}
-        self.yearly: list[F32] = []
-        self.paid: list[F32] = []
+        self.segments_sums: list[F32] = []
 
     def _net(self, party: str) -> F32:
         x = self.net.get(party)
@@ -692,8 +702,16 @@ class _Ledger:
             np.subtract(out, f, out=out)
             out = self._net(lk.payee)
             np.add(out, f, out=out)
-        self.yearly.append(np.add.reduceat(f, self.starts, axis=1))
-        self.paid.append(f[:, : self.paid_to].sum(axis=1))
+        self.segments_sums.append(np.add.reduceat(f, self.segments, axis=1))
+
+    def totals(self) -> tuple[F32, F32]:
+        """(yearly sums ``[d, year, link]``, paid by ``as_of`` ``[d, link]``)."""
+        seg = np.stack(self.segments_sums, axis=-1)
+        paid = seg[:, : self.n_paid].sum(axis=1)
+        if self.split is not None:  # the as-of year, cut in two
+            seg[:, self.split - 1] += seg[:, self.split]
+            seg = np.delete(seg, self.split, axis=1)
+        return seg, paid
 
 
 def _alloc(
@@ -740,8 +758,7 @@ def _reduce(
     for q in parties:  # Σ over parties of net cash, every week: 0 up to rounding
         total += ledger.net.get(q, zero)
     imbalance = float(np.abs(total).max()) if total.size else 0.0
-    res["flow"][sl] = np.stack(ledger.yearly, axis=-1)
-    res["paid"][sl] = np.stack(ledger.paid, axis=-1)
+    res["flow"][sl], res["paid"][sl] = ledger.totals()
     balances = np.empty((d, w, len(plan.tracked)), dtype=np.float32)  # one contiguous write
     for j, e in enumerate(plan.tracked):
         t0 = plan.open_weeks[e]
@@ -763,6 +780,7 @@ def _reduce(
             first >= 0, np.maximum(first - plan.asof_week, 0), w - 1 - plan.asof_week
         )
     res["cash"][sl] = balances
+    _circularity(res, links, parties, sl)
     for did, x_ in res["warrants"].items():
         ex = extras[f"warrant:{did}"]
         x_["vest_week"][sl] = ex["vest_week"]
@@ -773,12 +791,12 @@ def _reduce(
     return imbalance
 
 
-def _circularity(res: dict[str, Any], links: list[Link], parties: list[str]) -> None:
+def _circularity(res: dict[str, Any], links: list[Link], parties: list[str], sl: slice) -> None:
     """Finn's cycling index over the horizon, per draw (cash only, and cash + warrant shares),
-    from the per-link totals — once for all draws, after the batches."""
+    from the per-link totals of a batch."""
     internal = [q for q in parties if q not in C.BOUNDARY]
     iidx = {q: i for i, q in enumerate(internal)}
-    tot = res["flow"].sum(axis=1)  # [n, L]
+    tot = res["flow"][sl].sum(axis=1)  # [d, L]
     n = tot.shape[0]
     for key, kinds in (("fci_cash", {"cash"}), ("fci_all", {"cash", "warrant"})):
         fm = np.zeros((n, len(internal), len(internal)))
@@ -795,9 +813,9 @@ def _circularity(res: dict[str, Any], links: list[Link], parties: list[str]) -> 
             elif a:
                 x[:, iidx[lk.payer]] += tot[:, li]
         fci, rho = finn_cycling_index(fm, z, x)
-        res[key][:] = fci
+        res[key][sl] = fci
         if key == "fci_cash":
-            res["rho"][:] = rho
+            res["rho"][sl] = rho
 
 
 def _dataset(
