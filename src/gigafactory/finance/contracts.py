@@ -103,8 +103,9 @@ def weekly(cum: NDArray[np.floating]) -> NDArray[np.floating]:
 def capped(flow: F32, cap: NDArray[np.floating]) -> F32:
     """Weekly flow with its running total capped at ``cap`` ``[D]`` ($B):
     paid(t) = min(Σ_{τ≤t} f, cap) − min(Σ_{τ<t} f, cap)."""
-    c = np.minimum(np.cumsum(flow, axis=1), np.asarray(cap, dtype=np.float32)[:, None])
-    return weekly(c).astype(np.float32, copy=False)
+    c = np.cumsum(flow, axis=1, dtype=np.float32)
+    np.minimum(c, np.asarray(cap, dtype=np.float32)[:, None], out=c)
+    return weekly(c)
 
 
 def crf(rate: NDArray[np.floating], years: NDArray[np.floating]) -> NDArray[np.floating]:
@@ -123,18 +124,19 @@ def loan_flows(draw: F32, rate: NDArray[np.floating], term_weeks: int) -> tuple[
     -------
     (principal, interest) ``[D, W]`` $B per week.
     """
-    c = np.cumsum(draw, axis=1)
-    lag1 = np.zeros_like(c)
-    lag1[:, 1:] = c[:, :-1]
-    lagn = np.zeros_like(c)
+    c = np.cumsum(np.asarray(draw, dtype=np.float32), axis=1)
+    principal = np.zeros_like(c)  # C(t−1) − C(t−1−n), C = 0 before the first week
+    principal[:, 1:] = c[:, :-1]
     if term_weeks + 1 < c.shape[1]:
-        lagn[:, term_weeks + 1 :] = c[:, : -(term_weeks + 1)]
-    principal = (lag1 - lagn) / np.float32(term_weeks)
-    bal = c - np.cumsum(principal, axis=1)
-    prev = np.zeros_like(bal)
-    prev[:, 1:] = bal[:, :-1]
-    interest = prev * (np.asarray(rate, dtype=np.float32)[:, None] * np.float32(7.0 / 365.25))
-    return principal.astype(np.float32, copy=False), interest.astype(np.float32, copy=False)
+        principal[:, term_weeks + 1 :] -= c[:, : -(term_weeks + 1)]
+    principal /= np.float32(term_weeks)
+    bal = np.cumsum(principal, axis=1)
+    np.subtract(c, bal, out=bal)
+    r = np.asarray(rate, dtype=np.float32)[:, None] * np.float32(7.0 / 365.25)
+    interest = np.empty_like(bal)  # r · balance(t−1), balance 0 before the first week
+    np.multiply(np.float32(0.0), r[:, 0], out=interest[:, 0])
+    np.multiply(bal[:, :-1], r, out=interest[:, 1:])
+    return principal, interest
 
 
 @dataclass

@@ -392,9 +392,10 @@ def generate_postings(
             Link(who, "external", "cash", "facility_capex", contract, "operating"),
             add * col(p["facility"]),
         )
+        energy = np.multiply(energy_usd_b, o)
         out.add(
             Link(who, "external", "cash", "energy", contract, "operating"),
-            energy_usd_b * o / online,
+            np.divide(energy, online, out=energy),
         )
 
     owned_g = np.zeros((d, w), dtype=np.float32)
@@ -771,9 +772,11 @@ def _reduce(
         balances[:, :t0, j] = np.nan
         balances[:, t0:, j] = cash
         res["min_cash"][sl, j] = mn
-        short = mn.astype(np.float32)[:, None] - cash
-        res["gap"][sl, j] = np.maximum(short.max(axis=1), 0.0)
-        breached = short > 0
+        # max_t (min − cash_t) is min − min_t cash_t, and min − cash_t > 0 iff cash_t < min
+        # (float subtraction is monotone), so no [d, W] shortfall array is needed
+        mn32 = mn.astype(np.float32)
+        res["gap"][sl, j] = np.maximum(mn32 - cash.min(axis=1), 0.0)
+        breached = cash < mn32[:, None]
         first = np.where(breached.any(axis=1), breached.argmax(axis=1) + t0, -1)
         res["breach"][sl, j] = first
         res["runway"][sl, j] = np.where(
