@@ -139,3 +139,40 @@ def test_unsourced_number_is_rejected(tmp_path: Path) -> None:
     )
     with pytest.raises(GigafactoryError, match="must be an http"):
         load_catalog_from(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("yaml_tail", "expected"),
+    [
+        ("horizon: {start: 2030-W01, end: 2026-W01}\n", "at least 13 weeks"),
+        ("overrides:\n  params.pue: 0\n", "outside the allowed values"),
+        ("overrides:\n  tiers.cowos.params.yield: 0\n", "outside the allowed values"),
+        ("overrides:\n  params.onsite_power_share: 1.5\n", "outside the allowed values"),
+        (
+            "overrides:\n  params.chip_lead_weeks: {dist: normal, mean: 2, sd: 10}\n",
+            "normal distribution",
+        ),
+        ("overrides:\n  tiers.grid.params.wait_weeks: 1000\n", "does not use"),
+        ("horizon: {start: 2030-W01, end: 2035-W52}\n", "stale"),
+    ],
+)
+def test_impossible_worlds_are_refused_before_running(
+    catalog: Catalog, yaml_tail: str, expected: str
+) -> None:
+    with pytest.raises(GigafactoryError, match=expected):
+        load_scenario_text("name: t\nextends: industry\n" + yaml_tail, catalog)
+
+
+def test_goal_override_reaches_the_inputs(catalog: Catalog) -> None:
+    sc = load_scenario_text(
+        "name: t\nextends: industry\noverrides:\n  params.goal_gw_per_week: 2.5\n", catalog
+    )
+    assert compile_inputs(sc, catalog, draws=2, seed=1).goal_gw_per_wk == pytest.approx(2.5)
+
+
+def test_year_only_horizon_starts_at_the_start_of_the_year(catalog: Catalog) -> None:
+    sc = load_scenario_text(
+        "name: t\nextends: industry\nhorizon: {start: '2025', end: '2027'}\n", catalog
+    )
+    inp = compile_inputs(sc, catalog, draws=2, seed=1)
+    assert inp.grid.start.isoformat() == "2024-12-30"  # the Monday of 2025-W01

@@ -15,6 +15,7 @@ import xarray as xr
 
 from .catalog.schema import Catalog
 from .compile import compile_inputs
+from .errors import GigafactoryError
 from .finance import run_finance, summarise_finance
 from .results.summary import summarise
 from .scenario.schema import Scenario
@@ -124,6 +125,16 @@ def run_scenario(
 
     t0 = time.perf_counter()
     ds = simulate_scenario(sc, cat, draws, seed, progress=progress)
+    bad = [
+        v
+        for v in ("it_gw_online", "h100e_online_m", "energy_twh")
+        if not np.isfinite(ds[v].values).all()
+    ]
+    if bad:
+        raise GigafactoryError(
+            f"the scenario '{sc.name}' produced non-finite results ({', '.join(bad)}); an override "
+            "probably zeroes a quantity the model divides by (a yield, packages per wafer, PUE)"
+        )
     t1 = time.perf_counter()
     median = compile_inputs(sc, cat, 1, sc.seed, median=True)
     summary = summarise(ds, sc, median)

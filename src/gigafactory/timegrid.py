@@ -11,12 +11,24 @@ import pandas as pd
 from numpy.typing import NDArray
 
 
-def parse_when(value: str | dt.date | int) -> dt.date:
+def parse_when(value: str | dt.date | int, *, start: bool = False) -> dt.date:
     """Parse a date written as 2026, 2026-Q3, 2026-H2, 2026-07, 2026-07-15 or 2026-W27.
 
-    Periods resolve to their *last* day (a capacity "end-2026" is 2026-12-31), except
-    ISO weeks, which resolve to their Monday.
+    Periods resolve to their *last* day (a capacity "end-2026" is 2026-12-31), or to their
+    first day with ``start=True`` (a horizon start, a first-availability date); ISO weeks
+    resolve to their Monday.
     """
+    if start:
+        s = str(value).strip()
+        if len(s) == 4 and s.isdigit():
+            return dt.date(int(s), 1, 1)
+        if len(s) == 7 and s[4] == "-" and s[5] in "QqHh" and s[6].isdigit():
+            end = parse_when(s)
+            months = 3 if s[5] in "Qq" else 6
+            return dt.date(end.year, end.month - months + 1, 1)
+        if len(s) == 7 and s[4] == "-" and s[5:].isdigit():
+            end = parse_when(s)
+            return dt.date(end.year, end.month, 1)
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -60,7 +72,7 @@ class TimeGrid:
 
     @classmethod
     def from_bounds(cls, start: str | dt.date, end: str | dt.date) -> TimeGrid:
-        s, e = parse_when(start), parse_when(end)
+        s, e = parse_when(start, start=True), parse_when(end)
         s = s - dt.timedelta(days=s.weekday())
         e = e - dt.timedelta(days=e.weekday())
         if e < s:

@@ -17,6 +17,7 @@ from ..catalog.schema import Catalog, Fact, iter_facts
 from ..errors import GigafactoryError, Problem, allowed_list, did_you_mean
 from ..validation import problems_from
 from ..yamlio import LineMap, line_of, load_yaml, load_yaml_file
+from .domains import check_override
 from .schema import Scenario
 
 PRESET_DIR = Path(__file__).parent / "presets"
@@ -98,8 +99,17 @@ def _check_overrides(
 ) -> list[Problem]:
     known = fact_paths(catalog)
     problems: list[Problem] = []
-    for key in sc.overrides:
+    for key, over in sc.overrides.items():
         if key in known:
+            msg = check_override(key, known[key], over)
+            if msg:
+                file, lines = next(
+                    ((f, ln) for f, d, ln in chain if key in (d.get("overrides") or {})),
+                    (chain[0][0], chain[0][2]),
+                )
+                problems.append(
+                    Problem(file, line_of(lines, ("overrides", key)), f"overrides.{key}", msg)
+                )
             continue
         file, lines = next(
             ((f, ln) for f, d, ln in chain if key in (d.get("overrides") or {})),
@@ -168,7 +178,35 @@ def scenario_from_chain(
     problems = _check_overrides(sc, chain, catalog)
     if problems:
         raise GigafactoryError(problems)
+    _check_compiles(sc, chain, catalog)
     return sc
+
+
+def _check_compiles(
+    sc: Scenario, chain: list[tuple[str, dict[str, Any], LineMap]], catalog: Catalog
+) -> None:
+    """Compile one median draw: surfaces input errors now, and overrides the model never reads."""
+    from ..compile import compile_inputs
+
+    inp = compile_inputs(sc, catalog, draws=1, median=True)
+    unused = [k for k in sc.overrides if k not in inp.meta.get("used", "").split("|")]
+    if unused:
+        problems = []
+        for key in unused:
+            file, lines = next(
+                ((f, ln) for f, d, ln in chain if key in (d.get("overrides") or {})),
+                (chain[0][0], chain[0][2]),
+            )
+            problems.append(
+                Problem(
+                    file,
+                    line_of(lines, ("overrides", key)),
+                    f"overrides.{key}",
+                    "a sourced catalog value that this model does not use (it is shown "
+                    "for reference), so overriding it would change nothing; remove it",
+                )
+            )
+        raise GigafactoryError(problems)
 
 
 def load_scenario(ref: str | Path, catalog: Catalog | None = None) -> Scenario:

@@ -9,7 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from ..catalog.schema import check_when
 from ..finance.settings import FinanceSettings
 from ..plan.settings import PlanSettings
+from ..timegrid import parse_when
 from .sampling import Dist
+
+#: the build rate is a 13-week trailing mean, so a shorter horizon says nothing
+MIN_HORIZON_WEEKS = 13
 
 
 class Model(BaseModel):
@@ -42,6 +46,15 @@ class Horizon(Model):
     end: str = "2035-W52"
 
     _v = field_validator("start", "end")(classmethod(lambda cls, v: check_when(v)))
+
+    @model_validator(mode="after")
+    def _order(self) -> Horizon:
+        s, e = parse_when(self.start, start=True), parse_when(self.end)
+        if (e - s).days < 7 * MIN_HORIZON_WEEKS:
+            raise ValueError(
+                f"the horizon must span at least {MIN_HORIZON_WEEKS} weeks; got {self.start} → {self.end}"
+            )
+        return self
 
 
 class Uncertainty(Model):

@@ -1,0 +1,79 @@
+"""What values a catalog number may take, so a scenario cannot ask for an impossible world.
+
+A share lies in [0, 1]; PUE is at least 1; counts, capacities, lead times and powers are not
+negative; quantities the model divides by (packages per wafer, yields, watts per accelerator,
+useful lives) must be positive.  Distributions must keep their whole support in the domain.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..catalog.schema import Fact
+from .sampling import Dist
+
+#: path endings of quantities the engine divides by: zero is not allowed
+_POSITIVE = (
+    "yield",
+    "packages_per_cowos_wafer",
+    "packages_per_logic_wafer",
+    "it_w",
+    "pue",
+    "life_years",
+    "mw_per_unit",
+    "it_kw",
+    "accelerators",
+)
+
+
+@dataclass(frozen=True)
+class Domain:
+    lo: float
+    hi: float
+    lo_open: bool = False
+
+    def contains(self, x: float) -> bool:
+        above = x > self.lo if self.lo_open else x >= self.lo
+        return math.isfinite(x) and above and x <= self.hi
+
+    def describe(self) -> str:
+        lo = f"{'>' if self.lo_open else '≥'} {self.lo:g}"
+        return lo if math.isinf(self.hi) else f"{lo} and ≤ {self.hi:g}"
+
+
+def domain_of(path: str, fact: Fact) -> Domain:
+    """The allowed values of the catalog number at ``path``."""
+    unit = fact.unit.lower()
+    if "%/yr" in unit:
+        return Domain(-100.0, math.inf, lo_open=True)
+    if path.endswith(".pue"):
+        return Domain(1.0, 5.0)
+    if unit == "fraction" or unit.startswith("share"):
+        return Domain(0.0, 1.0, lo_open=path.endswith("yield"))
+    return Domain(0.0, math.inf, lo_open=path.endswith(_POSITIVE))
+
+
+def check_override(path: str, fact: Fact, over: float | Dist) -> str | None:
+    """A message if the override can leave the domain, else None."""
+    dom = domain_of(path, fact)
+    if not isinstance(over, Dist):
+        return (
+            None
+            if dom.contains(float(over))
+            else f"{over!r} is outside the allowed values ({dom.describe()}, {fact.unit})"
+        )
+    if over.dist == "normal":
+        if math.isfinite(dom.lo) and (over.sd or 0) > 0:
+            return f"a normal distribution can fall below {dom.lo:g}; use pert, triangular, uniform or lognormal ({dom.describe()})"
+        bounds = [over.mean]
+    elif over.dist == "lognormal":
+        bounds = [over.p10, over.p90]
+        if math.isfinite(dom.hi):
+            return f"a lognormal distribution is unbounded above; use pert, triangular or uniform ({dom.describe()})"
+    else:
+        bounds = [over.value, over.low, over.mode, over.high]
+    bad = [b for b in bounds if b is not None and not dom.contains(float(b))]
+    return (
+        f"{bad[0]!r} is outside the allowed values ({dom.describe()}, {fact.unit})" if bad else None
+    )
