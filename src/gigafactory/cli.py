@@ -78,6 +78,13 @@ def summary_tables(summary: dict[str, Any]) -> list[Table]:
             "week reached (p5 / p50 / p95 of draws that do)",
             f"{per['p5']} / {per['p50']} / {per['p95']}",
         )
+    net = summary.get("gw_per_week_reached_net_by_draw")
+    if net is not None:
+        g.add_row(
+            "net growth (capacity online grows ≥ goal/week): median first reaches it",
+            f"{summary.get('gw_per_week_reached_net') or 'not within the horizon'}"
+            f" (share of draws {net['share_of_draws']:.0%})",
+        )
     bw = summary["binding_weeks_mean"]
     g.add_row(
         "weeks binding, mean over draws",
@@ -161,13 +168,20 @@ def run(
             sc, cat, n, seed, with_finance=not no_finance, progress=lambda k: bar.advance(task, k)
         )
     summary = result.summary
+    # the store first (one transaction): if it fails, nothing has been written anywhere
+    run_id = None if no_store else _save_to_store(store, result)
+    if run_id:
+        summary["run_id"] = run_id
     if out is not None:
-        _write_outputs(out, result)
+        try:
+            _write_outputs(out, result)
+        except BaseException:
+            if run_id:  # keep store and files in step: no run without its files
+                from .results.store import RunStore
+
+                RunStore(store).delete_run(run_id)
+            raise
         summary["outputs"] = str(out)
-    if not no_store:
-        run_id = _save_to_store(store, result)
-        if run_id:
-            summary["run_id"] = run_id
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
         return
@@ -309,7 +323,7 @@ def catalog_show(
         if k == item or f"{s}.{k}" == item
     ]
     prefix = matches[0] if matches else item
-    rows = _fact_rows(prefix)
+    rows = [(p, f) for p, f in _fact_rows() if p == prefix or p.startswith(prefix + ".")]
     if not rows:
         ids = [k for items in sections.values() for k in items]
         raise GigafactoryError(

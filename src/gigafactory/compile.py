@@ -6,6 +6,7 @@ inputs feed the simulator and the planner, so a scenario means one thing everywh
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -23,6 +24,8 @@ F = NDArray[np.float64]
 PER_MONTH_TO_WEEK = 12.0 / WEEKS_PER_YEAR
 #: server → IT (critical) power overhead, Epoch ai-compute-users (median 1.14)
 IT_OVERHEAD = 1.14
+#: a starting fleet older than this before the horizon start is refused
+STALE_FLEET_WEEKS = 13
 BINDING = {"definitive", "operating", "completed"}
 NON_BINDING = {"announced", "loi", "mou", "term_sheet"}
 DROPPED = {"superseded", "cancelled"}
@@ -35,8 +38,10 @@ class _Sampler:
         self, sc: Scenario, n: int, rng: np.random.Generator, median: bool, demand_z: F
     ) -> None:
         self.sc, self.n, self.rng, self.median, self.z = sc, n, rng, median, demand_z
+        self.used: set[str] = set()  # catalog paths the model read (overrides must be among them)
 
     def dist(self, path: str, fact: Fact) -> Dist:
+        self.used.add(path)
         over = self.sc.overrides.get(path)
         if over is None:
             return range_dist(fact.value, fact.low, fact.high, self.sc.uncertainty.catalog_ranges)
@@ -85,11 +90,16 @@ def _interp_weights(point_years: F, week_years: F, log: bool) -> tuple[F, F]:
     return wts, past
 
 
-def sample_path(sm: _Sampler, name: str, path: Path, week_years: F, loading: float = 0.0) -> F:
-    """Sample a catalog path for every draw and week: one shared quantile per draw (comonotonic)."""
+def sample_path(
+    sm: _Sampler, name: str, path: Path, week_years: F, loading: float = 0.0, u: F | None = None
+) -> F:
+    """Sample a catalog path for every draw and week: one shared quantile per draw (comonotonic).
+
+    ``u`` (one uniform per draw) may be passed to tie several paths to the same draw.
+    """
     keys = sorted(path.points, key=lambda k: parse_when(k))
     years = np.array([decimal_year(parse_when(k)) for k in keys])
-    u = sm.u(loading)
+    u = sm.u(loading) if u is None else u
     vals = np.stack([sm.fact(f"{name}.points.{k}", path.points[k], u) for k in keys], axis=1)
     growth = sm.fact(f"{name}.growth_after_pct_per_yr", path.growth_after_pct_per_yr, u)
     log = path.interpolation == "log"
@@ -130,9 +140,12 @@ def _mix(
     wts, _ = _interp_weights(years, wy, log=False)
     wafer = wts.T @ shares  # [W, S]
     avail = np.array(
-        [decimal_year(parse_when(cat.accelerators[s].first_available.value)) for s in skus]
+        [
+            decimal_year(parse_when(cat.accelerators[s].first_available.value, start=True))
+            for s in skus
+        ]
     )
-    masked = np.where(wy[:, None] >= avail[None, :] - 0.25, wafer, 0.0)
+    masked = np.where(wy[:, None] >= avail[None, :], wafer, 0.0)
     wafer = np.where(masked.sum(axis=1, keepdims=True) > 0, masked, wafer)
     cy = sm.point("tiers.cowos.params.yield", cat.tiers["cowos"].params["yield"])
     ppw = (
@@ -171,6 +184,7 @@ def _orders(
     vendors: tuple[str, ...],
     grid: TimeGrid,
     converted: dict[str, NDArray[np.bool_]],
+    pue: F,
 ) -> F:
     """Cumulative contracted IT MW by vendor ``[D, W, V]`` (``inf`` where uncapped)."""
     n, w = sm.n, grid.n
@@ -198,7 +212,12 @@ def _orders(
         if status is None or status in DROPPED:
             continue
         if status in NON_BINDING:
-            take = (np.full(n, 0.5) if sm.median else sm.u()) < sc.finance.p_convert
+            # (the median world keeps a deal that converts at least half the time)
+            take = (
+                np.full(n, sc.finance.p_convert >= 0.5)
+                if sm.median
+                else sm.u() < sc.finance.p_convert
+            )
         else:
             take = np.ones(n, dtype=bool)
         converted[did] = take
@@ -209,7 +228,8 @@ def _orders(
             for k, f in deal.schedule.items()
         ]
         frac = _cum_schedule(pts, deal.gw.value, start, wy) / max(deal.gw.value, 1e-9)
-        out[:, :, vendors.index(deal.vendor)] += (take * gw)[:, None] * frac[None, :] * 1e3
+        it_gw = gw / pue if deal.basis == "facility" else gw
+        out[:, :, vendors.index(deal.vendor)] += (take * it_gw)[:, None] * frac[None, :] * 1e3
     return out
 
 
@@ -265,6 +285,19 @@ def _fleet(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid) -> tuple[F,
             ]
         )
     k = max(ok, key=lambda x: parse_when(x))
+    if (grid.start - parse_when(k)).days > 7 * STALE_FLEET_WEEKS:
+        raise GigafactoryError(
+            [
+                Problem(
+                    "<scenario>",
+                    None,
+                    "horizon.start",
+                    f"the catalog knows the '{fid}' fleet only at {', '.join(sorted(fleet.points))}; "
+                    f"a horizon starting {grid.start} would begin from the {k} fleet, which is stale. "
+                    "Start the horizon within a quarter of a fleet point (or add one to the catalog)",
+                )
+            ]
+        )
     pt = fleet.points[k]
     return (
         sm.fact(f"fleets.{fid}.points.{k}.it_gw", pt.it_gw) * 1e3,
@@ -312,12 +345,16 @@ def compile_inputs(
     tiers = cat.tiers
     cowos_yield = sm.fact("tiers.cowos.params.yield", tiers["cowos"].params["yield"])
 
+    # the buyer's allocation share is one uncertain quantity: every tier's share path is drawn
+    # at the same quantile in a draw (independent draws per tier would bias the minimum down)
+    alloc_u = sm.u()
+
     def cap(tier: str) -> F:
         c = sample_path(sm, f"tiers.{tier}.capacity", tiers[tier].capacity, wy, loading)
         if sc.scope.kind == "buyer":
             b = str(sc.scope.buyer)
             share = sample_path(
-                sm, f"buyers.{b}.allocation.{tier}", cat.buyers[b].allocation[tier], wy
+                sm, f"buyers.{b}.allocation.{tier}", cat.buyers[b].allocation[tier], wy, u=alloc_u
             )
             c = c * np.minimum(share * sc.scope.allocation_scale, 1.0)
         return c  # a [D, W] view of week-major data: the engine reads ``c.T`` contiguously
@@ -340,9 +377,11 @@ def compile_inputs(
 
     converted: dict[str, NDArray[np.bool_]] = {}
     goal = (
-        sc.goal.gw_per_week if sc.goal.gw_per_week is not None else params["goal_gw_per_week"].value
+        sc.goal.gw_per_week
+        if sc.goal.gw_per_week is not None
+        else sm.point("params.goal_gw_per_week", params["goal_gw_per_week"])
     )
-    return ModelInputs(
+    inp = ModelInputs(
         grid=grid,
         draws=n,
         seed=s,
@@ -364,7 +403,7 @@ def compile_inputs(
         cap_transformers_fac_mw_per_wk=cap("transformers") * mw_per_xfmr[:, None] / WEEKS_PER_YEAR,
         cap_gas_turbines_fac_mw_per_wk=cap("gas_turbines") * 1e3 / WEEKS_PER_YEAR,
         cap_grid_fac_mw_per_wk=cap("grid") * 1e3 / WEEKS_PER_YEAR,
-        orders_it_mw_cum=_orders(sc, cat, sm, vendors, grid, converted),
+        orders_it_mw_cum=_orders(sc, cat, sm, vendors, grid, converted, pue),
         chip_lead_wk=weeks_param("chip_lead_weeks"),
         rack_lead_wk=weeks_param("rack_lead_weeks"),
         install_lead_wk=weeks_param("install_lead_weeks"),
@@ -384,3 +423,5 @@ def compile_inputs(
         meta={"scenario": sc.name},
         **_phases(sc, cat, sm, grid, pue),  # type: ignore[arg-type]
     )
+    # which catalog values the model read: an override of anything else would change nothing
+    return dataclasses.replace(inp, meta={**inp.meta, "used": "|".join(sorted(sm.used))})

@@ -48,7 +48,8 @@ def check_when(s: str) -> str:
 class Fact(Model):
     """One sourced number.
 
-    ``low``/``high`` bound the plausible range (roughly a 90 % interval) where uncertain.
+    ``low``/``high`` give the plausible range where uncertain: the spread of the published
+    estimates, used as the bounds of the sampling distribution (PERT by default, mode ``value``).
     """
 
     value: float
@@ -277,6 +278,10 @@ class Deal(Model):
     payee: str
     vendor: str | None = Field(
         None, description="accelerator designer whose chips the deal delivers"
+    )
+    basis: Literal["it", "facility"] = Field(
+        "it",
+        description="power basis of gw and schedule ('4.5 GW of data-centre power' is facility)",
     )
     gw: Fact | None = None
     usd_b: Fact | None = None

@@ -49,6 +49,7 @@ USER_UNITS: dict[str, tuple[str, Kind, float]] = {
     "gas_turbines": ("1 MW of on-site generation", "quantity", 1e-3),
     "grid": ("1 MW of interconnection", "quantity", 1e-3),
     "orders": ("1 MW (IT) of orders", "cumulative", 1e-3),
+    "shell_demand": ("1 MW (IT) of shells contracted ahead", "cumulative", 1e-3),
     "phase": ("1 MW (IT) of the named phase", "quantity", 1e-3),
     "budget": ("$1B", "quantity", 1.0),
 }

@@ -116,6 +116,9 @@ class PlanData:
     phase_onsite: NDArray[np.bool_]
     discount: F
     draw: int
+    #: cumulative generic shells (IT GW) the buyer's partners may have built by the end of each
+    #: period (the simulator's ``shell_allowance``); None = build at capacity
+    shell_allow_gw: F | None = None
 
     @property
     def n(self) -> int:
@@ -270,4 +273,16 @@ def prepare(inp: ModelInputs, settings: PlanSettings) -> PlanData:
         phase_onsite=np.asarray(inp.phase_onsite, dtype=bool),
         discount=(1.0 + settings.discount_rate) ** (-years),
         draw=d,
+        shell_allow_gw=_shell_allowance(inp, d, g, n),
     )
+
+
+def _shell_allowance(inp: ModelInputs, d: int, g: NDArray[np.int64], n: int) -> F | None:
+    """The simulator's shell allowance for draw ``d`` at the last week of each period, GW."""
+    from ..supply.engine import shell_allowance
+
+    allow = shell_allowance(inp, slice(d, d + 1))
+    if allow is None:
+        return None
+    last = np.asarray([int(np.flatnonzero(g == p)[-1]) for p in range(n)])
+    return np.asarray(allow[last, 0], dtype=np.float64) / 1e3

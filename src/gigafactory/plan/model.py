@@ -122,6 +122,9 @@ class Builder:
         # generic shells are built at most at the construction rate and queue for grid or
         # on-site power in the fixed on-site share; named phases join at their power-ready week
         self.limit("construction", 1 * build, _p(d, d.cap["construction"]))
+        if d.shell_allow_gw is not None:
+            # a buyer's partners build generic shells only for contracts they can see coming
+            self.limit("shell_demand", build.cumsum("period"), _p(d, d.shell_allow_gw))
         m.add_constraints(
             shell_g - _prev(shell_g) - (1.0 - d.onsite_share) * build + energise_g == 0,
             name="bal-shell_inv_grid",

@@ -14,7 +14,8 @@ from ..timegrid import iso_week
 from ..units import WEEKS_PER_YEAR
 
 QUANTILES = {"p5": 0.05, "p50": 0.5, "p95": 0.95}
-ROLLING_WEEKS = 13  # the build rate is a trailing quarter average: site phases arrive in lumps
+ROLLING_WEEKS = 13
+MIN_YEAR_WEEKS = 4  # years with fewer weeks in the horizon are left out of the yearly table  # the build rate is a trailing quarter average: site phases arrive in lumps
 
 
 def _q(x: np.ndarray) -> dict[str, float]:
@@ -28,10 +29,14 @@ def build_rate(ds: xr.Dataset, basis: str) -> xr.DataArray:
     return ds[var].astype("float64").rolling(week=ROLLING_WEEKS, min_periods=1).mean()
 
 
-def goal_reached(ds: xr.Dataset) -> tuple[str | None, dict[str, Any]]:
-    """First ISO week the median build rate reaches the goal; and per-draw statistics."""
+def goal_reached(ds: xr.Dataset, net: bool = False) -> tuple[str | None, dict[str, Any]]:
+    """First ISO week the median build rate reaches the goal; and per-draw statistics.
+
+    ``net=False`` uses gross installs (including racks that refill shells freed by
+    retirements); ``net=True`` uses the growth of capacity online.
+    """
     goal = float(ds.attrs["goal_gw_per_week"])
-    rate = build_rate(ds, str(ds.attrs["goal_basis"])).values
+    rate = net_rate(ds) if net else build_rate(ds, str(ds.attrs["goal_basis"])).values
     weeks = pd.DatetimeIndex(ds["week"].values)
     med = np.median(rate, axis=0)
     hit = np.nonzero(med >= goal - 1e-9)[0]
@@ -44,6 +49,13 @@ def goal_reached(ds: xr.Dataset) -> tuple[str | None, dict[str, Any]]:
         qs = np.quantile(idx[any_hit], [0.05, 0.5, 0.95]).round().astype(int)
         per_draw.update({k: iso_week(weeks[i].date()) for k, i in zip(QUANTILES, qs, strict=True)})
     return first, per_draw
+
+
+def net_rate(ds: xr.Dataset) -> np.ndarray:
+    """Growth of capacity online per week on the goal's basis, trailing 13-week mean, [draw, week]."""
+    var = "facility_gw_online" if ds.attrs["goal_basis"] == "facility" else "it_gw_online"
+    diff = ds[var].astype("float64").diff("week").rolling(week=ROLLING_WEEKS, min_periods=1).mean()
+    return np.concatenate([np.zeros((ds.sizes["draw"], 1)), diff.values], axis=1)
 
 
 def _year_end_index(weeks: pd.DatetimeIndex) -> dict[int, int]:
@@ -109,24 +121,21 @@ def summarise(ds: xr.Dataset, sc: Scenario, inputs: ModelInputs | None = None) -
     ye = _year_end_index(weeks)
     years_of_week = np.asarray((weeks + pd.Timedelta(days=3)).year)
     rate = build_rate(ds, str(ds.attrs["goal_basis"])).values
-    online_var = "facility_gw_online" if ds.attrs["goal_basis"] == "facility" else "it_gw_online"
-    net_da = (
-        ds[online_var]
-        .astype("float64")
-        .diff("week")
-        .rolling(week=ROLLING_WEEKS, min_periods=1)
-        .mean()
-    )
-    net = np.concatenate([np.zeros((ds.sizes["draw"], 1)), net_da.values], axis=1)
+    net = net_rate(ds)
     binding = ds["binding"].values
     years: dict[str, Any] = {}
     for y, i in ye.items():
         sel = years_of_week == y
+        if (
+            sel.sum() < MIN_YEAR_WEEKS
+        ):  # a horizon that clips a year to a few weeks says nothing of it
+            continue
         b = binding[:, sel]
         counts = np.stack([(b == k).sum(axis=1) for k in range(len(TIERS))], axis=1)
         mode = counts.argmax(axis=1)
         shares = {TIERS[k]: round(float((mode == k).mean()), 4) for k in np.unique(mode)}
         years[str(y)] = {
+            "weeks": int(sel.sum()),
             "it_gw_online": _q(ds["it_gw_online"].values[:, i]),
             "facility_gw_online": _q(ds["facility_gw_online"].values[:, i]),
             "gw_added_per_week": _q(rate[:, i]),
@@ -138,6 +147,7 @@ def summarise(ds: xr.Dataset, sc: Scenario, inputs: ModelInputs | None = None) -
             "binding": dict(sorted(shares.items(), key=lambda kv: -kv[1])),
         }
     first, per_draw = goal_reached(ds)
+    first_net, per_draw_net = goal_reached(ds, net=True)
     bw = ds["binding_weeks"].values
     out: dict[str, Any] = {
         "scenario": sc.name,
@@ -155,6 +165,8 @@ def summarise(ds: xr.Dataset, sc: Scenario, inputs: ModelInputs | None = None) -
         "years": years,
         "gw_per_week_reached": first,
         "gw_per_week_reached_by_draw": per_draw,
+        "gw_per_week_reached_net": first_net,
+        "gw_per_week_reached_net_by_draw": per_draw_net,
         "binding_weeks_mean": {t: round(float(bw[:, k].mean()), 2) for k, t in enumerate(TIERS)},
     }
     if inputs is not None:

@@ -84,6 +84,29 @@ def first_week_reaching(cum: F, level: F) -> Int:
     return np.where(j < w, j, -1).astype(np.int64)
 
 
+def shell_allowance(inp: ModelInputs, sl: slice = slice(None)) -> F | None:
+    """How many generic shells (cumulative IT MW, ``[W, n]``) a buyer's partners may have built
+    by each week, or None when they build at capacity (industry scope, or no contracts).
+
+    Partners build for the contracts they can see: the buyer's fleet plus its cumulative orders
+    due within the chain's lead time and ``SHELL_PLANNING_WK``, less the named site phases
+    already arrived; the envelope never falls (a shell is not unbuilt).
+    """
+    orders = inp.orders_it_mw_cum[sl]
+    if not np.isfinite(orders[:, -1, :]).any():
+        return None
+    w = inp.n_weeks
+    lead = inp.chip_lead_wk[sl] + inp.rack_lead_wk[sl] + inp.install_lead_wk[sl]
+    idx = np.minimum(np.arange(w)[None, :] + (lead + SHELL_PLANNING_WK)[:, None], w - 1)
+    due = np.take_along_axis(orders.sum(axis=2), idx, axis=1)  # [n, W]
+    named = np.zeros_like(due)
+    if inp.phase_ids:
+        pw, mw = inp.phase_power_wk[sl], inp.phase_it_mw[sl]
+        for p in range(pw.shape[1]):  # arrived before week t (a loop over a handful of phases)
+            named += np.where(np.arange(w)[None, :] > pw[:, p : p + 1], mw[:, p : p + 1], 0.0)
+    return np.ascontiguousarray(np.maximum.accumulate(np.maximum(due - named, 0.0), axis=1).T)
+
+
 def _zeroed(
     work: dict[str, NDArray[np.float32]] | None, name: str, shape: tuple[int, ...]
 ) -> NDArray[np.float32]:
@@ -148,22 +171,13 @@ def _simulate_batch(
     pue = inp.pue[sl]
     onsite = inp.onsite_power_share[sl]
     build = inp.cap_construction_it_mw_per_wk[sl].T
-    fleet0_mw = inp.fleet_it_mw0[sl].astype(float)
     # named phases join the queues at their power-ready week (added to new_g / new_o below);
     # generic shells are added in the loop, at capacity — or, for a buyer with contracts, only
     # while shells (built, queued or powered) are short of what the contracts can fill
     new_g = np.zeros((w, n))
     new_o = np.zeros((w, n))
-    demand = None
-    if capped:
-        # developers build for contracts they can see coming: shells are started for the
-        # orders due within the chain's lead time plus SHELL_PLANNING_WK (two years; Epoch:
-        # construction start → 1 GW takes 1–3.6 years)
-        total = orders.sum(axis=2)  # [n, W] cumulative contracted IT MW
-        idx = np.minimum(np.arange(w)[None, :] + (lead + SHELL_PLANNING_WK)[:, None], w - 1)
-        demand = np.ascontiguousarray(
-            (np.take_along_axis(total, idx, axis=1) + fleet0_mw[:, None]).T
-        )
+    allowance = shell_allowance(inp, sl)
+    built_generic = np.zeros(n)
     if inp.phase_ids:
         pw = inp.phase_power_wk[sl]
         cols = np.broadcast_to(rows[:, None], pw.shape)
@@ -286,11 +300,12 @@ def _simulate_batch(
         o["accelerators_waiting_gw"][t] = acc[0]
         # 3. shells queue for energisation: grid shells need grid and transformers, on-site
         #    shells need turbines and transformers
-        if demand is None:
+        if allowance is None:
             gen[:] = build[t]
         else:
-            np.maximum(demand[t] - (powered + q_g + q_o), 0.0, out=gen)
+            np.maximum(allowance[t] - built_generic, 0.0, out=gen)
             np.minimum(gen, build[t], out=gen)
+            built_generic += gen
         new_g[t] += gen * (1.0 - onsite)
         new_o[t] += gen * onsite
         q_g += new_g[t]

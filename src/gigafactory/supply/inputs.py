@@ -17,7 +17,7 @@ F = NDArray[np.float64]
 Int = NDArray[np.int64]
 
 #: Tiers the engine attributes binding weeks to, in report order.  ``orders`` is the buyer's
-#: contracted demand (deal schedules); ``none`` marks weeks where nothing was added or needed.
+#: contracted demand (deal schedules): once the contracts are delivered it binds every week.
 TIERS: tuple[str, ...] = (
     "logic_wafers",
     "cowos",
