@@ -24,9 +24,14 @@ def brownian_paths(rng: np.random.Generator, draws: int, weeks: int, start_week:
     """Standard Brownian motion ``[D, W]`` in √years, zero up to and including ``start_week``."""
     s = min(max(start_week, 0), weeks - 1)
     out = np.zeros((draws, weeks), dtype=np.float32)
-    inc = rng.standard_normal((draws, weeks - s - 1), dtype=np.float32)
-    inc *= np.float32(np.sqrt(WEEK_YEARS))
-    np.cumsum(inc, axis=1, dtype=np.float32, out=out[:, s + 1 :])  # (0 + x is exact)
+    step = np.float32(np.sqrt(WEEK_YEARS))
+    # the generator fills row after row, so blocks of rows draw the very same numbers as one
+    # call; a small block buffer spares a second [draws, weeks] array
+    block = max(1, min(draws, 65536 // max(weeks, 1)))
+    for a in range(0, draws, block):
+        inc = rng.standard_normal((min(block, draws - a), weeks - s - 1), dtype=np.float32)
+        inc *= step
+        np.cumsum(inc, axis=1, dtype=np.float32, out=out[a : a + len(inc), s + 1 :])  # 0 + x = x
     return out
 
 
