@@ -765,9 +765,11 @@ def _reduce(
         t0 = plan.open_weeks[e]
         mn = dr.p.get(f"{e}.min_cash_usd_b", np.zeros(d))
         # cash(t) = opening + Σ_{t0<τ≤t} net(τ); unknown (NaN) before the opening week
-        flows = ledger.net.get(e, zero)[:, t0:]  # (the batch ledger is spent: edit in place)
+        # (the batch ledger is spent: its net flows become the balances in place)
+        net = ledger.net.get(e)
+        flows = (np.zeros((d, w), dtype=np.float32) if net is None else net)[:, t0:]
         flows[:, 0] = 0.0
-        cash = np.cumsum(flows, axis=1)
+        cash = np.cumsum(flows, axis=1, out=flows)
         cash += dr.p[f"{e}.cash_usd_b"].astype(np.float32)[:, None]
         balances[:, :t0, j] = np.nan
         balances[:, t0:, j] = cash
@@ -777,7 +779,8 @@ def _reduce(
         mn32 = mn.astype(np.float32)
         res["gap"][sl, j] = np.maximum(mn32 - cash.min(axis=1), 0.0)
         breached = cash < mn32[:, None]
-        first = np.where(breached.any(axis=1), breached.argmax(axis=1) + t0, -1)
+        idx = breached.argmax(axis=1)  # the first True, or 0 when there is none
+        first = np.where(breached[np.arange(d), idx], idx + t0, -1)
         res["breach"][sl, j] = first
         res["runway"][sl, j] = np.where(
             first >= 0, np.maximum(first - plan.asof_week, 0), w - 1 - plan.asof_week
