@@ -28,3 +28,19 @@ def test_announced_preset_through_finance() -> None:
     w = s["warrants"]["amd_warrant"]
     assert 0 <= w["economic_value_usd_b"]["p50"] <= w["full_at_final_hurdle_usd_b"] * 2
     assert 0 <= s["circularity"]["finn_cycling_index"]["p50"] < 1
+
+
+def test_money_follows_the_deals_that_converted() -> None:
+    """A non-binding deal converts in the same draws on the physical and the money side."""
+    from gigafactory import load_catalog, load_scenario
+    from gigafactory.finance.engine import make_plan, sample_draws
+    from gigafactory.pipeline import simulate_scenario
+
+    cat = load_catalog()
+    sc = load_scenario("announced", cat)
+    ds = simulate_scenario(sc, cat, draws=100, seed=9)
+    converted = {str(k): ds["deal_converted"].sel(deal=k).values for k in ds["deal"].values}
+    plan = make_plan(ds, sc.finance.model_copy(update={"as_of": sc.as_of}), cat)
+    draws = sample_draws(plan, cat, np.random.default_rng(0), 100, converted)
+    assert 0 < converted["broadcom_10gw"].mean() < 1
+    np.testing.assert_array_equal(draws.convert["broadcom_10gw"], converted["broadcom_10gw"])

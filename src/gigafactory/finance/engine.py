@@ -209,8 +209,19 @@ def _cf(cat: Catalog, who: str, key: str) -> Fact | None:
     return c.facts.get(key) if c is not None else None
 
 
-def sample_draws(plan: Plan, cat: Catalog, rng: np.random.Generator, n: int) -> Draws:
-    """Draw every uncertain input once per draw, in a fixed order."""
+def sample_draws(
+    plan: Plan,
+    cat: Catalog,
+    rng: np.random.Generator,
+    n: int,
+    converted: dict[str, NDArray[np.bool_]] | None = None,
+) -> Draws:
+    """Draw every uncertain input once per draw, in a fixed order.
+
+    ``converted`` (the physical results' ``deal_converted``) fixes whether a non-binding deal
+    converted in each draw, so the money follows the same deals as the chips; deals it does not
+    name are drawn here.
+    """
     s, st = Sampler(rng, n), plan.settings
     ext = "external"
     p: dict[str, F] = {
@@ -236,8 +247,13 @@ def sample_draws(plan: Plan, cat: Catalog, rng: np.random.Generator, n: int) -> 
                 p[f"{who}.{key}"] = s.fact(cat.companies[who].facts[key])
     convert: dict[str, NDArray[np.bool_]] = {}
     for did, (deal, binding) in sorted(plan.deals.items()):
-        u = rng.random(n)
-        convert[did] = np.ones(n, dtype=bool) if binding else u < st.p_convert
+        u = rng.random(n)  # drawn even when the physical side decided, to keep the stream fixed
+        if binding:
+            convert[did] = np.ones(n, dtype=bool)
+        elif converted is not None and did in converted:
+            convert[did] = converted[did]
+        else:
+            convert[did] = u < st.p_convert
         if deal.gw is not None:
             p[f"{did}.gw"] = s.fact(deal.gw)
     z = brownian_paths(rng, n, plan.n_weeks, plan.asof_week)
@@ -635,7 +651,15 @@ def run_finance(
     """
     plan = make_plan(physical, settings, catalog)
     n = int(physical.sizes["draw"])
-    dr = sample_draws(plan, catalog, rng, n)
+    converted = (
+        {
+            str(k): physical["deal_converted"].sel(deal=k).values.astype(bool)
+            for k in physical["deal"].values
+        }
+        if "deal_converted" in physical.data_vars
+        else None
+    )
+    dr = sample_draws(plan, catalog, rng, n, converted)
     res: dict[str, Any] = {}
 
     def batch(sl: slice) -> tuple[list[Link], dict[str, Any], _Ledger, Draws]:
