@@ -20,7 +20,7 @@ MIN_YEAR_WEEKS = 4  # years with fewer weeks in the horizon are left out of the 
 
 def _q(x: np.ndarray) -> dict[str, float]:
     qs = np.quantile(np.asarray(x, dtype=float), list(QUANTILES.values()))
-    return {k: round(float(v), 4) for k, v in zip(QUANTILES, qs, strict=True)}
+    return {k: round(float(v), 4) + 0.0 for k, v in zip(QUANTILES, qs, strict=True)}  # no -0.0
 
 
 def build_rate(ds: xr.Dataset, basis: str) -> xr.DataArray:
