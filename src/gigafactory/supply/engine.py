@@ -213,7 +213,9 @@ def _simulate_batch(
     lmax = int(life.max(initial=0))
     made = _zeroed(work, "made", (k, l1 + w, n))  # accelerators started, completing at t+lc
     shipped = _zeroed(work, "shipped", (k, l2 + w, n))  # racks leaving assembly
-    installed = _zeroed(work, "installed", (kr, lmax + w, n))  # installs, retiring at t+life
+    # installs by week, draw-major channels: the retirement gather reads rows scattered over
+    # many vintages, so each draw's channels sit together in one cache line
+    installed = _zeroed(work, "installed", (lmax + w, n, kr))
     acc = np.zeros((k, n))  # accelerators waiting for rack assembly
     racks = np.zeros((k, n))  # racks on site waiting for a powered shell
     prod_v_cum = np.zeros((n, v))
@@ -323,7 +325,7 @@ def _simulate_batch(
         init_left -= r_init
         rh_init = np.minimum(h_init_left, h_step)
         h_init_left -= rh_init
-        ret = installed[:, lmax + t - life, rows]  # this week's retiring vintage
+        ret = installed[lmax + t - life, rows].T  # this week's retiring vintage, [kr, n]
         online -= r_init + ret[0]
         h_online -= rh_init + ret[1]
         racks += shipped[:, l2 + t - site_lag, rows]
@@ -333,7 +335,7 @@ def _simulate_batch(
         racks -= inst
         online += x
         h_online += inst[1]
-        installed[:, lmax + t] = inst[:kr]
+        installed[lmax + t] = inst[:kr].T
         if vendor_out is not None:
             delivered_v += inst[2:].T
             online_v += (inst[2:] - ret[2:]).T
