@@ -176,3 +176,11 @@ def test_year_only_horizon_starts_at_the_start_of_the_year(catalog: Catalog) -> 
     )
     inp = compile_inputs(sc, catalog, draws=2, seed=1)
     assert inp.grid.start.isoformat() == "2024-12-30"  # the Monday of 2025-W01
+
+
+def test_a_scenario_keeps_its_own_name_and_description(tmp_path: Path, catalog: Catalog) -> None:
+    p = tmp_path / "my-case.yaml"
+    p.write_text("extends: announced\ndraws: 10\n")
+    sc = load_scenario(str(p), catalog)
+    assert sc.name == "my-case"
+    assert sc.description == "extends announced"

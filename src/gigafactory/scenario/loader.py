@@ -163,6 +163,12 @@ def scenario_from_chain(
     for _, data, _ in reversed(chain):
         merged = _deep_merge(merged, data)
     merged["extends"] = chain[0][1].get("extends")
+    # a scenario's identity is its own: name (default: the file's stem) and description
+    own = chain[0][1]
+    merged["name"] = own.get("name", Path(chain[0][0]).stem)
+    merged["description"] = own.get(
+        "description", f"extends {own['extends']}" if own.get("extends") else ""
+    )
     try:
         sc = Scenario.model_validate(merged)
     except ValidationError as exc:
