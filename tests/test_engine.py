@@ -233,3 +233,14 @@ def test_delay_attribution_points_at_the_binding_tier(industry_inputs: ModelInpu
     choked = _scaled(inp, "construction", 0.3)
     d2 = delay_weeks(choked, milestone)
     assert max((k for k in d2 if k != "_milestone"), key=lambda k: d2[k]["mean"]) == "construction"
+
+
+def test_accelerators_by_sku_respect_availability_and_orders(announced_inputs: ModelInputs) -> None:
+    ds = simulate(announced_inputs, vendor_detail=False)
+    by_sku = ds.accelerators_started_m_by_sku
+    assert (by_sku >= 0).all()
+    rubin_before = by_sku.sel(sku="RUBIN").sel(week=slice(None, "2026-06-28"))
+    assert float(rubin_before.sum()) == 0.0  # Rubin ships from 2026-H2
+    # AMD's MI450 never exceeds the 6 GW contracted (IT GW = accelerators × IT watts)
+    it_w = float(np.median(announced_inputs.it_w[:, announced_inputs.skus.index("MI450")]))
+    assert float(by_sku.sel(sku="MI450").sum()) * 1e6 * it_w / 1e9 <= 6.0 * 1.05

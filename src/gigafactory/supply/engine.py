@@ -128,6 +128,7 @@ class _Batch:
 
     binding: NDArray[np.int8]
     phase_week: Int
+    by_sku: F  # [W, S] million accelerators started, summed over the batch's draws
 
 
 def _simulate_batch(
@@ -256,6 +257,8 @@ def _simulate_batch(
     o = {name: arr[:, sl] for name, arr in out.items()}
     if vendor_out is not None:
         vendor_out = (vendor_out[0][sl], vendor_out[1][sl])
+    by_sku = np.zeros((w, len(inp.skus)))  # million accelerators started, summed over draws
+    sku_vendor = np.array([inp.vendors.index(x) for x in inp.sku_vendor])
     c_grid, c_tx, c_turb, c_cons = (
         CODE["grid"],
         CODE["transformers"],
@@ -283,11 +286,15 @@ def _simulate_batch(
             hpm = by_vendor(t, h_unit) / np.where(vmw_t > 0, vmw_t, np.inf)
             made[1, l1 + t] = (got * hpm).sum(axis=1)
             made[2:, l1 + t] = got.T
+            # accelerators by SKU: each vendor's SKUs scaled by the share of its supply ordered
+            kept = np.where(sup_v > 0, got / np.where(sup_v > 0, sup_v, 1.0), 0.0)
+            by_sku[t] = (units[:, None] * kept[:, sku_vendor] * mix[t][None, :]).sum(axis=0) / 1e6
         else:
             made[0, l1 + t] = units * mw_unit[t]
             made[1, l1 + t] = units * h_per_unit[t]
             if track_v:
                 made[2:, l1 + t] = (units[:, None] * (by_vendor(t, it_w) / 1e6)).T
+            by_sku[t] = units.sum() * mix[t] / 1e6
         chip_bind[t] = code
         # 2. completions (started lc weeks ago) join the accelerator inventory; racks are built
         arrive = made[:, l1 + t - lc, rows]
@@ -406,7 +413,7 @@ def _simulate_batch(
         )
         phase_week = np.where(inp.phase_onsite[None, :], weeks_o, weeks_g)
         phase_week = np.where((pw < w) & (phase_week >= 0), np.maximum(phase_week, pw), -1)
-    return _Batch(binding, phase_week)
+    return _Batch(binding, phase_week, by_sku)
 
 
 def simulate(inp: ModelInputs, *, vendor_detail: bool = True, batch: int = 4096) -> xr.Dataset:
@@ -433,11 +440,13 @@ def simulate(inp: ModelInputs, *, vendor_detail: bool = True, batch: int = 4096)
     )
     pweek = np.empty((d, len(inp.phase_ids)), dtype=np.int32)
     work: dict[str, NDArray[np.float32]] = {}
+    by_sku = np.zeros((w, len(inp.skus)))
     for b0 in range(0, d, batch):
         sl = slice(b0, min(d, b0 + batch))
         res = _simulate_batch(inp, sl, vendor_detail, out, vd_vo, work)
         binding[:, sl] = res.binding
         pweek[sl] = res.phase_week
+        by_sku += res.by_sku
     counts = np.stack([(binding == i).sum(axis=0) for i in range(len(TIERS))], axis=1).astype(
         np.int32
     )
@@ -447,12 +456,15 @@ def simulate(inp: ModelInputs, *, vendor_detail: bool = True, batch: int = 4096)
         "tier": list(TIERS),
         "vendor": list(inp.vendors),
         "phase": list(inp.phase_ids),
+        "sku": list(inp.skus),
     }
     data: dict[str, tuple[tuple[str, ...], np.ndarray]] = {
         k: (("draw", "week"), out[k].T) for k in HEADLINE
     }
     data["binding"] = (("draw", "week"), binding.T)
     data["binding_weeks"] = (("draw", "tier"), counts)
+    # mean over draws (the per-draw array would be draws × weeks × SKUs)
+    data["accelerators_started_m_by_sku"] = (("week", "sku"), (by_sku / d).astype(np.float32))
     data["phase_power_week"] = (("draw", "phase"), pweek)
     data["phase_planned_week"] = (("phase",), inp.phase_planned_wk.astype(np.int32))
     data["phase_site"] = (("phase",), np.array(inp.phase_site, dtype=str))
