@@ -13,17 +13,9 @@ from hypothesis import strategies as st
 from conftest import GW_TOL
 from gigafactory import compile_inputs, load_scenario, simulate
 from gigafactory.supply import TIERS, ModelInputs
+from gigafactory.supply.inputs import CAPACITY_FIELDS
 
-CAPS = {
-    "logic_wafers": "cap_logic_wafers_per_wk",
-    "cowos": "cap_cowos_wafers_per_wk",
-    "hbm": "cap_hbm_stacks_per_wk",
-    "rack_assembly": "cap_rack_it_mw_per_wk",
-    "construction": "cap_construction_it_mw_per_wk",
-    "transformers": "cap_transformers_fac_mw_per_wk",
-    "gas_turbines": "cap_gas_turbines_fac_mw_per_wk",
-    "grid": "cap_grid_fac_mw_per_wk",
-}
+CAPS = CAPACITY_FIELDS
 
 
 def _with(inp: ModelInputs, **changes: object) -> ModelInputs:

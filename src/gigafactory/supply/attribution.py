@@ -16,21 +16,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .engine import simulate
-from .inputs import TIERS, ModelInputs
+from .inputs import CAPACITY_FIELDS, TIERS, ModelInputs
 
 #: capacity multiplier that makes a tier effectively unconstrained
 RELAX = 100.0
-
-_FIELDS = {
-    "logic_wafers": "cap_logic_wafers_per_wk",
-    "cowos": "cap_cowos_wafers_per_wk",
-    "hbm": "cap_hbm_stacks_per_wk",
-    "rack_assembly": "cap_rack_it_mw_per_wk",
-    "construction": "cap_construction_it_mw_per_wk",
-    "transformers": "cap_transformers_fac_mw_per_wk",
-    "gas_turbines": "cap_gas_turbines_fac_mw_per_wk",
-    "grid": "cap_grid_fac_mw_per_wk",
-}
 
 
 def relaxed(inp: ModelInputs, tier: str) -> ModelInputs:
@@ -39,7 +28,7 @@ def relaxed(inp: ModelInputs, tier: str) -> ModelInputs:
         return dataclasses.replace(
             inp, orders_it_mw_cum=np.broadcast_to(np.inf, inp.orders_it_mw_cum.shape)
         )
-    field = _FIELDS[tier]
+    field = CAPACITY_FIELDS[tier]
     return dataclasses.replace(inp, **{field: getattr(inp, field) * RELAX})
 
 

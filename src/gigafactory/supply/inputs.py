@@ -30,6 +30,17 @@ TIERS: tuple[str, ...] = (
     "grid",
 )
 CHIP_TIERS: tuple[str, ...] = ("logic_wafers", "cowos", "hbm")
+#: the ModelInputs field holding each capacity tier's weekly capacity ([D, W])
+CAPACITY_FIELDS: dict[str, str] = {
+    "logic_wafers": "cap_logic_wafers_per_wk",
+    "cowos": "cap_cowos_wafers_per_wk",
+    "hbm": "cap_hbm_stacks_per_wk",
+    "rack_assembly": "cap_rack_it_mw_per_wk",
+    "construction": "cap_construction_it_mw_per_wk",
+    "transformers": "cap_transformers_fac_mw_per_wk",
+    "gas_turbines": "cap_gas_turbines_fac_mw_per_wk",
+    "grid": "cap_grid_fac_mw_per_wk",
+}
 POWER_TIERS: tuple[str, ...] = ("transformers", "gas_turbines", "grid")
 
 
@@ -108,14 +119,5 @@ class ModelInputs:
         return self.grid.n
 
     def capacity(self, tier: str) -> F:
-        """Capacity array ``[D, W]`` of a tier by id (see :data:`TIERS`)."""
-        return {
-            "logic_wafers": self.cap_logic_wafers_per_wk,
-            "cowos": self.cap_cowos_wafers_per_wk,
-            "hbm": self.cap_hbm_stacks_per_wk,
-            "rack_assembly": self.cap_rack_it_mw_per_wk,
-            "construction": self.cap_construction_it_mw_per_wk,
-            "transformers": self.cap_transformers_fac_mw_per_wk,
-            "gas_turbines": self.cap_gas_turbines_fac_mw_per_wk,
-            "grid": self.cap_grid_fac_mw_per_wk,
-        }[tier]
+        """Capacity array ``[D, W]`` of a tier by id (see :data:`CAPACITY_FIELDS`)."""
+        return np.asarray(getattr(self, CAPACITY_FIELDS[tier]))
