@@ -178,7 +178,7 @@ def _simulate_batch(
     new_g = np.zeros((w, n))
     new_o = np.zeros((w, n))
     allowance = shell_allowance(inp, sl)
-    built_generic = np.zeros(n)
+    built_generic, gen = np.zeros(n), np.empty(n)
     if inp.phase_ids:
         pw = inp.phase_power_wk[sl]
         cols = np.broadcast_to(rows[:, None], pw.shape)
@@ -190,7 +190,6 @@ def _simulate_batch(
     # share: two independent queues keep energisation monotone in every capacity (a shared
     # pool served by priority would not be).
     cx = inp.cap_transformers_fac_mw_per_wk[sl].T / pue
-    gen = np.empty(n)
     cxg, cxo = cx * (1.0 - onsite), cx * onsite
     cg = inp.cap_grid_fac_mw_per_wk[sl].T / pue
     ct = inp.cap_gas_turbines_fac_mw_per_wk[sl].T / pue
