@@ -109,3 +109,16 @@ def test_deals_change_with_as_of() -> None:
     sa = {r["deal"]: r["status"] for r in json.loads(a.output)}
     sb = {r["deal"]: r["status"] for r in json.loads(b.output)}
     assert sa["nvidia_loi_2025"] == "loi" and sb["nvidia_loi_2025"] == "superseded"
+
+
+def test_keep_draws_stores_trajectories(tmp_path: Path, store: Path) -> None:
+    from gigafactory.results.store import RunStore
+
+    res = runner.invoke(
+        app, ["run", "announced", "-n", "20", "--keep-draws", "--no-finance", "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    run_id = json.loads(res.output)["run_id"]
+    ds = RunStore(store).load_trajectories(run_id)
+    assert ds.sizes["draw"] == 20
+    assert float(ds["it_gw_online"].isel(week=-1).max()) > 0

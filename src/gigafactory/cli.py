@@ -147,6 +147,11 @@ def run(
         help="run store (DuckDB file); default $GIGAFACTORY_STORE or the user data dir",
     ),
     no_store: bool = typer.Option(False, "--no-store", help="do not save the run in the store"),
+    keep_draws: bool = typer.Option(
+        False,
+        "--keep-draws",
+        help="also store every draw's trajectories (Parquet beside the store)",
+    ),
 ) -> None:
     """Run a scenario: simulate the buildout and the money, print the summary, write the files."""
     from .pipeline import run_scenario
@@ -169,7 +174,7 @@ def run(
         )
     summary = result.summary
     # the store first (one transaction): if it fails, nothing has been written anywhere
-    run_id = None if no_store else _save_to_store(store, result)
+    run_id = None if no_store else _save_to_store(store, result, keep_draws)
     if run_id:
         summary["run_id"] = run_id
     if out is not None:
@@ -221,10 +226,10 @@ def _write_outputs(out: Path, result: Any) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _save_to_store(store: Path | None, result: Any) -> str | None:
+def _save_to_store(store: Path | None, result: Any, keep_draws: bool = False) -> str | None:
     from .results.files import save_run_to_store
 
-    return save_run_to_store(store, result)
+    return save_run_to_store(store, result, trajectories=keep_draws)
 
 
 @app.command()

@@ -47,8 +47,10 @@ def write_run_files(directory: Path, result: Any) -> list[Path]:
     return written
 
 
-def save_run_to_store(store: Path | None, result: Any) -> str:
-    """Save a run (summary, lineage, quantile series) in the DuckDB store; return its id."""
+def save_run_to_store(store: Path | None, result: Any, *, trajectories: bool = False) -> str:
+    """Save a run (summary, lineage, quantile series) in the DuckDB store; return its id.
+
+    ``trajectories`` also keeps every draw's series as Parquet beside the store."""
     from .store import RunStore
 
     return RunStore(store).save_run(
@@ -61,4 +63,5 @@ def save_run_to_store(store: Path | None, result: Any) -> str:
         seed=int(result.physical.attrs["seed"]),
         draws=int(result.physical.sizes["draw"]),
         catalog=load_catalog(),
+        trajectories=trajectories,
     )
