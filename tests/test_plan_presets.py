@@ -16,8 +16,6 @@ from gigafactory.plan.commands import register
 
 #: Plan vs simulator, IT GW online per week, on the presets (GW).
 REPLAY_TOL_GW = 1e-2
-#: Build + solve budget per weekly preset (the benchmark's target).
-TIME_BUDGET_S = 30.0
 
 
 @pytest.mark.slow
@@ -29,7 +27,6 @@ def test_preset_plan_replays_through_simulator(preset: str) -> None:
     inp = compile_inputs(load_scenario(preset, cat), cat, draws=1, median=True)
     res = solve_plan(inp, PlanSettings())
     assert res.termination == "optimal"
-    assert res.build_s + res.solve_s < TIME_BUDGET_S
     assert res.violations.empty
     sim = simulate(inp, vendor_detail=False)
     np.testing.assert_allclose(
