@@ -7,12 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import typer
 from typer.testing import CliRunner
 
 from gigafactory import compile_inputs, load_catalog, load_scenario, simulate
+from gigafactory.cli import app
 from gigafactory.plan import PlanSettings, bottlenecks, solve_plan
-from gigafactory.plan.commands import register
 
 #: Plan vs simulator, IT GW online per week, on the presets (GW).
 REPLAY_TOL_GW = 1e-2
@@ -41,13 +40,6 @@ def test_preset_plan_replays_through_simulator(preset: str) -> None:
 
 @pytest.mark.slow
 def test_plan_cli_writes_plan_json(tmp_path: Path) -> None:
-    app = typer.Typer()
-    register(app)
-
-    @app.callback()
-    def _root() -> None:
-        """Test app."""
-
     out = CliRunner().invoke(
         app, ["plan", "gw-per-week", "--step", "month", "--json", "--out", str(tmp_path)]
     )
@@ -63,13 +55,6 @@ def test_plan_cli_writes_plan_json(tmp_path: Path) -> None:
 
 def test_plan_cli_rejects_unknown_objective(tmp_path: Path) -> None:
     from gigafactory.errors import GigafactoryError
-
-    app = typer.Typer()
-    register(app)
-
-    @app.callback()
-    def _root() -> None:
-        """Test app."""
 
     out = CliRunner().invoke(app, ["plan", "industry", "--objective", "fastest"])
     assert isinstance(out.exception, GigafactoryError)
