@@ -51,22 +51,22 @@ class FinanceSettings(BaseModel):
         Batches processed at once on separate threads (results do not depend on it).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
     as_of: str = "2026-11-01"
     p_convert: float = Field(0.5, ge=0.0, le=1.0)
     buyer: str = "openai"
-    revenue_scale: float = Field(1.0, ge=0.0)
+    revenue_scale: float = Field(1.0, ge=0.0, le=100.0)
     revenue_growth_pct_per_yr: float = Field(0.0, ge=-50.0, le=100.0)
-    revenue_vol_scale: float = Field(1.0, ge=0.0)
+    revenue_vol_scale: float = Field(1.0, ge=0.0, le=10.0)
     demand_correlation: float = Field(0.5, ge=-1.0, le=1.0)
     share_drift: Literal["risk_neutral", "none"] = "risk_neutral"
     min_take_share: float = Field(0.0, ge=0.0, le=1.0)
     warrant_settlement: Literal["hold", "sell"] = "hold"
     legacy_provider: str = "microsoft"
     loop_length: int = Field(4, ge=2, le=8)
-    chunk_draws: int = Field(250, ge=1)
-    threads: int = Field(2, ge=1)
+    chunk_draws: int = Field(250, ge=1, le=100_000)
+    threads: int = Field(2, ge=1, le=64)
 
     @field_validator("as_of")
     @classmethod

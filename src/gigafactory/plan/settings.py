@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..timegrid import parse_when
 
 Objective = Literal["max-gw", "target", "lexicographic"]
 Step = Literal["week", "month"]
@@ -31,7 +33,7 @@ class PlanCosts(BaseModel):
         $B per IT GW installed (integration, commissioning). Default 0.5.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     accelerator_b_per_it_gw: float = Field(30.0, ge=0)
     shell_b_per_it_gw: float = Field(10.0, ge=0)
@@ -79,7 +81,7 @@ class PlanSettings(BaseModel):
         Relative tolerance on the stage-1 shortfall kept in stage 2 of ``lexicographic``.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     objective: Objective = "max-gw"
     step: Step = "week"
@@ -91,13 +93,22 @@ class PlanSettings(BaseModel):
     slack_penalty: float = Field(1e3, gt=0)
     shortfall_penalty: float = Field(100.0, gt=0)
     budget_b_per_yr: dict[str, float] | None = None
-    draw: int | None = Field(None, ge=0)
+    draw: int | None = Field(None, ge=0, le=99_999)
     costs: PlanCosts = Field(default_factory=PlanCosts)
-    time_limit_s: float = Field(300.0, gt=0)
+    time_limit_s: float = Field(300.0, gt=0, le=86_400.0)
     lexicographic_tol: float = Field(1e-6, ge=0)
 
     @model_validator(mode="after")
     def _check_path(self) -> PlanSettings:
         if self.target_path is not None and any(v < 0 for v in self.target_path.values()):
             raise ValueError("target_path values are GW online and must be ≥ 0")
+        # every date the planner will parse must parse now (validate checks what plan checks)
+        for d in (*(self.target_path or {}), *(self.budget_b_per_yr or {})):
+            parse_when(d)
         return self
+
+    @field_validator("target_start")
+    @classmethod
+    def _check_start(cls, v: str) -> str:
+        parse_when(v)
+        return v

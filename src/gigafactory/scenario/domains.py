@@ -8,10 +8,16 @@ useful lives) must be positive.  Distributions must keep their whole support in 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..catalog.schema import Fact
+from ..errors import allowed_list, did_you_mean
 from .sampling import Dist
+
+if TYPE_CHECKING:
+    from .schema import Scenario
 
 #: path endings of quantities the engine divides by: zero is not allowed
 _POSITIVE = (
@@ -77,3 +83,45 @@ def check_override(path: str, fact: Fact, over: float | Dist) -> str | None:
     return (
         f"{bad[0]!r} is outside the allowed values ({dom.describe()}, {fact.unit})" if bad else None
     )
+
+
+#: longest useful life a catalog value in years may take (vintages are tracked week by week)
+MAX_YEARS = 50.0
+
+
+def bound_by_horizon(path: str, fact: Fact, over: float | Dist, horizon_weeks: int) -> str | None:
+    """A message when a lead time (weeks) exceeds the horizon or a life (years) exceeds 50 years.
+
+    A lead time longer than the horizon means nothing ever arrives, and the engine sizes its
+    pipelines by it: ``params.chip_lead_weeks: 1e9`` would ask for terabytes.
+    """
+    unit = fact.unit.lower()
+    limit = float(horizon_weeks) if unit == "weeks" else MAX_YEARS if unit == "years" else None
+    if limit is None:
+        return None
+    values = (
+        [over]
+        if not isinstance(over, Dist)
+        else [over.value, over.high, over.p90, over.mean, over.low, over.mode]
+    )
+    big = [v for v in values if v is not None and float(v) > limit]
+    if not big:
+        return None
+    what = f"the horizon ({horizon_weeks} weeks)" if unit == "weeks" else f"{MAX_YEARS:g} years"
+    return f"{big[0]!r} {unit} is longer than {what}; allowed: ≤ {limit:g}"
+
+
+def settings_problems(sc: Scenario, companies: Iterable[str]) -> list[tuple[str, str]]:
+    """(key, message) for settings that name catalog entities that do not exist."""
+    known = sorted(companies)
+    out: list[tuple[str, str]] = []
+    for key in ("buyer", "legacy_provider"):
+        name = str(getattr(sc.finance, key))
+        if name not in known:
+            out.append(
+                (
+                    f"finance.{key}",
+                    f"unknown company '{name}'{did_you_mean(name, known)}; allowed: {allowed_list(known)}",
+                )
+            )
+    return out

@@ -15,9 +15,10 @@ from pydantic import ValidationError
 
 from ..catalog.schema import Catalog, Fact, iter_facts
 from ..errors import GigafactoryError, Problem, allowed_list, did_you_mean
+from ..timegrid import parse_when
 from ..validation import problems_from
 from ..yamlio import LineMap, line_of, load_yaml, load_yaml_file
-from .domains import check_override
+from .domains import bound_by_horizon, check_override, settings_problems
 from .schema import Scenario
 
 PRESET_DIR = Path(__file__).parent / "presets"
@@ -57,35 +58,72 @@ def _locate(ref: str, relative_to: Path | None) -> Path:
     path = Path(ref)
     if relative_to is not None and not path.is_absolute():
         path = relative_to.parent / path
-    if not path.exists():
+    try:
+        found = path.exists()
+    except (OSError, ValueError):  # a NUL byte, a name too long, a loop of links
+        found = False
+    if not found:
         raise GigafactoryError([Problem(str(path), None, "-", "file not found")])
     return path
 
 
-def _read_chain(
-    path: Path, seen: tuple[Path, ...] = ()
-) -> list[tuple[str, dict[str, Any], LineMap]]:
-    """The file and its ``extends`` ancestors, child first."""
-    if path.resolve() in seen:
-        raise GigafactoryError([Problem(str(path), None, "extends", "extends itself (a cycle)")])
-    data, lines = load_yaml_file(path)
-    if not isinstance(data, dict):
-        raise GigafactoryError([Problem(str(path), 1, "-", "a scenario must be a YAML mapping")])
-    chain = [(str(path), data, lines)]
-    parent = data.get("extends")
-    if parent is not None:
-        if not isinstance(parent, str):
+#: most files in one ``extends`` chain (the file itself included)
+MAX_EXTENDS = 16
+
+
+def _read_chain(path: Path) -> list[tuple[str, dict[str, Any], LineMap]]:
+    """The file and its ``extends`` ancestors, child first (at most :data:`MAX_EXTENDS`)."""
+    chain: list[tuple[str, dict[str, Any], LineMap]] = []
+    seen: set[Path] = set()
+    current: Path | None = path
+    while current is not None:
+        if len(chain) >= MAX_EXTENDS:
             raise GigafactoryError(
                 [
                     Problem(
-                        str(path),
+                        str(current),
+                        None,
+                        "extends",
+                        f"an extends chain of more than {MAX_EXTENDS} files",
+                    )
+                ]
+            )
+        resolved = current.resolve()
+        if resolved in seen:
+            raise GigafactoryError(
+                [Problem(str(current), None, "extends", "extends itself (a cycle)")]
+            )
+        seen.add(resolved)
+        data, lines = load_yaml_file(current)
+        if data is None:
+            raise GigafactoryError(
+                [
+                    Problem(
+                        str(current),
+                        None,
+                        "-",
+                        "the file is empty; a scenario needs at least `extends: PRESET`",
+                    )
+                ]
+            )
+        if not isinstance(data, dict):
+            raise GigafactoryError(
+                [Problem(str(current), 1, "-", "a scenario must be a YAML mapping")]
+            )
+        chain.append((str(current), data, lines))
+        parent = data.get("extends")
+        if parent is not None and not isinstance(parent, str):
+            raise GigafactoryError(
+                [
+                    Problem(
+                        str(current),
                         lines.get(("extends",)),
                         "extends",
                         "must be a preset name or a file path",
                     )
                 ]
             )
-        chain += _read_chain(_locate(parent, path), (*seen, path.resolve()))
+        current = None if parent is None else _locate(parent, current)
     return chain
 
 
@@ -99,9 +137,12 @@ def _check_overrides(
 ) -> list[Problem]:
     known = fact_paths(catalog)
     problems: list[Problem] = []
+    weeks = horizon_weeks(sc)
     for key, over in sc.overrides.items():
         if key in known:
-            msg = check_override(key, known[key], over)
+            msg = check_override(key, known[key], over) or bound_by_horizon(
+                key, known[key], over, weeks
+            )
             if msg:
                 file, lines = next(
                     ((f, ln) for f, d, ln in chain if key in (d.get("overrides") or {})),
@@ -142,6 +183,9 @@ def _check_overrides(
                 f"unknown buyer '{sc.scope.buyer}'{did_you_mean(str(sc.scope.buyer), catalog.buyers)}; allowed: {allowed_list(catalog.buyers)}",
             )
         )
+    for key, msg in settings_problems(sc, catalog.companies):
+        file, lines = _origin(chain, tuple(key.split(".")))
+        problems.append(Problem(file, line_of(lines, tuple(key.split("."))), key, msg))
     if isinstance(sc.sites, list):
         for i, s in enumerate(sc.sites):
             if s not in catalog.sites:
@@ -154,6 +198,23 @@ def _check_overrides(
                     )
                 )
     return problems
+
+
+def _origin(
+    chain: list[tuple[str, dict[str, Any], LineMap]], path: tuple[str, ...]
+) -> tuple[str, LineMap]:
+    """The file of the chain that sets ``path`` (child first), with its line map."""
+    for f, _, ln in chain:
+        if path in ln:
+            return f, ln
+    return chain[0][0], chain[0][2]
+
+
+def horizon_weeks(sc: Scenario) -> int:
+    """Weeks in the scenario's horizon (start to end, inclusive)."""
+    s = parse_when(sc.horizon.start, start=True)
+    e = parse_when(sc.horizon.end)
+    return (e - s).days // 7 + 1
 
 
 def scenario_from_chain(
@@ -231,6 +292,8 @@ def load_scenario_text(
 
     cat = catalog if catalog is not None else load_catalog()
     data, lines = load_yaml(text, name)
+    if data is None:
+        raise GigafactoryError([Problem(name, None, "-", "the scenario is empty")])
     if not isinstance(data, dict):
         raise GigafactoryError([Problem(name, 1, "-", "a scenario must be a YAML mapping")])
     chain = [(name, data, lines)]

@@ -25,7 +25,7 @@ class Dist(BaseModel):
     pert(low, mode, high); lognormal(p10, p90) — positive, median √(p10·p90); normal(mean, sd).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     dist: DistName
     value: float | None = None

@@ -14,10 +14,18 @@ from .sampling import Dist
 
 #: the build rate is a 13-week trailing mean, so a shorter horizon says nothing
 MIN_HORIZON_WEEKS = 13
+#: the window a horizon must lie in (the catalog's facts start in the 2020s; beyond 2060 is fiction)
+HORIZON_WINDOW = ("2020-W01", "2060-W52")
+#: most Monte Carlo draws of one run (the memory budget may refuse fewer)
+MAX_DRAWS = 1_000_000
+#: seeds are stored as 64-bit signed integers
+MAX_SEED = 2**63 - 1
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: a boolean is never a number (``draws: true``), a float never an integer;
+    # allow_inf_nan=False: every number is finite
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class Scope(Model):
@@ -29,7 +37,10 @@ class Scope(Model):
         "deals", description="buyer scope: cap deliveries by the buyer's contracted deals, or not"
     )
     allocation_scale: float = Field(
-        1.0, gt=0, description="multiplies the buyer's allocation share of every global tier"
+        1.0,
+        gt=0,
+        le=100.0,
+        description="multiplies the buyer's allocation share of every global tier",
     )
 
     @model_validator(mode="after")
@@ -50,6 +61,11 @@ class Horizon(Model):
     @model_validator(mode="after")
     def _order(self) -> Horizon:
         s, e = parse_when(self.start, start=True), parse_when(self.end)
+        lo, hi = parse_when(HORIZON_WINDOW[0], start=True), parse_when(HORIZON_WINDOW[1])
+        if s < lo or e > hi:
+            raise ValueError(
+                f"the horizon must lie within {HORIZON_WINDOW[0]} … {HORIZON_WINDOW[1]}; got {self.start} → {self.end}"
+            )
         if (e - s).days < 7 * MIN_HORIZON_WEEKS:
             raise ValueError(
                 f"the horizon must span at least {MIN_HORIZON_WEEKS} weeks; got {self.start} → {self.end}"
@@ -71,7 +87,7 @@ class Uncertainty(Model):
 
 class Goal(Model):
     gw_per_week: float | None = Field(
-        None, gt=0, description="None: the catalog's goal (1 GW/week)"
+        None, gt=0, le=1000.0, description="None: the catalog's goal (1 GW/week)"
     )
     basis: Literal["facility", "it"] = "facility"
 
@@ -84,8 +100,8 @@ class Scenario(Model):
     extends: str | None = None
     scope: Scope = Field(default_factory=Scope)
     horizon: Horizon = Field(default_factory=Horizon)
-    draws: int = Field(1000, ge=1, le=1_000_000)
-    seed: int = Field(42, ge=0)
+    draws: int = Field(1000, ge=1, le=MAX_DRAWS)
+    seed: int = Field(42, ge=0, le=MAX_SEED)
     as_of: str = Field(
         "2026-11-01", description="deals and sites are taken as recorded on this date"
     )
