@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import GigafactoryError, did_you_mean
+from ..results.files import check_out_dir, write_file
 from . import app
 
 if TYPE_CHECKING:
@@ -77,7 +78,8 @@ def plan_command(
         for k, v in {"objective": objective, "step": step, "draw": draw}.items()
         if v is not None
     }
-    settings = PlanSettings.model_validate({**base.model_dump(), **update})
+    settings = _settings(base, update)
+    check_out_dir(out, force=True)
     if settings.draw is None:
         inp = compile_inputs(sc, cat, draws=1, median=True)
     else:
@@ -101,13 +103,26 @@ def plan_command(
             scenario=sc.name,
             catalog=cat,
         )
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "plan.json"
-    path.write_text(json.dumps(doc, indent=2) + "\n")
+    path = write_file(out / "plan.json", json.dumps(doc, indent=2) + "\n", "--out")
     if as_json:
         typer.echo(json.dumps(doc, indent=2))
         return
     _print(doc, yearly, by_y, path)
+
+
+def _settings(base: Any, update: dict[str, Any]) -> Any:
+    """The scenario's plan settings with the command-line options applied (checked)."""
+    from pydantic import ValidationError
+
+    from ..plan.settings import PlanSettings
+    from ..validation import problems_from
+
+    try:
+        return PlanSettings.model_validate({**base.model_dump(), **update})
+    except ValidationError as exc:
+        raise GigafactoryError(
+            problems_from(exc, PlanSettings, "<command line>", {}, prefix=("plan",))
+        ) from None
 
 
 def _print(doc: dict[str, Any], yearly: pd.DataFrame, by_y: pd.DataFrame, path: Path) -> None:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +14,13 @@ from rich.table import Table
 from .. import __version__
 from ..catalog import load_catalog
 from ..errors import GigafactoryError, Problem, allowed_list, did_you_mean
+from ..limits import MAX_DRAWS, MAX_SEED
+from ..results.files import check_out_dir, publish_dir, staging_dir, temporary
 from ..scenario import load_scenario, preset_names, resolved_yaml
 from . import app, console, err
+
+#: ``--no-store`` (``None`` means the default store)
+_NO_STORE: Any = Path("/nonexistent/--no-store")
 
 
 def _fmt_q(q: dict[str, float], digits: int = 1) -> str:
@@ -114,13 +118,23 @@ def summary_tables(summary: dict[str, Any]) -> list[Table]:
 def run(
     scenario: str = typer.Argument(..., help="a preset name or a scenario YAML file"),
     draws: int | None = typer.Option(
-        None, "--draws", "-n", min=1, help="Monte Carlo draws (default: the scenario's)"
+        None,
+        "--draws",
+        "-n",
+        min=1,
+        max=MAX_DRAWS,
+        help="Monte Carlo draws (default: the scenario's)",
     ),
     seed: int | None = typer.Option(
-        None, "--seed", "-s", min=0, help="random seed (default: the scenario's)"
+        None, "--seed", "-s", min=0, max=MAX_SEED, help="random seed (default: the scenario's)"
     ),
     out: Path | None = typer.Option(
         None, "--out", "-o", help="write summary.json, results.nc, charts and report.html here"
+    ),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="--out may name a folder holding other files: replace only gigafactory's files there",
     ),
     as_json: bool = typer.Option(
         False, "--json", help="print summary.json to stdout instead of tables"
@@ -144,6 +158,8 @@ def run(
     cat = load_catalog()
     sc = load_scenario(scenario, cat)
     n = int(draws if draws is not None else sc.draws)
+    if out is not None:
+        check_out_dir(out, force)
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -158,19 +174,8 @@ def run(
             sc, cat, n, seed, with_finance=not no_finance, progress=lambda k: bar.advance(task, k)
         )
     summary = result.summary
-    # the store first (one transaction): if it fails, nothing has been written anywhere
-    run_id = None if no_store else _save_to_store(store, result, keep_draws)
-    if run_id:
-        summary["run_id"] = run_id
+    _store_and_write(result, out, _NO_STORE if no_store else store, keep_draws)
     if out is not None:
-        try:
-            _write_outputs(out, result)
-        except BaseException:
-            if run_id:  # keep store and files in step: no run without its files
-                from ..results.store import RunStore
-
-                RunStore(store).delete_run(run_id)
-            raise
         summary["outputs"] = str(out)
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
@@ -191,24 +196,31 @@ def run(
         console.print(f"Report: {out / 'report.html'}", highlight=False)
 
 
-def _write_outputs(out: Path, result: Any) -> None:
-    """Write every file into a temporary directory, then move it into place (nothing half-written)."""
+def _store_and_write(result: Any, out: Path | None, store: Path | None, keep: bool) -> None:
+    """Write the files into a hidden folder, save the run, then publish the folder.
+
+    A stored run always has its files: if publishing fails the run is deleted again, and an
+    interrupt before the store commit leaves neither (the folder is a registered temporary).
+    ``store`` is :data:`_NO_STORE` with ``--no-store``.
+    """
     from .files import write_run_files
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        write_run_files(tmp, result)
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    staged = staging_dir(out) if out is not None else None
+    with temporary(staged) if staged is not None else contextlib.nullcontext():
+        if staged is not None:
+            write_run_files(staged, result)
+        run_id = _save_to_store(store, result, keep) if store is not _NO_STORE else None
+        if run_id:
+            result.summary["run_id"] = run_id
+        if staged is not None and out is not None:
+            try:
+                publish_dir(staged, out)
+            except BaseException:
+                if run_id:  # keep store and files in step: no run without its files
+                    from ..results.store import RunStore
+
+                    RunStore(store).delete_run(run_id)
+                raise
 
 
 def _save_to_store(store: Path | None, result: Any, keep_draws: bool = False) -> str | None:

@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..errors import GigafactoryError, did_you_mean
+from ..limits import MAX_DRAWS, MAX_SEED
 from . import app
 
 if TYPE_CHECKING:
@@ -294,6 +295,7 @@ def report(
             "--draws",
             "-n",
             min=1,
+            max=MAX_DRAWS,
             help="Draws, when running a preset or file (default: the scenario's).",
         ),
     ] = None,
@@ -303,6 +305,7 @@ def report(
             "--seed",
             "-s",
             min=0,
+            max=MAX_SEED,
             help="Seed, when running a preset or file (default: the scenario's).",
         ),
     ] = None,
@@ -313,8 +316,12 @@ def report(
     """Write a self-contained HTML report of a stored run, or run a preset or scenario file and report it."""
     from ..catalog import load_catalog
     from ..report import write_stored_report
+    from ..results.files import check_file_target, check_out_dir
     from ..results.store import RunStore
 
+    check_file_target(out, "-o")  # before anything runs
+    if png is not None:
+        check_out_dir(png, force=True, flag="--png")
     st = RunStore(store)
     catalog = load_catalog()
     if not Path(target).is_file():

@@ -107,12 +107,13 @@ def write_stored_report(
 
 def render(data: ReportData, path: str | Path, *, png_dir: str | Path | None = None) -> Path:
     """Render a ``ReportData`` to ``path`` (written atomically) and optionally PNGs to ``png_dir``."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    from ..results.files import check_file_target, check_out_dir, write_file
+
+    out = check_file_target(path, "-o")
+    if png_dir is not None:
+        check_out_dir(Path(png_dir), force=True, flag="--png")
     html = render_html(data)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(out)
+    write_file(out, html, "-o")
     if png_dir is not None:
         from .static import write_pngs
 

@@ -6,6 +6,7 @@ the interactive page).
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -147,7 +148,9 @@ CHARTS: dict[str, Callable[[ReportData, Any], bool]] = {
 
 def write_pngs(d: ReportData, directory: Path, dpi: int = 120) -> list[Path]:
     """Write one PNG per chart that has data into ``directory``; return the files written."""
-    directory.mkdir(parents=True, exist_ok=True)
+    from ..results.files import check_out_dir, write_file
+
+    check_out_dir(directory, force=True, flag="--png")
     written: list[Path] = []
     for name, draw in CHARTS.items():
         fig, ax = plt.subplots(figsize=(10, 4.8), layout="constrained")
@@ -157,9 +160,9 @@ def write_pngs(d: ReportData, directory: Path, dpi: int = 120) -> list[Path]:
             ax.grid(alpha=0.3)
             if ax.get_legend_handles_labels()[0]:
                 ax.legend(fontsize=8, loc="best")
-            path = directory / f"{name}.png"
-            fig.savefig(path, dpi=dpi)
-            written.append(path)
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=dpi)
+            written.append(write_file(directory / f"{name}.png", buf.getvalue(), "--png"))
         finally:
             plt.close(fig)
     return written

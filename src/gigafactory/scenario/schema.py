@@ -8,18 +8,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ..catalog.schema import check_when
 from ..finance.settings import FinanceSettings
+from ..limits import HORIZON_WINDOW, MAX_DRAWS, MAX_SEED
 from ..plan.settings import PlanSettings
 from ..timegrid import parse_when
 from .sampling import Dist
 
 #: the build rate is a 13-week trailing mean, so a shorter horizon says nothing
 MIN_HORIZON_WEEKS = 13
-#: the window a horizon must lie in (the catalog's facts start in the 2020s; beyond 2060 is fiction)
-HORIZON_WINDOW = ("2020-W01", "2060-W52")
-#: most Monte Carlo draws of one run (the memory budget may refuse fewer)
-MAX_DRAWS = 1_000_000
-#: seeds are stored as 64-bit signed integers
-MAX_SEED = 2**63 - 1
 
 
 class Model(BaseModel):
