@@ -7,6 +7,16 @@ Public API (mirrors the CLI)::
 
 from __future__ import annotations
 
+import os as _os
+import sys as _sys
+
+# The command line takes over Ctrl-C before the heavy imports below (a Ctrl-C while they
+# load exits 130 at once, with no traceback); a library user's signals are never touched.
+if _sys.argv and _os.path.basename(_sys.argv[0]) in ("gigafactory", "-m"):
+    from .interrupts import install as _install_interrupts
+
+    _install_interrupts()
+
 from importlib.metadata import PackageNotFoundError, version
 
 from .catalog import load_catalog

@@ -14,6 +14,9 @@ import typer
 from rich.console import Console
 
 from ..errors import GigafactoryError
+from ..interrupts import armed
+from ..interrupts import install as install_interrupts
+from ..text import visible
 
 app = typer.Typer(
     add_completion=False,
@@ -32,12 +35,18 @@ from . import catalog, run, deals, plan, runs  # noqa: E402, F401, I001
 
 
 def main() -> None:
-    """Entry point: run the app; a user mistake prints its message and exits with status 2."""
+    """Entry point: run the app; a user mistake prints its message and exits with status 2.
+
+    Ctrl-C exits 130 within :data:`gigafactory.interrupts.GRACE_S` seconds, leaving no partial
+    output (see :mod:`gigafactory.interrupts`).
+    """
+    install_interrupts()
     try:
-        app()
+        with armed():
+            app()
     except GigafactoryError as exc:
-        err.print(f"error: {exc}", highlight=False, markup=False)
+        err.print(f"error: {visible(exc, newlines=True)}", highlight=False, markup=False)
         sys.exit(2)
     except KeyboardInterrupt:
-        err.print("interrupted; nothing was written")
+        err.print("interrupted", markup=False)
         sys.exit(130)

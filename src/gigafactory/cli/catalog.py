@@ -10,6 +10,7 @@ from rich.table import Table
 from ..catalog import load_catalog
 from ..catalog.schema import DateFact, Fact, iter_facts
 from ..errors import GigafactoryError, Problem, allowed_list, did_you_mean
+from ..text import plain
 from . import app, console
 
 catalog_app = typer.Typer(no_args_is_help=True, help="Browse the sourced catalog.")
@@ -54,7 +55,7 @@ def catalog_list(
     if as_json:
         typer.echo(json.dumps({k: v.model_dump(mode="json") for k, v in items.items()}, indent=2))
         return
-    t = Table(title=f"catalog: {section}")
+    t = Table(title=f"catalog: {plain(section)}")
     t.add_column("id")
     t.add_column("name", overflow="fold")
     t.add_column("facts", justify="right")
@@ -94,7 +95,7 @@ def catalog_show(
                 )
             ]
         )
-    t = Table(title=prefix)
+    t = Table(title=plain(prefix))
     for c in ("key", "value", "unit", "range", "as of", "conf", "source"):
         t.add_column(c, overflow="fold")
     for p, f in rows:

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ..text import plain
 from . import app
 
 
@@ -27,7 +28,7 @@ def deals(
     if as_json:
         typer.echo(json.dumps(json.loads(df.to_json(orient="records")), indent=2))
         return
-    t = Table(title=f"Deals as of {as_of}")
+    t = Table(title=f"Deals as of {plain(as_of)}")
     for c in ("deal", "kind", "payer → payee", "GW", "$B", "status", "since", "source"):
         t.add_column(c, justify="right" if c in ("GW", "$B") else "left", overflow="fold")
     for rec in df.to_dict("records"):

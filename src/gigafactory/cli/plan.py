@@ -16,6 +16,7 @@ from rich.table import Table
 
 from ..errors import GigafactoryError, did_you_mean
 from ..results.files import check_out_dir, write_file
+from ..text import plain
 from . import app
 
 if TYPE_CHECKING:
@@ -131,7 +132,7 @@ def _print(doc: dict[str, Any], yearly: pd.DataFrame, by_y: pd.DataFrame, path: 
 
     con = Console()
     con.print(
-        f"[bold]{doc['scenario']}[/] — objective {doc['objective']}, step {doc['step']}, "
+        f"[bold]{plain(doc['scenario'])}[/] — objective {doc['objective']}, step {doc['step']}, "
         f"status {doc['status']}, {doc['model']['variables']:,} variables, "
         f"{doc['model']['constraints']:,} constraints, "
         f"{doc['model']['build_s'] + doc['model']['solve_s']:.1f} s"
@@ -178,4 +179,4 @@ def _print(doc: dict[str, Any], yearly: pd.DataFrame, by_y: pd.DataFrame, path: 
                 )
             )
         con.print(v)
-    con.print(f"wrote {path}")
+    con.print(f"wrote {plain(path)}")

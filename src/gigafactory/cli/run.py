@@ -17,6 +17,7 @@ from ..errors import GigafactoryError, Problem, allowed_list, did_you_mean
 from ..limits import MAX_DRAWS, MAX_SEED
 from ..results.files import check_out_dir, publish_dir, staging_dir, temporary
 from ..scenario import load_scenario, preset_names, resolved_yaml
+from ..text import plain
 from . import app, console, err
 
 #: ``--no-store`` (``None`` means the default store)
@@ -30,7 +31,7 @@ def _fmt_q(q: dict[str, float], digits: int = 1) -> str:
 def summary_tables(summary: dict[str, Any]) -> list[Table]:
     """Rich tables of a run summary: GW by year with the binding tiers, and the goal."""
     t = Table(
-        title=f"{summary['scenario']} — {summary['scope']} — {summary['draws']} draws (p50 and p5–p95)"
+        title=f"{plain(summary['scenario'])} — {plain(summary['scope'])} — {summary['draws']} draws (p50 and p5–p95)"
     )
     for c in (
         "year",
@@ -192,8 +193,10 @@ def run(
             f"Saved as run [bold]{summary['run_id']}[/bold] (gigafactory runs show {summary['run_id']})"
         )
     if out is not None:
-        console.print(f"Wrote {out}/: summary.json, results.nc, finance.nc, scenario.yaml, *.png")
-        console.print(f"Report: {out / 'report.html'}", highlight=False)
+        console.print(
+            f"Wrote {plain(out)}/: summary.json, results.nc, finance.nc, scenario.yaml, *.png"
+        )
+        console.print(f"Report: {plain(out / 'report.html')}", highlight=False)
 
 
 def _store_and_write(result: Any, out: Path | None, store: Path | None, keep: bool) -> None:
@@ -270,7 +273,7 @@ def sensitivity(
         )
         return
     t = Table(
-        title=f"{sc.name}: {METRICS[metric]} — median case {base:.4g}; each input at its low and high bound"
+        title=f"{plain(sc.name)}: {METRICS[metric]} — median case {base:.4g}; each input at its low and high bound"
     )
     for c in ("input", "low → high", "metric at low", "metric at high", "swing"):
         t.add_column(c, justify="left" if c == "input" else "right")
@@ -292,8 +295,8 @@ def validate(
     """Check a scenario: every problem with file, line, key and a did-you-mean; nothing is run."""
     sc = load_scenario(scenario)
     console.print(
-        f"[green]ok[/green] {scenario}: scenario '{sc.name}', scope {sc.scope.kind}"
-        + (f" ({sc.scope.buyer})" if sc.scope.buyer else "")
+        f"[green]ok[/green] {plain(scenario)}: scenario '{plain(sc.name)}', scope {sc.scope.kind}"
+        + (f" ({plain(sc.scope.buyer)})" if sc.scope.buyer else "")
         + f", {sc.draws} draws, {len(sc.overrides)} overrides"
     )
 
@@ -306,7 +309,7 @@ def presets() -> None:
     t.add_column("description", overflow="fold")
     cat = load_catalog()
     for name in preset_names():
-        t.add_row(name, load_scenario(name, cat).description.strip())
+        t.add_row(name, plain(load_scenario(name, cat).description.strip()))
     console.print(t)
 
 

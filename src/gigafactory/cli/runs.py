@@ -18,6 +18,7 @@ from rich.table import Table
 
 from ..errors import GigafactoryError, did_you_mean
 from ..limits import MAX_DRAWS, MAX_SEED
+from ..text import plain, visible
 from . import app
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def _fmt(v: Any) -> str:
         return "–"
     if isinstance(v, float):
         return f"{v:,.3g}" if abs(v) < 1e4 else f"{v:,.0f}"
-    return escape(str(v))  # scenario keys and names are data, not rich markup
+    return plain(v)  # scenario keys and names are data, not rich markup nor control codes
 
 
 @runs_app.command("list")
@@ -68,11 +69,11 @@ def runs_list(
         return
     con = _console()
     if runs.empty:
-        con.print(f"No runs in {st.path} yet: `gigafactory run PRESET` saves one.")
+        con.print(f"No runs in {plain(st.path)} yet: `gigafactory run PRESET` saves one.")
         return
     shown = [m for m in HEADLINE_METRICS if runs[m].notna().any()]
     t = Table(
-        title=escape(f"Runs in {st.path}"), caption="GW: facility GW online at year end, median"
+        title=f"Runs in {plain(st.path)}", caption="GW: facility GW online at year end, median"
     )
     for c in [
         "id",
@@ -259,7 +260,7 @@ def runs_export(
 
     files = RunStore(store).export_parquet(run_id, parquet)
     for f in files:
-        typer.echo(str(f))
+        typer.echo(visible(f))
 
 
 @runs_app.command("delete")
@@ -328,7 +329,7 @@ def report(
         run = _stored(st, target)
         if run is not None:
             path = write_stored_report(out, run=run, catalog=catalog, png_dir=png)
-            typer.echo(str(path.resolve()))
+            typer.echo(visible(path.resolve()))
             return
     path, run_id = report_fresh(
         target,
@@ -340,8 +341,8 @@ def report(
         png_dir=png,
     )
     if run_id:
-        typer.echo(f"saved run {run_id} in {st.path}", err=True)
-    typer.echo(str(path.resolve()))
+        typer.echo(f"saved run {run_id} in {visible(st.path)}", err=True)
+    typer.echo(visible(path.resolve()))
 
 
 def _stored(st: RunStore, target: str) -> StoredRun | None:
