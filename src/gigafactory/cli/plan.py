@@ -55,6 +55,9 @@ def plan_command(
         bool, typer.Option("--json", help="Print plan.json instead of tables.")
     ] = False,
     out: Annotated[Path, typer.Option("--out", help="Folder to write plan.json into.")] = Path("."),
+    max_memory: Annotated[
+        str | None, typer.Option("--max-memory", help="Memory budget, e.g. 8G (as for `run`).")
+    ] = None,
     store: Annotated[
         Path | None, typer.Option("--store", help="Run store (DuckDB file); default as for `run`.")
     ] = None,
@@ -81,6 +84,10 @@ def plan_command(
     }
     settings = _settings(base, update)
     check_out_dir(out, force=True)
+    from .run import _check_memory
+
+    n = 1 if settings.draw is None else settings.draw + 1
+    _check_memory(sc, n, finance=False, outputs=False, max_memory=max_memory)
     if settings.draw is None:
         inp = compile_inputs(sc, cat, draws=1, median=True)
     else:

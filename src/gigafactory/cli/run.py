@@ -132,6 +132,12 @@ def run(
     out: Path | None = typer.Option(
         None, "--out", "-o", help="write summary.json, results.nc, charts and report.html here"
     ),
+    max_memory: str | None = typer.Option(
+        None,
+        "--max-memory",
+        help="memory budget, e.g. 8G (default: half the available memory, or "
+        "$GIGAFACTORY_MAX_MEMORY); a run estimated above it is refused before it starts",
+    ),
     force: bool = typer.Option(
         False,
         "--force",
@@ -161,6 +167,7 @@ def run(
     n = int(draws if draws is not None else sc.draws)
     if out is not None:
         check_out_dir(out, force)
+    _check_memory(sc, n, finance=not no_finance, outputs=out is not None, max_memory=max_memory)
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -224,6 +231,15 @@ def _store_and_write(result: Any, out: Path | None, store: Path | None, keep: bo
 
                     RunStore(store).delete_run(run_id)
                 raise
+
+
+def _check_memory(
+    sc: Any, draws: int, *, finance: bool, outputs: bool, max_memory: str | None
+) -> None:
+    from ..budget import check_budget
+    from ..scenario.loader import horizon_weeks
+
+    check_budget(draws, horizon_weeks(sc), finance=finance, outputs=outputs, max_memory=max_memory)
 
 
 def _save_to_store(store: Path | None, result: Any, keep_draws: bool = False) -> str | None:

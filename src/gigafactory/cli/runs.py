@@ -90,8 +90,8 @@ def runs_list(
         t.add_row(
             r["run_id"],
             pd.Timestamp(r["created_at"]).strftime("%Y-%m-%d %H:%M"),
-            r["kind"],
-            r["scenario"],
+            plain(r["kind"]),
+            plain(r["scenario"]),
             _fmt(r["seed"]),
             _fmt(r["draws"]),
             r["input_hash"][:8],
@@ -313,6 +313,10 @@ def report(
     save: Annotated[
         bool, typer.Option("--save/--no-save", help="Save a fresh run in the store.")
     ] = True,
+    max_memory: Annotated[
+        str | None,
+        typer.Option("--max-memory", help="Memory budget for a fresh run, e.g. 8G (as for `run`)."),
+    ] = None,
 ) -> None:
     """Write a self-contained HTML report of a stored run, or run a preset or scenario file and report it."""
     from ..catalog import load_catalog
@@ -339,6 +343,7 @@ def report(
         draws=draws,
         seed=seed,
         png_dir=png,
+        max_memory=max_memory,
     )
     if run_id:
         typer.echo(f"saved run {run_id} in {visible(st.path)}", err=True)
@@ -364,6 +369,7 @@ def report_fresh(
     draws: int | None,
     seed: int | None,
     png_dir: Path | None,
+    max_memory: str | None = None,
 ) -> tuple[Path, str | None]:
     """Run a preset or scenario file as ``gigafactory run`` does, report it, optionally store it."""
     from ..pipeline import run_scenario
@@ -379,6 +385,9 @@ def report_fresh(
             f"'{target}' is neither a stored run id, a preset ({', '.join(preset_names())}) nor a "
             f"scenario file{did_you_mean(target, preset_names())}; `gigafactory runs list` shows stored runs"
         ) from exc
+    from .run import _check_memory
+
+    _check_memory(sc, int(draws or sc.draws), finance=True, outputs=True, max_memory=max_memory)
     result = run_scenario(sc, catalog, draws, seed)
     yaml_text = resolved_yaml(sc)
     run_id = None

@@ -88,6 +88,8 @@ def check_file_target(path: Path | str, flag: str) -> Path:
         st = os.stat(p)
     except FileNotFoundError:
         st = None
+    except NotADirectoryError:
+        raise _problem(flag, p, "a part of its folder path is not a folder") from None
     except (OSError, ValueError) as exc:
         raise _problem(
             flag, p, f"cannot use it ({getattr(exc, 'strerror', None) or exc})"

@@ -78,6 +78,30 @@ class StoreBase:
         reader that finds a store made by an older version, with tables missing, lets go of
         its shared lock and comes back as a writer to add them.
         """
+        try:
+            with self._connect_unchecked(write) as con:
+                if con is not None and write:
+                    self._check_readable(con)
+                yield con
+        except duckdb.Error as exc:
+            raise self._damaged(exc) from None
+
+    def _damaged(self, exc: BaseException) -> GigafactoryError:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return GigafactoryError(
+            f"the run store {self.path} cannot be read ({first}); it may be damaged or not a "
+            f"run store: nothing was written to it. Move it aside, or pass --store PATH (or set "
+            f"{ENV_VAR}) to use another file"
+        )
+
+    @staticmethod
+    def _check_readable(con: duckdb.DuckDBPyConnection) -> None:
+        """Refuse to write into a store whose tables cannot be read back (raises duckdb.Error)."""
+        for table in sorted(_TABLES):
+            con.execute(f'SELECT count(*) FROM "{table}"').fetchone()
+
+    @contextlib.contextmanager
+    def _connect_unchecked(self, write: bool) -> Iterator[duckdb.DuckDBPyConnection | None]:
         upgrade = False
         if not write and not self.path.exists():
             yield None  # nothing to read, and reading creates nothing (no folder, no lock file)
@@ -108,7 +132,7 @@ class StoreBase:
             finally:
                 con.close()
         if upgrade:
-            with self._connect(write=True) as upgraded:
+            with self._connect_unchecked(write=True) as upgraded:
                 yield upgraded
 
     def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:

@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 import xarray as xr
 
+from ...errors import GigafactoryError
 from ..series import (
     BINDING_COLUMNS,
     PHASE_COLUMNS,
@@ -135,7 +136,24 @@ class StoreWriter(StoreReader):
                 if folder is not None:
                     shutil.rmtree(folder, ignore_errors=True)
             raise
+        self._read_back(run_id, len(tables["metrics"]))
         return run_id
+
+    def _read_back(self, run_id: str, n_metrics: int) -> None:
+        """Read the run just saved from a fresh connection; refuse to report a run we cannot read."""
+        try:
+            run = self.get_run(run_id)
+            ok = run.run_id == run_id and len(run.metrics) == n_metrics
+        except GigafactoryError as exc:
+            raise GigafactoryError(
+                f"run {run_id} was saved in {self.path} but cannot be read back ({exc}); "
+                "the store is damaged: move it aside and run again"
+            ) from None
+        if not ok:
+            raise GigafactoryError(
+                f"run {run_id} was saved in {self.path} but reads back incomplete; "
+                "the store is damaged: move it aside and run again"
+            )
 
     def _sweep_orphans(self, con: duckdb.DuckDBPyConnection) -> None:
         """Remove Parquet folders left by killed writers (call under the exclusive lock).
