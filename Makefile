@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PRESET ?= announced
 DRAWS  ?= 1000
 
-.PHONY: run test lint typecheck unit bench browser clean
+.PHONY: run test lint typecheck unit bench browser fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ test: lint typecheck unit
 	$(BIN)/python benchmarks/bench_simulate.py --smoke
 	$(BIN)/python benchmarks/bench_finance.py --smoke
 	$(BIN)/python benchmarks/bench_plan.py --smoke
+
+# A deeper fuzz pass over adversarial scenario files (make test runs 150 examples).
+fuzz: $(VENV)/.installed-dev
+	GIGAFACTORY_FUZZ=deep $(BIN)/pytest -q tests/test_fuzz.py
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_simulate.py
