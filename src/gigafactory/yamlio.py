@@ -47,7 +47,7 @@ def _scan(text: str, file: str) -> None:
     depth = nodes = docs = 0
     try:
         for ev in yaml.parse(text, Loader=_Loader):
-            line = ev.start_mark.line + 1
+            line = ev.start_mark.line + 1 if ev.start_mark is not None else None
             if isinstance(ev, yaml.DocumentStartEvent):
                 docs += 1
                 if docs > 1:
