@@ -8,6 +8,7 @@ import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fixtures import synthetic_physical
 from gigafactory.catalog import load_catalog
 from gigafactory.errors import GigafactoryError
 from gigafactory.finance import (
@@ -20,7 +21,6 @@ from gigafactory.finance import (
 from gigafactory.finance.circularity import finn_cycling_index, money_loops
 from gigafactory.finance.contracts import capped, loan_flows
 from gigafactory.finance.engine import generate_postings, make_plan, physical_batch, sample_draws
-from gigafactory.finance.synthetic import synthetic_physical
 from gigafactory.finance.warrant import one_touch_share_value, one_touch_share_value_mc, vest_weeks
 
 #: float32 sums of ~$100B weekly flows: a few 1e-5 $B of rounding.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -327,60 +328,14 @@ def compile_inputs(
     s = int(seed if seed is not None else sc.seed)
     gen = rng if rng is not None else np.random.default_rng(s)
     grid = TimeGrid.from_bounds(sc.horizon.start, sc.horizon.end)
-    wy = grid.fractional_years()
     demand_z = np.zeros(n) if median else gen.standard_normal(n)
     sm = _Sampler(sc, n, gen, median, demand_z)
-    loading = sc.uncertainty.demand_loading
-
+    # the order of the stages is the order of the random stream: keep it
     mix_id = "industry" if sc.scope.kind == "industry" else cat.buyers[str(sc.scope.buyer)].mix
     skus, mix = _mix(sc, cat, sm, mix_id, grid)
     vendors = tuple(dict.fromkeys(cat.accelerators[s].designer for s in skus))
-
-    def per_sku(attr: str) -> F:
-        return np.stack(
-            [sm.fact(f"accelerators.{s}.{attr}", getattr(cat.accelerators[s], attr)) for s in skus],
-            axis=1,
-        )
-
-    tiers = cat.tiers
-    cowos_yield = sm.fact("tiers.cowos.params.yield", tiers["cowos"].params["yield"])
-
-    # the buyer's allocation share is one uncertain quantity: every tier's share path is drawn
-    # at the same quantile in a draw (independent draws per tier would bias the minimum down)
-    alloc_u = sm.u()
-
-    def cap(tier: str) -> F:
-        c = sample_path(sm, f"tiers.{tier}.capacity", tiers[tier].capacity, wy, loading)
-        if sc.scope.kind == "buyer":
-            b = str(sc.scope.buyer)
-            share = sample_path(
-                sm, f"buyers.{b}.allocation.{tier}", cat.buyers[b].allocation[tier], wy, u=alloc_u
-            )
-            c = c * np.minimum(share * sc.scope.allocation_scale, 1.0)
-        return c  # a [D, W] view of week-major data: the engine reads ``c.T`` contiguously
-
-    ai_share = sample_path(
-        sm, "tiers.logic_wafers.paths.ai_share", tiers["logic_wafers"].paths["ai_share"], wy
-    )
-    params = cat.params
-    pue = sm.fact("params.pue", params["pue"])
-    mw_per_xfmr = sm.fact(
-        "tiers.transformers.params.mw_per_unit", tiers["transformers"].params["mw_per_unit"]
-    )
-    fleet_mw, fleet_h = _fleet(sc, cat, sm, grid)
-    # rack_assembly counts NVL72-class racks: IT MW per rack = rack kW × 1.14 server→IT overhead
-    ref = cat.racks["NVL72_GB200"]
-    rack_it_mw = sm.fact("racks.NVL72_GB200.it_kw", ref.it_kw) * IT_OVERHEAD / 1e3
-
-    def weeks_param(key: str) -> NDArray[np.int64]:
-        return np.asarray(np.round(sm.fact(f"params.{key}", params[key])), dtype=np.int64)
-
+    sh = _shared(sc, cat, sm, grid)
     converted: dict[str, NDArray[np.bool_]] = {}
-    goal = (
-        sc.goal.gw_per_week
-        if sc.goal.gw_per_week is not None
-        else sm.point("params.goal_gw_per_week", params["goal_gw_per_week"])
-    )
     inp = ModelInputs(
         grid=grid,
         draws=n,
@@ -389,39 +344,142 @@ def compile_inputs(
         skus=skus,
         sku_vendor=tuple(cat.accelerators[x].designer for x in skus),
         vendors=vendors,
-        it_w=per_sku("it_w"),
-        h100e_per_unit=per_sku("fp8_dense_tflops") / H100_FP8_DENSE_TOPS,
-        hbm_stacks_per_unit=per_sku("hbm_stacks"),
-        good_packages_per_cowos_wafer=per_sku("packages_per_cowos_wafer") * cowos_yield[:, None],
-        packages_per_logic_wafer=per_sku("packages_per_logic_wafer"),
+        **_chip_fields(cat, sm, skus, sh.cowos_yield),
         mix=mix,
-        cap_logic_wafers_per_wk=cap("logic_wafers") * ai_share * PER_MONTH_TO_WEEK,
-        cap_cowos_wafers_per_wk=cap("cowos") * PER_MONTH_TO_WEEK,
-        cap_hbm_stacks_per_wk=cap("hbm") * 1e6 / WEEKS_PER_YEAR,
-        cap_rack_it_mw_per_wk=cap("rack_assembly") * rack_it_mw[:, None],
-        cap_construction_it_mw_per_wk=cap("construction") * 1e3 / WEEKS_PER_YEAR,
-        cap_transformers_fac_mw_per_wk=cap("transformers") * mw_per_xfmr[:, None] / WEEKS_PER_YEAR,
-        cap_gas_turbines_fac_mw_per_wk=cap("gas_turbines") * 1e3 / WEEKS_PER_YEAR,
-        cap_grid_fac_mw_per_wk=cap("grid") * 1e3 / WEEKS_PER_YEAR,
-        orders_it_mw_cum=_orders(sc, cat, sm, vendors, grid, converted, pue),
-        chip_lead_wk=weeks_param("chip_lead_weeks"),
-        rack_lead_wk=weeks_param("rack_lead_weeks"),
-        install_lead_wk=weeks_param("install_lead_weeks"),
-        onsite_power_share=sm.fact("params.onsite_power_share", params["onsite_power_share"]),
-        pue=pue,
-        load_factor=sm.fact("params.load_factor", params["load_factor"]),
-        life_wk=np.asarray(
-            np.round(sm.fact("params.life_years", params["life_years"]) * WEEKS_PER_YEAR),
-            dtype=np.int64,
-        ),
-        fleet_it_mw0=fleet_mw,
-        fleet_h100e0=fleet_h,
+        **_capacity_fields(sc, cat, sm, grid, sh),
+        orders_it_mw_cum=_orders(sc, cat, sm, vendors, grid, converted, sh.pue),
+        **_site_fields(cat, sm),
+        pue=sh.pue,
+        fleet_it_mw0=sh.fleet_mw,
+        fleet_h100e0=sh.fleet_h,
         demand_z=demand_z,
         deal_converted=converted,
-        goal_gw_per_wk=float(goal),
+        goal_gw_per_wk=float(sh.goal),
         goal_basis=sc.goal.basis,
         meta={"scenario": sc.name},
-        **_phases(sc, cat, sm, grid, pue),  # type: ignore[arg-type]
+        **_phases(sc, cat, sm, grid, sh.pue),  # type: ignore[arg-type]
     )
     # which catalog values the model read: an override of anything else would change nothing
     return dataclasses.replace(inp, meta={**inp.meta, "used": "|".join(sorted(sm.used))})
+
+
+@dataclasses.dataclass(frozen=True)
+class _Shared:
+    """Draws several fields depend on, sampled once (in this order) before the fields."""
+
+    cowos_yield: F
+    alloc_u: F  # the buyer's allocation quantile, the same for every tier in a draw
+    ai_share: F  # [D, W] share of leading-edge logic wafers going to AI
+    pue: F
+    mw_per_xfmr: F  # facility MW one large power transformer energises
+    fleet_mw: F
+    fleet_h: F
+    rack_it_mw: F  # IT MW per NVL72-class rack = rack kW × 1.14 server→IT overhead ÷ 1e3
+    goal: float
+
+
+def _shared(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid) -> _Shared:
+    tiers, params = cat.tiers, cat.params
+    cowos_yield = sm.fact("tiers.cowos.params.yield", tiers["cowos"].params["yield"])
+    # the buyer's allocation share is one uncertain quantity: every tier's share path is drawn
+    # at the same quantile in a draw (independent draws per tier would bias the minimum down)
+    alloc_u = sm.u()
+    ai_share = sample_path(
+        sm,
+        "tiers.logic_wafers.paths.ai_share",
+        tiers["logic_wafers"].paths["ai_share"],
+        grid.fractional_years(),
+    )
+    pue = sm.fact("params.pue", params["pue"])
+    mw_per_xfmr = sm.fact(
+        "tiers.transformers.params.mw_per_unit", tiers["transformers"].params["mw_per_unit"]
+    )
+    fleet_mw, fleet_h = _fleet(sc, cat, sm, grid)
+    rack_it_mw = (
+        sm.fact("racks.NVL72_GB200.it_kw", cat.racks["NVL72_GB200"].it_kw) * IT_OVERHEAD / 1e3
+    )
+    goal = (
+        sc.goal.gw_per_week
+        if sc.goal.gw_per_week is not None
+        else sm.point("params.goal_gw_per_week", params["goal_gw_per_week"])
+    )
+    return _Shared(
+        cowos_yield, alloc_u, ai_share, pue, mw_per_xfmr, fleet_mw, fleet_h, rack_it_mw, goal
+    )
+
+
+def _chip_fields(
+    cat: Catalog, sm: _Sampler, skus: tuple[str, ...], cowos_yield: F
+) -> dict[str, Any]:
+    """Per-SKU ``[D, S]`` fields: IT W, H100e per unit (dense FP8 ÷ H100's), HBM stacks, good
+    packages per CoWoS wafer (× yield) and packages per logic wafer."""
+
+    def per_sku(attr: str) -> F:
+        return np.stack(
+            [sm.fact(f"accelerators.{s}.{attr}", getattr(cat.accelerators[s], attr)) for s in skus],
+            axis=1,
+        )
+
+    return {
+        "it_w": per_sku("it_w"),
+        "h100e_per_unit": per_sku("fp8_dense_tflops") / H100_FP8_DENSE_TOPS,
+        "hbm_stacks_per_unit": per_sku("hbm_stacks"),
+        "good_packages_per_cowos_wafer": per_sku("packages_per_cowos_wafer") * cowos_yield[:, None],
+        "packages_per_logic_wafer": per_sku("packages_per_logic_wafer"),
+    }
+
+
+def _capacity_fields(
+    sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid, sh: _Shared
+) -> dict[str, Any]:
+    """Weekly capacity ``[D, W]`` of every tier in model units, times the buyer's allocation
+    share in buyer scope (capped at 1): wafers/month × 12/52.18, stacks M/yr × 1e6/52.18, GW/yr
+    × 1e3/52.18, transformers/yr × MW per unit/52.18, racks/week × IT MW per rack."""
+    tiers, wy, loading = cat.tiers, grid.fractional_years(), sc.uncertainty.demand_loading
+
+    def cap(tier: str) -> F:
+        c = sample_path(sm, f"tiers.{tier}.capacity", tiers[tier].capacity, wy, loading)
+        if sc.scope.kind == "buyer":
+            b = str(sc.scope.buyer)
+            share = sample_path(
+                sm,
+                f"buyers.{b}.allocation.{tier}",
+                cat.buyers[b].allocation[tier],
+                wy,
+                u=sh.alloc_u,
+            )
+            c = c * np.minimum(share * sc.scope.allocation_scale, 1.0)
+        return c  # a [D, W] view of week-major data: the engine reads ``c.T`` contiguously
+
+    return {
+        "cap_logic_wafers_per_wk": cap("logic_wafers") * sh.ai_share * PER_MONTH_TO_WEEK,
+        "cap_cowos_wafers_per_wk": cap("cowos") * PER_MONTH_TO_WEEK,
+        "cap_hbm_stacks_per_wk": cap("hbm") * 1e6 / WEEKS_PER_YEAR,
+        "cap_rack_it_mw_per_wk": cap("rack_assembly") * sh.rack_it_mw[:, None],
+        "cap_construction_it_mw_per_wk": cap("construction") * 1e3 / WEEKS_PER_YEAR,
+        "cap_transformers_fac_mw_per_wk": cap("transformers")
+        * sh.mw_per_xfmr[:, None]
+        / WEEKS_PER_YEAR,
+        "cap_gas_turbines_fac_mw_per_wk": cap("gas_turbines") * 1e3 / WEEKS_PER_YEAR,
+        "cap_grid_fac_mw_per_wk": cap("grid") * 1e3 / WEEKS_PER_YEAR,
+    }
+
+
+def _site_fields(cat: Catalog, sm: _Sampler) -> dict[str, Any]:
+    """Lead times (weeks, rounded), on-site power share, load factor and useful life (weeks)."""
+    params = cat.params
+
+    def weeks_param(key: str) -> NDArray[np.int64]:
+        return np.asarray(np.round(sm.fact(f"params.{key}", params[key])), dtype=np.int64)
+
+    return {
+        "chip_lead_wk": weeks_param("chip_lead_weeks"),
+        "rack_lead_wk": weeks_param("rack_lead_weeks"),
+        "install_lead_wk": weeks_param("install_lead_weeks"),
+        "onsite_power_share": sm.fact("params.onsite_power_share", params["onsite_power_share"]),
+        "load_factor": sm.fact("params.load_factor", params["load_factor"]),
+        "life_wk": np.asarray(
+            np.round(sm.fact("params.life_years", params["life_years"]) * WEEKS_PER_YEAR),
+            dtype=np.int64,
+        ),
+    }

@@ -27,8 +27,9 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
-from .batch import first_week_reaching, lag_tm, shell_allowance, simulate_batch
+from .batch import simulate_batch
 from .inputs import TIERS, ModelInputs
+from .timing import first_week_reaching, lag_tm, shell_allowance
 
 __all__ = ["HEADLINE", "first_week_reaching", "lag_tm", "shell_allowance", "simulate"]
 
