@@ -84,6 +84,13 @@ def first_week_reaching(cum: F, level: F) -> Int:
     return np.where(j < w, j, -1).astype(np.int64)
 
 
+def _energised(inp: ModelInputs) -> NDArray[np.bool_]:
+    """[P] phases energised in history (powered at their recorded date, not queued)."""
+    if inp.phase_energised is None:
+        return np.zeros(len(inp.phase_ids), dtype=bool)
+    return np.asarray(inp.phase_energised, dtype=bool)
+
+
 def shell_allowance(inp: ModelInputs, sl: slice = slice(None)) -> F | None:
     """How many generic shells (cumulative IT MW, ``[W, n]``) a buyer's partners may have built
     by each week, or None when they build at capacity (industry scope, or no contracts).
@@ -179,12 +186,18 @@ def _simulate_batch(
     new_o = np.zeros((w, n))
     allowance = shell_allowance(inp, sl)
     built_generic, gen = np.zeros(n), np.empty(n)
+    direct = np.zeros((w, n))  # phases energised in history: powered at their date, no queue
     if inp.phase_ids:
         pw = inp.phase_power_wk[sl]
         cols = np.broadcast_to(rows[:, None], pw.shape)
         on = np.broadcast_to(inp.phase_onsite[None, :], pw.shape)
+        known = np.broadcast_to(_energised(inp)[None, :], pw.shape)
         wk = np.clip(pw, 0, w - 1)
-        for target, m in ((new_g, (pw < w) & ~on), (new_o, (pw < w) & on)):
+        for target, m in (
+            (new_g, (pw < w) & ~on & ~known),
+            (new_o, (pw < w) & on & ~known),
+            (direct, (pw < w) & known),
+        ):
             np.add.at(target, (wk[m], cols[m]), inp.phase_it_mw[sl][m])
     # Transformer supply is split between grid-connected and on-site shells in the on-site
     # share: two independent queues keep energisation monotone in every capacity (a shared
@@ -326,6 +339,7 @@ def _simulate_batch(
         q_o -= e_o
         powered += e_g
         powered += e_o
+        powered += direct[t]
         # 4. retirements free shells; racks on site go into free powered shells
         r_init = np.minimum(init_left, init_step)
         init_left -= r_init
@@ -412,6 +426,7 @@ def _simulate_batch(
         )
         phase_week = np.where(inp.phase_onsite[None, :], weeks_o, weeks_g)
         phase_week = np.where((pw < w) & (phase_week >= 0), np.maximum(phase_week, pw), -1)
+        phase_week = np.where(_energised(inp)[None, :] & (pw < w), pw, phase_week)
     return _Batch(binding, phase_week, by_sku)
 
 
