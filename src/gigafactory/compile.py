@@ -137,6 +137,7 @@ def _mix(
             for k in keys
         ]
     )
+    shares = _designer_entry(cat, skus, shares, years)
     wy = grid.fractional_years()
     wts, _ = _interp_weights(years, wy, log=False)
     wafer = wts.T @ shares  # [W, S]
@@ -163,6 +164,35 @@ def _mix(
     )
     units = wafer * ppw[None, :]
     return skus, units / units.sum(axis=1, keepdims=True)
+
+
+def _designer_entry(cat: Catalog, skus: tuple[str, ...], shares: F, years: F) -> F:
+    """Back-fill a designer's first sourced share over earlier mix points it is absent from.
+
+    A designer absent from a point because none of its accelerators was available yet (AMD
+    before the MI300X, AWS before Trainium) enters at its next sourced share on its first
+    availability date, instead of ramping up linearly from zero across the points; the
+    availability mask in :func:`_mix` keeps it at zero before that date.  ``shares`` is
+    ``[K, S]`` (points × SKUs) at decimal ``years``; the result is a new array.
+    """
+    out = shares.copy()
+    designer = np.array([cat.accelerators[s].designer for s in skus])
+    avail = np.array(
+        [
+            decimal_year(parse_when(cat.accelerators[s].first_available.value, start=True))
+            for s in skus
+        ]
+    )
+    for d in dict.fromkeys(designer):
+        cols = np.flatnonzero(designer == d)
+        present = out[:, cols].sum(axis=1) > 0
+        if not present.any():
+            continue
+        first = int(np.argmax(present))
+        for k in range(first):
+            if (years[k] < avail[cols]).all():  # nothing of this designer's existed yet
+                out[k, cols] = out[first, cols]
+    return out
 
 
 def _cum_schedule(
@@ -195,15 +225,19 @@ def _orders(
     out = np.zeros((n, w, len(vendors)))
     buyer = cat.buyers[str(sc.scope.buyer)]
     if buyer.baseline_vendor in vendors:
+        # the schedule's shape at the median; its size drawn per draw (one quantile for every
+        # point: a draw with more pre-existing contracts has more of them at every date)
+        u = sm.u()
+        keys = list(buyer.baseline_orders)
+        pre = f"buyers.{sc.scope.buyer}.baseline_orders"
         pts = [
-            (
-                decimal_year(parse_when(k)),
-                sm.point(f"buyers.{sc.scope.buyer}.baseline_orders.{k}", f),
-            )
-            for k, f in buyer.baseline_orders.items()
+            (decimal_year(parse_when(k)), sm.point(f"{pre}.{k}", buyer.baseline_orders[k]))
+            for k in keys
         ]
+        size = sm.fact(f"{pre}.{keys[-1]}", buyer.baseline_orders[keys[-1]], u)
         base = _cum_schedule(pts, pts[-1][1], decimal_year(grid.start) - 1 / 52, wy)
-        out[:, :, vendors.index(buyer.baseline_vendor)] += base[None, :] * 1e3
+        scale = size / max(pts[-1][1], 1e-9)
+        out[:, :, vendors.index(buyer.baseline_vendor)] += scale[:, None] * base[None, :] * 1e3
     for did, deal in cat.deals.items():
         if deal.kind not in ("hardware_purchase", "cloud_capacity") or deal.gw is None:
             continue
@@ -241,13 +275,17 @@ def _phases(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid, pue: F) ->
     mw: list[F] = []
     power: list[NDArray[np.int64]] = []
     planned: list[int] = []
+    energised: list[bool] = []
     if sc.scope.kind == "buyer":
         as_of = parse_when(sc.as_of)
         for sid, site in cat.sites.items():
             if sc.scope.buyer not in site.users or (sc.sites != "all" and sid not in sc.sites):
                 continue
             known = [e for e in site.status_history if parse_when(e.date) <= as_of]
-            if not known or max(known, key=lambda e: parse_when(e.date)).status in DROPPED:
+            if not known:
+                continue
+            status_now = max(known, key=lambda e: parse_when(e.date)).status
+            if status_now in DROPPED:
                 continue
             for i, ph in enumerate(site.phases):
                 m = sm.fact(f"sites.{sid}.phases.{i}.mw", ph.mw)
@@ -257,6 +295,7 @@ def _phases(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid, pue: F) ->
                 mw.append(m / pue if ph.basis == "facility" else m)
                 power.append(sm.date_week(grid, ph.power_ready))
                 planned.append(grid.index_of(ph.power_ready.value))
+                energised.append(_energised_by(ph.power_ready, status_now, as_of))
     n = sm.n
     return {
         "phase_ids": tuple(ids),
@@ -265,7 +304,16 @@ def _phases(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid, pue: F) ->
         "phase_it_mw": np.stack(mw, axis=1) if mw else np.zeros((n, 0)),
         "phase_power_wk": np.stack(power, axis=1) if power else np.zeros((n, 0), dtype=np.int64),
         "phase_planned_wk": np.array(planned, dtype=np.int64),
+        "phase_energised": np.array(energised, dtype=bool),
     }
+
+
+def _energised_by(power_ready: DateFact, status: str, as_of: dt.date) -> bool:
+    """A phase is history, not forecast, when its site is operating as of the scenario date and
+    its power-ready date was recorded on or after that date happened (``as_of ≥ value``)."""
+    when = parse_when(power_ready.value)
+    recorded = parse_when(power_ready.as_of)
+    return status == "operating" and when <= as_of and recorded >= when
 
 
 def _fleet(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid) -> tuple[F, F]:

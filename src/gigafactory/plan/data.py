@@ -119,6 +119,9 @@ class PlanData:
     #: cumulative generic shells (IT GW) the buyer's partners may have built by the end of each
     #: period (the simulator's ``shell_allowance``); None = build at capacity
     shell_allow_gw: F | None = None
+    #: ``[Ph]`` phases energised in history (the simulator powers them at their date outside
+    #: the equipment queues); None = none
+    phase_known: NDArray[np.bool_] | None = None
 
     @property
     def n(self) -> int:
@@ -271,6 +274,9 @@ def prepare(inp: ModelInputs, settings: PlanSettings) -> PlanData:
         phase_it_gw=np.asarray(inp.phase_it_mw[d], dtype=np.float64) / 1e3,
         phase_first=phase_first,
         phase_onsite=np.asarray(inp.phase_onsite, dtype=bool),
+        phase_known=None
+        if inp.phase_energised is None
+        else np.asarray(inp.phase_energised, dtype=bool),
         discount=(1.0 + settings.discount_rate) ** (-years),
         draw=d,
         shell_allow_gw=_shell_allowance(inp, d, g, n),

@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from ..units import HOURS_PER_WEEK
 from .inputs import CHIP_TIERS, TIERS, ModelInputs
-from .timing import first_week_reaching, lag_tm, shell_allowance
+from .timing import energised_phases, first_week_reaching, lag_tm, shell_allowance
 
 F = NDArray[np.float64]
 F32 = NDArray[np.float32]
@@ -87,6 +87,7 @@ class _Setup:
     build: F
     new_g: F  # named phases joining the grid / on-site queues, [W, n]
     new_o: F
+    direct: F  # phases energised in history: powered at their recorded week, no queue [W, n]
     allowance: F | None
     cxg: F
     cxo: F
@@ -125,12 +126,18 @@ def _prepare(inp: ModelInputs, sl: slice) -> _Setup:
     # shells (built, queued or powered) are short of what the contracts can fill
     new_g = np.zeros((w, n))
     new_o = np.zeros((w, n))
+    direct = np.zeros((w, n))
     if inp.phase_ids:
         pw = inp.phase_power_wk[sl]
         cols = np.broadcast_to(rows[:, None], pw.shape)
         on = np.broadcast_to(inp.phase_onsite[None, :], pw.shape)
+        known = np.broadcast_to(energised_phases(inp)[None, :], pw.shape)
         wk = np.clip(pw, 0, w - 1)
-        for target, m in ((new_g, (pw < w) & ~on), (new_o, (pw < w) & on)):
+        for target, m in (
+            (new_g, (pw < w) & ~on & ~known),
+            (new_o, (pw < w) & on & ~known),
+            (direct, (pw < w) & known),
+        ):
             np.add.at(target, (wk[m], cols[m]), inp.phase_it_mw[sl][m])
     # Transformer supply is split between grid-connected and on-site shells in the on-site
     # share: two independent queues keep energisation monotone in every capacity (a shared
@@ -164,6 +171,7 @@ def _prepare(inp: ModelInputs, sl: slice) -> _Setup:
         build=inp.cap_construction_it_mw_per_wk[sl].T,
         new_g=new_g,
         new_o=new_o,
+        direct=direct,
         allowance=shell_allowance(inp, sl),
         cxg=cx * (1.0 - onsite),
         cxo=cx * onsite,
@@ -380,6 +388,7 @@ def _energise_shells(su: _Setup, st: _State, t: int) -> None:
     q_o -= e_o
     st.powered += e_g
     st.powered += e_o
+    st.powered += su.direct[t]
     if st.e_g_t is not None and st.e_o_t is not None:
         st.e_g_t[t], st.e_o_t[t] = e_g, e_o
 
@@ -482,7 +491,8 @@ def _phase_weeks(inp: ModelInputs, sl: slice, su: _Setup, st: _State) -> Int:
         np.take_along_axis(np.cumsum(su.new_o, axis=0).T, wk, axis=1),
     )
     phase_week = np.where(inp.phase_onsite[None, :], weeks_o, weeks_g)
-    return np.where((pw < w) & (phase_week >= 0), np.maximum(phase_week, pw), -1)
+    phase_week = np.where((pw < w) & (phase_week >= 0), np.maximum(phase_week, pw), -1)
+    return np.where(energised_phases(inp)[None, :] & (pw < w), pw, phase_week)
 
 
 def simulate_batch(

@@ -113,6 +113,9 @@ class ModelInputs:
     goal_gw_per_wk: float = 1.0
     goal_basis: str = "facility"
     meta: dict[str, str] = field(default_factory=dict)
+    #: [P] phases the catalog records as energised by the scenario's as-of date: history, so
+    #: they are powered at their date instead of queueing for transformers and grid (None: none)
+    phase_energised: NDArray[np.bool_] | None = None
 
     @property
     def n_weeks(self) -> int:
