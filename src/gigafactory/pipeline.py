@@ -14,7 +14,7 @@ import pandas as pd
 import xarray as xr
 
 from .catalog.schema import Catalog
-from .compile import compile_inputs
+from .compile import compile_inputs, with_point_overrides
 from .errors import GigafactoryError
 from .finance import run_finance, summarise_finance
 from .results.summary import summarise
@@ -143,7 +143,8 @@ def run_scenario(
     t2 = time.perf_counter()
     if with_finance:
         settings = sc.finance.model_copy(update={"as_of": sc.as_of})
-        fin = run_finance(ds, settings, cat, np.random.default_rng([int(ds.attrs["seed"]), 1]))
+        rng = np.random.default_rng([int(ds.attrs["seed"]), 1])
+        fin = run_finance(ds, settings, with_point_overrides(cat, sc), rng)
         summary["finance"] = summarise_finance(fin)
     t3 = time.perf_counter()
     return RunResult(
