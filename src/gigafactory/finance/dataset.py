@@ -14,7 +14,6 @@ from .inputs import (
     Plan,
 )
 
-
 #: flows derived from a contract (shares issued, strike paid, shares sold) carry no face value
 _DERIVED = ("shares_issued", "warrant_strike", "share_sale")
 
