@@ -139,7 +139,7 @@ def run(
     ),
 ) -> None:
     """Run a scenario: simulate the buildout and the money, print the summary, write the files."""
-    from ..pipeline import run_scenario
+    from .. import run as run_scenario  # the public API: the CLI and Python give one answer
 
     cat = load_catalog()
     sc = load_scenario(scenario, cat)
