@@ -186,7 +186,11 @@ def summarise(
         "gw_per_week_reached_net_by_draw": per_draw_net,
         "binding_weeks_mean": {t: round(float(bw[:, k].mean()), 2) for k, t in enumerate(TIERS)},
     }
-    if inputs is not None:
+    industry = str(ds.attrs["scope"]) == "industry"
+    out["lead_basis"] = str(ds.attrs["goal_basis"])  # the basis the tables and cards lead with
+    if not industry:  # the goal is the industry's: a buyer's run is not measured against it
+        out["goal"]["scope_note"] = "an industry-wide goal; this run is one buyer's share"
+    if inputs is not None and industry:
         out["needs"] = needs_table(
             inputs, float(ds.attrs["goal_gw_per_week"]), str(ds.attrs["goal_basis"])
         )
