@@ -40,6 +40,8 @@ class _Sampler:
     ) -> None:
         self.sc, self.n, self.rng, self.median, self.z = sc, n, rng, median, demand_z
         self.used: set[str] = set()  # catalog paths the model read (overrides must be among them)
+        #: each fact drawn on its own uniforms is drawn once: every reader sees the same draws
+        self.drawn: dict[str, F] = {}
 
     def dist(self, path: str, fact: Fact) -> Dist:
         self.used.add(path)
@@ -52,7 +54,12 @@ class _Sampler:
         return np.full(self.n, 0.5) if self.median else uniforms(self.rng, self.n, loading, self.z)
 
     def fact(self, path: str, fact: Fact, u: F | None = None) -> F:
-        return ppf(self.dist(path, fact), self.u() if u is None else u)
+        """Per-draw values of a fact; drawn once per path unless tied uniforms ``u`` are given."""
+        if u is not None:
+            return ppf(self.dist(path, fact), u)
+        if path not in self.drawn:
+            self.drawn[path] = ppf(self.dist(path, fact), self.u())
+        return self.drawn[path]
 
     def point(self, path: str, fact: Fact) -> float:
         """A deterministic value: the override's or fact's median."""
@@ -354,6 +361,58 @@ def _fleet(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid) -> tuple[F,
     )
 
 
+def _money(sc: Scenario, cat: Catalog, sm: _Sampler) -> dict[str, F]:
+    """The money side's sampled facts, drawn here once, by catalog path (``[D]`` each).
+
+    Every company fact and every deal's GW (a deal's GW is the same draw for the chips and for
+    the payments); the deal values the finance pass reads as points (``usd_b``, schedule,
+    payments, terms) of the deals the buyer is party to are marked as read, so a scenario may
+    override them (see :func:`with_point_overrides`).
+    """
+    out = {
+        f"companies.{who}.facts.{key}": sm.fact(f"companies.{who}.facts.{key}", f)
+        for who, c in sorted(cat.companies.items())
+        for key, f in sorted(c.facts.items())
+    }
+    parties = {sc.finance.buyer, sc.finance.legacy_provider, str(sc.scope.buyer)}
+    for did, deal in sorted(cat.deals.items()):
+        if deal.gw is not None:
+            out[f"deals.{did}.gw"] = sm.fact(f"deals.{did}.gw", deal.gw)
+        if parties & {deal.payer, deal.payee}:
+            if deal.usd_b is not None:
+                sm.point(f"deals.{did}.usd_b", deal.usd_b)
+            for part in ("schedule", "payments", "terms"):
+                for k, f in getattr(deal, part).items():
+                    sm.point(f"deals.{did}.{part}.{k}", f)
+    return out
+
+
+def with_point_overrides(cat: Catalog, sc: Scenario) -> Catalog:
+    """The catalog with each overridden deal value replaced by the override's median.
+
+    The finance pass reads a deal's value, schedule, payments and terms as points; this is how a
+    scenario's override of one of them reaches it (sampled facts come from the compiled draws).
+    """
+    deals = dict(cat.deals)
+    for path, over in sorted(sc.overrides.items()):
+        parts = path.split(".")
+        if parts[0] != "deals" or len(parts) < 3 or parts[1] not in deals:
+            continue
+        did, deal = parts[1], deals[parts[1]]
+        med = over.median if isinstance(over, Dist) else float(over)
+        fixed = {"value": med, "low": None, "high": None}
+        if len(parts) == 3 and isinstance(getattr(deal, parts[2], None), Fact):
+            deals[did] = deal.model_copy(
+                update={parts[2]: getattr(deal, parts[2]).model_copy(update=fixed)}
+            )
+        elif len(parts) == 4 and parts[2] in ("schedule", "payments", "terms"):
+            table = dict(getattr(deal, parts[2]))
+            if parts[3] in table:
+                table[parts[3]] = table[parts[3]].model_copy(update=fixed)
+                deals[did] = deal.model_copy(update={parts[2]: table})
+    return cat.model_copy(update={"deals": deals})
+
+
 def compile_inputs(
     sc: Scenario,
     cat: Catalog,
@@ -404,6 +463,7 @@ def compile_inputs(
         deal_converted=converted,
         goal_gw_per_wk=float(sh.goal),
         goal_basis=sc.goal.basis,
+        money=_money(sc, cat, sm),
         meta={"scenario": sc.name},
         **_phases(sc, cat, sm, grid, sh.pue),  # type: ignore[arg-type]
     )

@@ -27,6 +27,7 @@ import pandas as pd
 import xarray as xr
 
 from ..supply.inputs import ModelInputs
+from ..supply.physics import transformer_split
 from ..timegrid import parse_when
 from .data import CAP_UNITS, PlanData, prepare
 from .settings import PlanSettings
@@ -157,9 +158,9 @@ class Builder:
         powered = grid_it + gas_it if history is None else grid_it + gas_it + history
         # transformers are split between the grid and on-site queues in the on-site share, as
         # in the simulator (a shared pool served greedily is not monotone in capacity)
-        tx = _p(d, d.cap["transformers"])
-        self.limit("transformers", d.pue * grid_it, tx * (1.0 - d.onsite_share))
-        self.limit("transformers_onsite", d.pue * gas_it, tx * d.onsite_share)
+        tx_grid, tx_onsite = transformer_split(_p(d, d.cap["transformers"]), d.onsite_share)
+        self.limit("transformers", d.pue * grid_it, tx_grid)
+        self.limit("transformers_onsite", d.pue * gas_it, tx_onsite)
         self.limit("gas_turbines", d.pue * gas_it, _p(d, d.cap["gas_turbines"]))
         self.limit("grid", d.pue * grid_it, _p(d, d.cap["grid"]))
         # powered shells are occupied at installation and freed at retirement, including the

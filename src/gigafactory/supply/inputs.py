@@ -110,6 +110,8 @@ class ModelInputs:
     # the goal
     #: per non-binding-or-binding deal feeding the orders: did it convert in each draw ([D] bool)
     deal_converted: dict[str, NDArray[np.bool_]] = field(default_factory=dict)
+    #: the money side's sampled facts by catalog path ([D] each): compiled once, read by finance
+    money: dict[str, F] = field(default_factory=dict)
     goal_gw_per_wk: float = 1.0
     goal_basis: str = "facility"
     meta: dict[str, str] = field(default_factory=dict)
