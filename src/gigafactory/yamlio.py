@@ -98,7 +98,8 @@ class _Builder:
                 node.start_mark.line + 1,
                 f"more than {MAX_NODES:,} values once aliases are expanded (an alias bomb?)",
             )
-        self.lines[path] = node.start_mark.line + 1
+        # a key's line is the key's own (set by the caller), not the line its value starts on
+        self.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:

@@ -54,7 +54,9 @@ def plan_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print plan.json instead of tables.")
     ] = False,
-    out: Annotated[Path, typer.Option("--out", help="Folder to write plan.json into.")] = Path("."),
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder to write plan.json into (none: no file).")
+    ] = None,
     max_memory: Annotated[
         str | None, typer.Option("--max-memory", help="Memory budget, e.g. 8G (as for `run`).")
     ] = None,
@@ -83,7 +85,8 @@ def plan_command(
         if v is not None
     }
     settings = _settings(base, update)
-    check_out_dir(out, force=True)
+    if out is not None:
+        check_out_dir(out, force=True)
     from .run import _check_memory
 
     n = 1 if settings.draw is None else settings.draw + 1
@@ -111,7 +114,9 @@ def plan_command(
             scenario=sc.name,
             catalog=cat,
         )
-    path = write_file(out / "plan.json", json.dumps(doc, indent=2) + "\n", "--out")
+    path = None
+    if out is not None:
+        path = write_file(out / "plan.json", json.dumps(doc, indent=2) + "\n", "--out")
     if as_json:
         typer.echo(json.dumps(doc, indent=2))
         return
@@ -133,9 +138,12 @@ def _settings(base: Any, update: dict[str, Any]) -> Any:
         ) from None
 
 
-def _print(doc: dict[str, Any], yearly: pd.DataFrame, by_y: pd.DataFrame, path: Path) -> None:
+def _print(
+    doc: dict[str, Any], yearly: pd.DataFrame, by_y: pd.DataFrame, path: Path | None
+) -> None:
     import numpy as np
     import pandas as pd
+    from rich.markup import escape
 
     con = Console()
     con.print(
@@ -168,7 +176,7 @@ def _print(doc: dict[str, Any], yearly: pd.DataFrame, by_y: pd.DataFrame, path: 
         sbw = r["sim_binding_weeks"]
         b.add_row(
             str(r["period"]),
-            str(r["constraint"]),
+            escape(str(r["constraint"])),  # cap-transformers[onsite] is not markup
             f"{r['shadow_price']:.4g}",
             str(r["unit"]).split(" per ", 1)[-1],
             "" if sbw is pd.NA else str(sbw),
@@ -181,9 +189,10 @@ def _print(doc: dict[str, Any], yearly: pd.DataFrame, by_y: pd.DataFrame, path: 
         for r in doc["violations"]:
             v.add_row(
                 *(
-                    str(r[c]) if not isinstance(r[c], float) else f"{r[c]:.4g}"
+                    escape(str(r[c])) if not isinstance(r[c], float) else f"{r[c]:.4g}"
                     for c in ("constraint", "period", "item", "amount", "unit")
                 )
             )
         con.print(v)
-    con.print(f"wrote {plain(path)}")
+    if path is not None:
+        con.print(f"wrote {plain(path)}")

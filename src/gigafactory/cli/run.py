@@ -30,13 +30,15 @@ def _fmt_q(q: dict[str, float], digits: int = 1) -> str:
 
 def summary_tables(summary: dict[str, Any]) -> list[Table]:
     """Rich tables of a run summary: GW by year with the binding tiers, and the goal."""
+    lead = summary.get("lead_basis", summary["goal"]["basis"])
+    bases = (lead, "it" if lead == "facility" else "facility")  # the goal's basis leads
+    label = {"it": "IT GW online", "facility": "facility GW online"}
     t = Table(
         title=f"{plain(summary['scenario'])} — {plain(summary['scope'])} — {summary['draws']} draws (p50 and p5–p95)"
     )
     for c in (
         "year",
-        "IT GW online",
-        "facility GW online",
+        *(label[b] for b in bases),
         "GW/week added*",
         "H100e online (M)",
         "binding (share of draws)",
@@ -46,8 +48,7 @@ def summary_tables(summary: dict[str, Any]) -> list[Table]:
         bind = ", ".join(f"{k} {s:.0%}" for k, s in list(v["binding"].items())[:3])
         t.add_row(
             y,
-            _fmt_q(v["it_gw_online"]),
-            _fmt_q(v["facility_gw_online"]),
+            *(_fmt_q(v[f"{b}_gw_online"]) for b in bases),
             _fmt_q(v["gw_added_per_week"], 2),
             _fmt_q(v["h100e_online_m"]),
             bind,
@@ -55,8 +56,9 @@ def summary_tables(summary: dict[str, Any]) -> list[Table]:
     goal = summary["goal"]
     reached = summary["gw_per_week_reached"]
     per = summary["gw_per_week_reached_by_draw"]
+    note = f"; {goal['scope_note']}" if goal.get("scope_note") else ""
     g = Table(
-        title=f"Goal: {goal['gw_per_week']:g} GW/week ({goal['basis']} basis; *{goal['rate']})",
+        title=f"Goal: {goal['gw_per_week']:g} GW/week ({goal['basis']} basis{note}; *{goal['rate']})",
         show_header=False,
     )
     g.add_column("k")
@@ -160,7 +162,7 @@ def run(
     ),
 ) -> None:
     """Run a scenario: simulate the buildout and the money, print the summary, write the files."""
-    from ..pipeline import run_scenario
+    from .. import run as run_scenario  # the public API: the CLI and Python give one answer
 
     cat = load_catalog()
     sc = load_scenario(scenario, cat)
