@@ -27,6 +27,7 @@ FIXED = {
 }
 _YEAR = re.compile(r"^it_gw_(\d{4})$")
 FINANCE = {"funding_gap", "unfunded"}
+YEARS = [f"it_gw_{y}" for y in range(2025, 2036)]  # for did-you-mean only
 
 
 def describe(metric: str) -> str:
@@ -45,7 +46,7 @@ def check_metrics(metrics: list[str], where: str = "--metric") -> None:
                     "<command line>",
                     None,
                     where,
-                    f"unknown metric '{m}'{did_you_mean(m, FIXED)}; allowed: {allowed_list(allowed)}",
+                    f"unknown metric '{m}'{did_you_mean(m, [*FIXED, *YEARS])}; allowed: {allowed_list(allowed)}",
                 )
                 for m in bad
             ]

@@ -162,9 +162,12 @@ def connect(workers: int | None = None, scheduler: str | None = None) -> Iterato
         finally:
             client.close()
         return
+    import logging
     import os
 
     n = workers or os.cpu_count() or 1
+    # a worker slow to exit under load is killed at shutdown: expected, not worth a warning
+    logging.getLogger("distributed.nanny").setLevel(logging.ERROR)
     with (
         LocalCluster(
             n_workers=n,

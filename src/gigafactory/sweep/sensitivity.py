@@ -80,36 +80,48 @@ def sobol(
     metrics : names from :mod:`.metrics` (``it_gw_2030``, ``goal_week``, ``funding_gap``…).
     seed : scrambles the Sobol' sequence and seeds the bootstrap.
     """
-    from SALib.analyze import sobol as analyze
-    from SALib.sample import sobol as sample
-
     check_metrics(metrics)
     _power_of_two(n)
     inputs = uncertain_inputs(sc, cat, demand=bool(FINANCE & set(metrics)))
-    prob = problem(inputs)
+
+    def model(u: np.ndarray, block: int) -> dict[str, np.ndarray]:
+        return evaluate(
+            sc, cat, inputs.keys, u, metrics, seed, block=block, client=client, progress=progress
+        )
+
+    return sobol_indices(problem(inputs), n, model, seed)
+
+
+def sobol_indices(
+    prob: dict[str, Any],
+    n: int,
+    model: Callable[[np.ndarray, int], dict[str, np.ndarray]],
+    seed: int = 0,
+) -> dict[str, pd.DataFrame]:
+    """Sample, evaluate and analyse: ``model(u, block)`` returns each metric for every row.
+
+    SALib interleaves the rows (``A_j, AB_1j … AB_Gj, B_j``); the model sees them role by role
+    (``block = n`` rows each) so that row ``j`` of every role can share the randomness no column
+    controls (common random numbers, see ``evaluate``).
+    """
+    from SALib.analyze import sobol as analyze
+    from SALib.sample import sobol as sample
+
+    names = list(dict.fromkeys(prob.get("groups") or prob["names"]))
     x = sample.sample(prob, n, calc_second_order=False, scramble=True, seed=seed)
-    # SALib interleaves the rows (A_j, AB_1j … AB_Gj, B_j); evaluate them role by role so that
-    # row j of every role shares its uncontrolled randomness (see ``evaluate``'s ``block``)
-    roles = len(inputs.names) + 2
+    roles = len(names) + 2
     by_role = x.reshape(n, roles, -1).transpose(1, 0, 2).reshape(n * roles, -1)
-    ys_role = evaluate(
-        sc, cat, inputs.keys, by_role, metrics, seed, block=n, client=client, progress=progress
-    )
-    ys = {m: y.reshape(roles, n).T.reshape(-1) for m, y in ys_role.items()}
+    ys = {m: y.reshape(roles, n).T.reshape(-1) for m, y in model(by_role, n).items()}
     out = {}
     for m, y in ys.items():
         if np.ptp(y) == 0:  # a constant metric has no variance to share out
-            res = {k: np.zeros(len(inputs.names)) for k in SOBOL_COLUMNS[1:]}
+            res = {k: np.zeros(len(names)) for k in SOBOL_COLUMNS[1:]}
         else:
             res = analyze.analyze(
                 prob, y, calc_second_order=False, num_resamples=RESAMPLES, seed=seed
             )
-        df = pd.DataFrame(
-            {
-                "input": list(inputs.names),
-                **{c: np.asarray(res[c], dtype=float) for c in SOBOL_COLUMNS[1:]},
-            }
-        )
+        cols = {c: np.asarray(res[c], dtype=float) for c in SOBOL_COLUMNS[1:]}
+        df = pd.DataFrame({"input": names, **cols})
         out[m] = df.sort_values("ST", ascending=False, kind="stable").reset_index(drop=True)
     return out
 
