@@ -257,9 +257,7 @@ def test_sweep_on_a_separately_started_cluster(tmp_path: Path) -> None:
         p = _write(tmp_path, GRID)
         res = subprocess.run(
             [
-                sys.executable,
-                "-m",
-                "gigafactory.cli",
+                str(Path(sys.executable).parent / "gigafactory"),
                 "sweep",
                 str(p),
                 "--scheduler",
@@ -281,7 +279,7 @@ def test_sweep_on_a_separately_started_cluster(tmp_path: Path) -> None:
         for proc in reversed(procs):  # workers first, then the scheduler
             proc.terminate()
             try:
-                proc.wait(timeout=30)
+                proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
