@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from gigafactory.catalog.schema import Catalog
 from gigafactory.cli import app
 from gigafactory.errors import GigafactoryError
-from gigafactory.pipeline import simulate_scenario
+from gigafactory.pipeline import BATCH_DRAWS, simulate_scenario
 from gigafactory.results.store import RunStore
 from gigafactory.results.summary import _year_end_index
 from gigafactory.results.sweeps import SweepStore
@@ -106,11 +106,15 @@ def test_unreachable_scheduler_is_one_message(tmp_path: Path) -> None:
     assert not store.exists()
 
 
-def _reference(sweep: Any, catalog: Catalog) -> list[dict[str, Any]]:
+#: two tasks per point in the cluster tests (60 draws each)
+BATCH = 30
+
+
+def _reference(sweep: Any, catalog: Catalog, batch: int = BATCH) -> list[dict[str, Any]]:
     """Each point computed in this process, batch by batch, with the sweep's streams."""
     out = []
     for sc in sweep.scenarios:
-        sizes = batch_sizes(sc.draws)
+        sizes = batch_sizes(sc.draws, batch)
         streams = np.random.SeedSequence(sc.seed).spawn(len(sizes))
         parts = [run_batch(sc, catalog, n, s, False) for n, s in zip(sizes, streams, strict=True)]
         out.append(summarise_point(sc, sc.draws, parts))
@@ -125,8 +129,9 @@ def grid_reference(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) -
 
 
 def test_point_matches_a_plain_run(grid_reference: Any, catalog: Catalog) -> None:
-    _, sweep, ref = grid_reference
+    _, sweep, _ = grid_reference
     sc = sweep.scenarios[0]
+    ref = _reference(sweep, catalog, batch=BATCH_DRAWS)  # what `run` does: one batch here
     ds = simulate_scenario(sc, catalog, keep=("it_gw_online",))
     i = _year_end_index(pd.DatetimeIndex(ds["week"].values))[2030]  # as `run` summarises
     p50 = float(np.percentile(ds["it_gw_online"].values[:, i], 50))
@@ -150,7 +155,15 @@ def test_sweep_on_local_cluster_with_a_killed_worker(
                 os.kill(pids[busy[0]], signal.SIGKILL)
                 killed.append(pids[busy[0]])
 
-        sid = run_sweep(sweep, catalog, store, client, finance=False, on_point=kill_busy_worker)
+        sid = run_sweep(
+            sweep,
+            catalog,
+            store,
+            client,
+            finance=False,
+            batch_draws=BATCH,
+            on_point=kill_busy_worker,
+        )
         alive = client.run(os.getpid)
     assert killed and killed[0] not in alive.values()
     got = store.sweep(sid)

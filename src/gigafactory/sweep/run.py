@@ -125,8 +125,9 @@ def summarise_point(sc: Scenario, draws: int, parts: list[Part]) -> dict[str, An
     return out
 
 
-def batch_sizes(draws: int) -> list[int]:
-    return [min(BATCH_DRAWS, draws - b) for b in range(0, draws, BATCH_DRAWS)]
+def batch_sizes(draws: int, batch: int = BATCH_DRAWS) -> list[int]:
+    """Draws per task: ``batch`` each, the last one what is left."""
+    return [min(batch, draws - b) for b in range(0, draws, batch)]
 
 
 @contextmanager
@@ -189,12 +190,14 @@ def run_sweep(
     *,
     draws: int | None = None,
     finance: bool = True,
+    batch_draws: int = BATCH_DRAWS,
     progress: Callable[[int], None] | None = None,
     on_point: Callable[[int, str], None] | None = None,
 ) -> str:
     """Run every point on ``client``; store each point as it completes; return the sweep id.
 
-    ``draws`` overrides every point's draws.  On ``KeyboardInterrupt`` the outstanding tasks
+    ``draws`` overrides every point's draws; ``batch_draws`` is the task size (the default,
+    ``pipeline.BATCH_DRAWS``, gives the same draws as ``gigafactory run`` with the same seed).  On ``KeyboardInterrupt`` the outstanding tasks
     are cancelled and the exception propagates; the points already stored stay.
     """
     from distributed import as_completed
@@ -205,7 +208,7 @@ def run_sweep(
     sizes_of: list[list[int]] = []
     for i, sc in enumerate(sweep.scenarios):
         n = int(draws if draws is not None else sc.draws)
-        sizes = batch_sizes(n)
+        sizes = batch_sizes(n, batch_draws)
         sizes_of.append(sizes)
         streams = np.random.SeedSequence(sc.seed).spawn(len(sizes))
         for b, (size, stream) in enumerate(zip(sizes, streams, strict=True)):
@@ -221,7 +224,8 @@ def run_sweep(
             if progress is not None:
                 progress(sizes_of[i][b])
             if len(got[i]) == len(sizes_of[i]) and i not in stored:
-                parts = [got.pop(i)[k] for k in range(len(sizes_of[i]))]
+                batches = got.pop(i)
+                parts = [batches[k] for k in range(len(sizes_of[i]))]
                 sc = sweep.scenarios[i]
                 summary = summarise_point(sc, sum(sizes_of[i]), parts)
                 run_id = store.save_point(sweep_id, i, sweep.points[i], summary, resolved_yaml(sc))

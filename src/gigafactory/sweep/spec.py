@@ -208,6 +208,8 @@ def _apply(own: dict[str, Any], point: dict[str, float], settings: set[str]) -> 
 def load_sweep(ref: str | Path, cat: Catalog) -> Sweep:
     """Parse and check a sweep file; every point's scenario is validated before returning.
 
+    A file (or preset) without a ``sweep:`` section is one point: a large run in batches.
+
     Raises ``GigafactoryError`` (every problem, with file and line) on a missing or malformed
     ``sweep:`` section, a path the model does not read, a range with low > high, or a point
     whose values the scenario schema refuses.
@@ -216,6 +218,9 @@ def load_sweep(ref: str | Path, cat: Catalog) -> Sweep:
     file, data, lines = chain[0]
     own = {k: v for k, v in data.items() if k != "sweep"}
     raw = data.get("sweep")
+    if raw is None:  # a plain scenario: one point, its draws spread over the workers
+        sc = scenario_from_chain(chain, cat)
+        return Sweep(sc.name, file, "single", (), ({},), (sc,), sc)
     if not isinstance(raw, dict) or not raw:
         raise GigafactoryError(
             [
