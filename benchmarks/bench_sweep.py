@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import tempfile
 import time
@@ -143,17 +144,22 @@ def main() -> None:
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--only", choices=["sobol", "scaling", "million"])
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--draws", type=int, help="draws of the large run (default 1,000,000)")
     a = ap.parse_args()
     sizes = (
         {"sobol": (16,), "scaling": (4, 200), "million": (4_000,)}
         if a.smoke
         else {"sobol": (1024,), "scaling": (24, 2000), "million": (1_000_000,)}
     )
+    if a.draws:
+        sizes["million"] = (a.draws,)
     runs = {"sobol": bench_sobol, "scaling": bench_scaling, "million": bench_million}
     rows: list[dict[str, Any]] = []
     for name, fn in runs.items():
         if a.only in (None, name):
             part = fn(*sizes[name])  # type: ignore[operator]
+            for r in part:  # the machine is shared: say how busy it was
+                r["load_avg_1min"] = round(os.getloadavg()[0], 1)
             rows += part
             if not a.json:
                 for r in part:
