@@ -267,7 +267,7 @@ def sweep(
     state: dict[str, Any] = {"id": None, "stored": 0}
     with connect(workers, scheduler) as client:
         err.print(
-            f"{len(spec.points)} points on {len(client.scheduler_info().get('workers', {}))} workers ({client.scheduler.address})"
+            f"{len(spec.points)} points on {len(client.scheduler_info().get('workers', {}))} workers ({client.scheduler_info().get('address', '?')})"
         )
         with _bar() as bar:
             task = bar.add_task("draws", total=total)

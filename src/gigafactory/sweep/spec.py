@@ -247,7 +247,7 @@ def load_sweep(ref: str | Path, cat: Catalog) -> Sweep:
             ]
         )
     axes = raw.get("ranges", {}) if lhs else {k: v for k, v in raw.items() if k != "method"}
-    keys = [
+    keys: list[tuple[str, tuple[str, ...]]] = [
         (str(k), ("sweep", "ranges", str(k)) if lhs else ("sweep", str(k)))
         for k in (axes if isinstance(axes, dict) else {})
     ]
