@@ -138,6 +138,7 @@ def test_point_matches_a_plain_run(grid_reference: Any, catalog: Catalog) -> Non
     assert ref[0]["years"]["2030"]["it_gw_online"]["p50"] == pytest.approx(p50, rel=1e-4)
 
 
+@pytest.mark.slow
 def test_sweep_on_local_cluster_with_a_killed_worker(
     tmp_path: Path, catalog: Catalog, grid_reference: Any
 ) -> None:
@@ -173,6 +174,7 @@ def test_sweep_on_local_cluster_with_a_killed_worker(
     assert p["params"] == sweep.points[3]
 
 
+@pytest.mark.slow
 def test_interrupt_keeps_stored_points(tmp_path: Path, catalog: Catalog) -> None:
     sweep = load_sweep(_write(tmp_path, GRID), catalog)
     store = SweepStore(RunStore(tmp_path / "s.duckdb"))
@@ -189,6 +191,7 @@ def test_interrupt_keeps_stored_points(tmp_path: Path, catalog: Catalog) -> None
     assert [p["run_id"] for p in got["points"]] == seen and got["n_points"] == 4
 
 
+@pytest.mark.slow
 def test_cli_sweep_and_runs_sweep_contract(tmp_path: Path) -> None:
     store = tmp_path / "s.duckdb"
     p = _write(tmp_path, GRID)
@@ -215,6 +218,7 @@ def test_cli_sweep_and_runs_sweep_contract(tmp_path: Path) -> None:
     assert v[(1.1, 120.0)] > v[(1.1, 80.0)] and v[(1.3, 80.0)] < v[(1.1, 80.0)]
 
 
+@pytest.mark.slow
 def test_sweep_on_a_separately_started_cluster(tmp_path: Path) -> None:
     """`dask scheduler` + two `dask worker` processes, and `gigafactory sweep --scheduler`."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
