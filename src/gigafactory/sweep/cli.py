@@ -358,7 +358,7 @@ def runs_sweep(
 
 def register(app: typer.Typer) -> None:
     """Add ``sensitivity``, ``sweep`` and ``runs sweep`` to the main app (after ``runs``)."""
-    from ..results.commands import runs_app
+    from ..cli.runs import runs_app
 
     app.command("sensitivity")(sensitivity)
     app.command("sweep")(sweep)
