@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from gigafactory.catalog.schema import Catalog
 from gigafactory.cli import app
 from gigafactory.errors import GigafactoryError
-from gigafactory.pipeline import BATCH_DRAWS, simulate_scenario
+from gigafactory.pipeline import BATCH_DRAWS, batch_streams, simulate_scenario
 from gigafactory.results.store import RunStore
 from gigafactory.results.summary import _year_end_index
 from gigafactory.results.sweeps import SweepStore
@@ -115,7 +115,7 @@ def _reference(sweep: Any, catalog: Catalog, batch: int = BATCH) -> list[dict[st
     out = []
     for sc in sweep.scenarios:
         sizes = batch_sizes(sc.draws, batch)
-        streams = np.random.SeedSequence(sc.seed).spawn(len(sizes))
+        streams = batch_streams(int(sc.seed), len(sizes))
         parts = [run_batch(sc, catalog, n, s, False) for n, s in zip(sizes, streams, strict=True)]
         out.append(summarise_point(sc, sc.draws, parts))
     return out

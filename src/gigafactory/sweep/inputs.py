@@ -65,6 +65,8 @@ def group_of(key: str) -> str:
         return f"accelerators {parts[1]}"
     if parts[0] == "fleets":
         return f"starting fleet ({parts[1]})"
+    if parts[0] == "companies":  # one entity's financial facts move together in a what-if
+        return f"{parts[1]} finances"
     if parts[0] in ("deals", "sites"):
         return ".".join(parts[:2])
     return key

@@ -1,7 +1,7 @@
 """Run a sweep on dask.distributed: tasks are batches of draws, points stream into the store.
 
 Each point is a full Monte Carlo run of its scenario in batches of ``BATCH_DRAWS`` draws with
-the same seeded streams as ``gigafactory run`` (``SeedSequence(seed).spawn(batches)``), so a
+the same seeded streams as ``gigafactory run`` (``pipeline.batch_streams``), so a
 point's numbers do not depend on where or in which order its batches ran.  A task returns only
 per-draw scalars (year-end values, the goal week, the funding gap), never trajectories, so a
 million draws need O(draws × years) memory on the client.  When every batch of a point is back
@@ -22,9 +22,9 @@ import xarray as xr
 from numpy.typing import NDArray
 
 from ..catalog.schema import Catalog
-from ..compile import compile_inputs
+from ..compile import compile_inputs, with_point_overrides
 from ..errors import GigafactoryError, Problem
-from ..pipeline import BATCH_DRAWS
+from ..pipeline import BATCH_DRAWS, batch_streams
 from ..results.summary import MIN_YEAR_WEEKS, _year_end_index
 from ..scenario.loader import resolved_yaml
 from ..scenario.schema import Scenario
@@ -52,7 +52,7 @@ def _year_ends(ds: xr.Dataset) -> dict[int, int]:
 
 
 def run_batch(
-    sc: Scenario, cat: Catalog, size: int, stream: np.random.SeedSequence, finance: bool
+    sc: Scenario, cat: Catalog, size: int, stream: int | np.random.SeedSequence, finance: bool
 ) -> Part:
     """One task: simulate ``size`` draws and keep per-draw scalars only.
 
@@ -76,7 +76,11 @@ def run_batch(
         from ..finance import run_finance
 
         settings = sc.finance.model_copy(update={"as_of": sc.as_of})
-        fin = run_finance(ds, settings, cat, np.random.default_rng(stream.spawn(1)[0]))
+        seq = (
+            stream if isinstance(stream, np.random.SeedSequence) else np.random.SeedSequence(stream)
+        )
+        rng = np.random.default_rng(seq.spawn(1)[0])
+        fin = run_finance(ds, settings, with_point_overrides(cat, sc), rng)
         sel = fin.sel(entity=str(fin.attrs["buyer"]))
         out["funding_gap"] = sel["funding_gap_usd_b"].values.astype(np.float32)
         out["unfunded"] = (sel["first_breach_week"].values >= 0).astype(np.int8)
@@ -210,7 +214,7 @@ def run_sweep(
         n = int(draws if draws is not None else sc.draws)
         sizes = batch_sizes(n, batch_draws)
         sizes_of.append(sizes)
-        streams = np.random.SeedSequence(sc.seed).spawn(len(sizes))
+        streams = batch_streams(int(sc.seed), len(sizes))
         for b, (size, stream) in enumerate(zip(sizes, streams, strict=True)):
             fut = client.submit(run_batch, sc, cat_f, size, stream, finance, pure=False)
             futures[fut] = (i, b)
