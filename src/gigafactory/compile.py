@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import stats
 
 from .catalog.schema import Catalog, DateFact, Fact, Path
 from .errors import GigafactoryError, Problem
-from .scenario.sampling import Dist, ppf, range_dist, uniforms
+from .scenario.sampling import Dist, loaded_uniforms, ppf, range_dist, uniforms
 from .scenario.schema import Scenario
 from .supply.inputs import ModelInputs
 from .timegrid import TimeGrid, decimal_year, parse_when
@@ -36,12 +38,22 @@ class _Sampler:
     """Draw catalog facts (or their scenario overrides) for ``n`` draws."""
 
     def __init__(
-        self, sc: Scenario, n: int, rng: np.random.Generator, median: bool, demand_z: F
+        self,
+        sc: Scenario,
+        n: int,
+        rng: np.random.Generator,
+        median: bool,
+        demand_z: F,
+        given: Mapping[str, F] | None = None,
     ) -> None:
         self.sc, self.n, self.rng, self.median, self.z = sc, n, rng, median, demand_z
         self.used: set[str] = set()  # catalog paths the model read (overrides must be among them)
         #: each fact drawn on its own uniforms is drawn once: every reader sees the same draws
         self.drawn: dict[str, F] = {}
+        # per-draw uniforms chosen by the caller (a sensitivity design), keyed by fact path,
+        # capacity-path name, ``deals.<id>.converts`` or ``<site phase>.power_ready``
+        self.given: Mapping[str, F] = given or {}
+        self.keys: set[str] = set()  # the key of every random uniform drawn (see ``given``)
 
     def dist(self, path: str, fact: Fact) -> Dist:
         self.used.add(path)
@@ -50,7 +62,11 @@ class _Sampler:
             return range_dist(fact.value, fact.low, fact.high, self.sc.uncertainty.catalog_ranges)
         return over if isinstance(over, Dist) else Dist(dist="fixed", value=float(over))
 
-    def u(self, loading: float = 0.0) -> F:
+    def u(self, loading: float = 0.0, key: str | None = None) -> F:
+        if key is not None:
+            self.keys.add(key)
+            if key in self.given:
+                return loaded_uniforms(self.given[key], loading, self.z)
         return np.full(self.n, 0.5) if self.median else uniforms(self.rng, self.n, loading, self.z)
 
     def fact(self, path: str, fact: Fact, u: F | None = None) -> F:
@@ -58,21 +74,22 @@ class _Sampler:
         if u is not None:
             return ppf(self.dist(path, fact), u)
         if path not in self.drawn:
-            self.drawn[path] = ppf(self.dist(path, fact), self.u())
+            self.drawn[path] = ppf(self.dist(path, fact), self.u(key=path))
         return self.drawn[path]
 
     def point(self, path: str, fact: Fact) -> float:
         """A deterministic value: the override's or fact's median."""
         return self.dist(path, fact).median
 
-    def date_week(self, grid: TimeGrid, d: DateFact) -> NDArray[np.int64]:
+    def date_week(self, grid: TimeGrid, d: DateFact, key: str = "") -> NDArray[np.int64]:
         """Week index of a sourced date, triangular between low and high when given."""
         mid = parse_when(d.value)
         if d.low is None or d.high is None or self.median:
             days = np.zeros(self.n)
         else:
             lo, hi = (parse_when(d.low) - mid).days, (parse_when(d.high) - mid).days
-            days = ppf(Dist(dist="triangular", low=min(lo, 0), mode=0, high=max(hi, 0)), self.u())
+            tri = Dist(dist="triangular", low=min(lo, 0), mode=0, high=max(hi, 0))
+            days = ppf(tri, self.u(key=key))
         start = np.datetime64(grid.start)
         idx = ((np.datetime64(mid) - start).astype(int) + days) // 7
         return np.asarray(np.round(idx), dtype=np.int64)
@@ -107,7 +124,7 @@ def sample_path(
     """
     keys = sorted(path.points, key=lambda k: parse_when(k))
     years = np.array([decimal_year(parse_when(k)) for k in keys])
-    u = sm.u(loading) if u is None else u
+    u = sm.u(loading, key=name) if u is None else u
     vals = np.stack([sm.fact(f"{name}.points.{k}", path.points[k], u) for k in keys], axis=1)
     growth = sm.fact(f"{name}.growth_after_pct_per_yr", path.growth_after_pct_per_yr, u)
     log = path.interpolation == "log"
@@ -234,7 +251,7 @@ def _orders(
     if buyer.baseline_vendor in vendors:
         # the schedule's shape at the median; its size drawn per draw (one quantile for every
         # point: a draw with more pre-existing contracts has more of them at every date)
-        u = sm.u()
+        u = sm.u(key=f"buyers.{sc.scope.buyer}.baseline_orders")
         keys = list(buyer.baseline_orders)
         pre = f"buyers.{sc.scope.buyer}.baseline_orders"
         pts = [
@@ -258,7 +275,7 @@ def _orders(
             take = (
                 np.full(n, sc.finance.p_convert >= 0.5)
                 if sm.median
-                else sm.u() < sc.finance.p_convert
+                else sm.u(key=f"deals.{did}.converts") < sc.finance.p_convert
             )
         else:
             take = np.ones(n, dtype=bool)
@@ -300,7 +317,9 @@ def _phases(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid, pue: F) ->
                 site_of.append(sid)
                 onsite.append(ph.power == "onsite_gas")
                 mw.append(m / pue if ph.basis == "facility" else m)
-                power.append(sm.date_week(grid, ph.power_ready))
+                power.append(
+                    sm.date_week(grid, ph.power_ready, f"sites.{sid}.phases.{i}.power_ready")
+                )
                 planned.append(grid.index_of(ph.power_ready.value))
                 energised.append(_energised_by(ph.power_ready, status_now, as_of))
     n = sm.n
@@ -421,6 +440,7 @@ def compile_inputs(
     *,
     median: bool = False,
     rng: np.random.Generator | None = None,
+    given: Mapping[str, F] | None = None,
 ) -> ModelInputs:
     """Sample every uncertain input for ``draws`` draws and lay it on the weekly grid.
 
@@ -430,13 +450,20 @@ def compile_inputs(
     draws, seed : default to the scenario's.
     median : every distribution at its median (one deterministic draw per row; for the planner).
     rng : a generator to use instead of ``default_rng(seed)`` (batched runs).
+    given : per-draw uniforms ``[draws]`` in (0, 1) to use instead of random ones (a sensitivity
+        design), keyed by fact path, capacity-path name (``tiers.cowos.capacity``: every point and
+        the growth), ``allocation``, ``deals.<id>.converts``, ``sites.<id>.phases.<i>.power_ready``,
+        ``buyers.<id>.baseline_orders`` or ``ai_demand`` (the shared factor, ``z = Φ⁻¹(u)``).
+        Capacity paths still load on the factor: ``u' = Φ(ρ·z + √(1 − ρ²)·Φ⁻¹(u))``.
     """
     n = int(draws if draws is not None else sc.draws)
     s = int(seed if seed is not None else sc.seed)
     gen = rng if rng is not None else np.random.default_rng(s)
     grid = TimeGrid.from_bounds(sc.horizon.start, sc.horizon.end)
     demand_z = np.zeros(n) if median else gen.standard_normal(n)
-    sm = _Sampler(sc, n, gen, median, demand_z)
+    if given and "ai_demand" in given:
+        demand_z = np.asarray(stats.norm.ppf(given["ai_demand"]), dtype=float)
+    sm = _Sampler(sc, n, gen, median, demand_z, given)
     # the order of the stages is the order of the random stream: keep it
     mix_id = "industry" if sc.scope.kind == "industry" else cat.buyers[str(sc.scope.buyer)].mix
     skus, mix = _mix(sc, cat, sm, mix_id, grid)
@@ -468,7 +495,8 @@ def compile_inputs(
         **_phases(sc, cat, sm, grid, sh.pue),  # type: ignore[arg-type]
     )
     # which catalog values the model read: an override of anything else would change nothing
-    return dataclasses.replace(inp, meta={**inp.meta, "used": "|".join(sorted(sm.used))})
+    meta = {**inp.meta, "used": "|".join(sorted(sm.used)), "drawn": "|".join(sorted(sm.keys))}
+    return dataclasses.replace(inp, meta=meta)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -491,7 +519,7 @@ def _shared(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid) -> _Shared
     cowos_yield = sm.fact("tiers.cowos.params.yield", tiers["cowos"].params["yield"])
     # the buyer's allocation share is one uncertain quantity: every tier's share path is drawn
     # at the same quantile in a draw (independent draws per tier would bias the minimum down)
-    alloc_u = sm.u()
+    alloc_u = sm.u(key="allocation")
     ai_share = sample_path(
         sm,
         "tiers.logic_wafers.paths.ai_share",

@@ -38,6 +38,18 @@ class RunResult:
     timings_s: dict[str, float] = field(default_factory=dict)
 
 
+def batch_streams(seed: int, batches: int) -> list[int | np.random.SeedSequence]:
+    """The seeded stream of each batch of draws (``default_rng(stream)`` per batch).
+
+    The first batch uses ``default_rng(seed)``, as ``compile_inputs(sc, cat, n, seed)`` does, so
+    up to :data:`BATCH_DRAWS` draws compile → simulate by hand gives the pipeline's numbers; the
+    others are independent children of ``SeedSequence(seed)``.  Sweeps use the same streams.
+    """
+    streams: list[int | np.random.SeedSequence] = [seed]
+    streams += np.random.SeedSequence(seed).spawn(batches)[1:]
+    return streams[:batches]
+
+
 def simulate_scenario(
     sc: Scenario,
     cat: Catalog,
@@ -56,12 +68,7 @@ def simulate_scenario(
     n = int(draws if draws is not None else sc.draws)
     s = int(seed if seed is not None else sc.seed)
     sizes = [min(BATCH_DRAWS, n - b) for b in range(0, n, BATCH_DRAWS)]
-    # the first batch uses ``default_rng(seed)``, as ``compile_inputs(sc, cat, n, seed)`` does:
-    # up to BATCH_DRAWS draws, compile → simulate by hand gives the pipeline's numbers
-    streams: list[int | np.random.SeedSequence] = [
-        s,
-        *np.random.SeedSequence(s).spawn(len(sizes))[1:],
-    ]
+    streams = batch_streams(s, len(sizes))
     out: xr.Dataset | None = None
     start = 0
     for size, stream in zip(sizes, streams, strict=True):

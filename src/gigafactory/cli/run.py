@@ -13,7 +13,6 @@ from rich.table import Table
 
 from .. import __version__
 from ..catalog import load_catalog
-from ..errors import GigafactoryError, Problem, allowed_list, did_you_mean
 from ..limits import MAX_DRAWS, MAX_SEED
 from ..results.files import check_out_dir, publish_dir, staging_dir, temporary
 from ..scenario import load_scenario, preset_names, resolved_yaml
@@ -248,62 +247,6 @@ def _save_to_store(store: Path | None, result: Any, keep_draws: bool = False) ->
     from .files import save_run_to_store
 
     return save_run_to_store(store, result, trajectories=keep_draws)
-
-
-@app.command()
-def sensitivity(
-    scenario: str = typer.Argument(..., help="a preset name or a scenario YAML file"),
-    metric: str = typer.Option("it_gw_2030", "--metric", "-m", help="it_gw_2030 | goal_week"),
-    top: int = typer.Option(15, "--top", min=1, help="rows to show"),
-    as_json: bool = typer.Option(False, "--json"),
-) -> None:
-    """Which inputs drive the answer: a one-at-a-time tornado over the uncertain catalog values."""
-    from ..sensitivity import METRICS, candidate_count, tornado
-
-    if metric not in METRICS:
-        raise GigafactoryError(
-            [
-                Problem(
-                    "<command line>",
-                    None,
-                    "--metric",
-                    f"unknown metric '{metric}'{did_you_mean(metric, METRICS)}; allowed: {allowed_list(METRICS)}",
-                )
-            ]
-        )
-    cat = load_catalog()
-    sc = load_scenario(scenario, cat)
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=err,
-        transient=True,
-        disable=as_json,
-    ) as bar:
-        task = bar.add_task("varying inputs", total=candidate_count(sc, cat))
-        base, df = tornado(sc, cat, metric, progress=lambda k: bar.advance(task, k))
-    if as_json:
-        typer.echo(
-            json.dumps(
-                {"metric": metric, "base": base, "rows": df.head(top).to_dict("records")}, indent=2
-            )
-        )
-        return
-    t = Table(
-        title=f"{plain(sc.name)}: {METRICS[metric]} — median case {base:.4g}; each input at its low and high bound"
-    )
-    for c in ("input", "low → high", "metric at low", "metric at high", "swing"):
-        t.add_column(c, justify="left" if c == "input" else "right")
-    for r in df.head(top).itertuples(index=False):
-        t.add_row(
-            str(r.path),
-            f"{r.low:g} → {r.high:g} {r.unit}",
-            f"{r.at_low:.4g}",
-            f"{r.at_high:.4g}",
-            f"{r.swing:.4g}",
-        )
-    console.print(t)
 
 
 @app.command()
