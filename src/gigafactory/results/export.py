@@ -193,6 +193,8 @@ def write_xlsx(run: StoredRun, catalog: Any, target: Any) -> None:
             df.to_excel(xl, sheet_name=name, index=False)
             sheet = xl.sheets[name]
             for col in sheet.columns:
-                width = max((len(str(c.value)) for c in col[:200] if c.value is not None), default=8)
+                width = max(
+                    (len(str(c.value)) for c in col[:200] if c.value is not None), default=8
+                )
                 sheet.column_dimensions[col[0].column_letter].width = min(max(width + 2, 8), 60)
             sheet.freeze_panes = "A2"
