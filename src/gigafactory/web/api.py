@@ -263,10 +263,13 @@ async def presets(request: Request) -> list[dict[str, Any]]:
 async def catalog(request: Request) -> dict[str, Any]:
     """Every catalog value (unit, range, as-of, grade, source), the sliders and the deals."""
     cat = _queue(request).catalog
+    state = request.app.state
+    if getattr(state, "used_paths", None) is None:
+        state.used_paths = await run_in_threadpool(views.used_paths, cat)
     return {
         "facts": views.catalog_json(cat),
-        "main": views.main_assumptions(cat),
-        "deals": views.deals_json(cat),
+        "main": views.main_assumptions(cat, state.used_paths),
+        "deals": views.deals_json(cat, state.used_paths),
         "limits": _settings(request).model_dump(),
     }
 

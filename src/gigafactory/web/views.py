@@ -34,11 +34,7 @@ SERIES_LABELS: dict[str, tuple[str, str]] = {
 }
 
 #: The scenario page's sliders: catalog path patterns (prefix, suffix) worth moving first.
-_MAIN_SUFFIXES: tuple[str, ...] = (
-    "capacity.growth_after_pct_per_yr",
-    "params.yield",
-    "params.build_weeks",
-)
+_MAIN_SUFFIXES: tuple[str, ...] = ("capacity.growth_after_pct_per_yr",)
 
 
 def _clean(v: Any) -> Any:
@@ -210,19 +206,37 @@ def catalog_json(cat: Catalog) -> list[dict[str, Any]]:
     return [fact_json(p, f) for p, f in iter_facts(cat)]
 
 
-def main_assumptions(cat: Catalog) -> list[dict[str, Any]]:
+def used_paths(cat: Catalog) -> set[str]:
+    """Catalog paths the model reads for any shipped preset (overriding others changes nothing)."""
+    from ..compile import compile_inputs
+    from ..scenario import load_scenario, preset_names
+
+    used: set[str] = set()
+    for name in preset_names():
+        inp = compile_inputs(load_scenario(name, cat), cat, 1, median=True)
+        used |= set(str(inp.meta.get("used", "")).split("|"))
+    return used
+
+
+def main_assumptions(cat: Catalog, used: set[str]) -> list[dict[str, Any]]:
     """The values the Scenario page offers as sliders, each with a slider range.
 
-    Tier growth rates, yields and build times (range: the catalog's low–high, widened to
-    ±50 % of the value when the catalog gives none) and deal sizes (0–2× the recorded GW).
+    Per supply tier: its growth after the last sourced point, its last sourced capacity point,
+    and its parameters (yield, MW per transformer), each only if the model reads it.  Range:
+    the catalog's low–high, or ±50 % of the value when the catalog gives none, inside the
+    value's allowed domain.
     """
     from ..scenario.domains import domain_of
 
+    facts = [(p, f) for p, f in iter_facts(cat) if p in used and p.startswith("tiers.")]
+    last_point: dict[str, str] = {}
+    for p, _ in facts:
+        if ".capacity.points." in p:
+            last_point[p.split(".capacity.points.")[0]] = p  # points are listed in date order
     out = []
-    for path, f in iter_facts(cat):
-        if not isinstance(f, Fact) or not isinstance(f.value, float | int):
-            continue
-        if not (path.startswith("tiers.") and path.endswith(_MAIN_SUFFIXES)):
+    for path, f in facts:
+        keep = path.endswith(_MAIN_SUFFIXES) or ".params." in path or path in last_point.values()
+        if not keep or not isinstance(f, Fact) or ".paths." in path:
             continue
         v = float(f.value)
         dom = domain_of(path, f)
@@ -233,18 +247,22 @@ def main_assumptions(cat: Catalog) -> list[dict[str, Any]]:
     return out
 
 
-def deals_json(cat: Catalog) -> list[dict[str, Any]]:
+def deals_json(cat: Catalog, used: set[str]) -> list[dict[str, Any]]:
     """Deals with a size in GW, and the values a resize scales together.
 
-    Resizing a deal by a factor scales its GW, its USD value and every point of its delivery
-    schedule (GW by date); a factor of 0 takes the deal out.
+    Resizing a deal by a factor scales its GW and every point of its delivery schedule (GW by
+    date) that the model reads (not its USD value: the validator refuses values the model does
+    not read); a factor of 0 takes the deal out.  Deals the model does not read (superseded,
+    cancelled) are left out.
     """
     out = []
     for deal_id, deal in cat.deals.items():
         sized = {
             p: float(f.value)
             for p, f in iter_facts(deal)
-            if isinstance(f, Fact) and (p in ("gw", "usd_b") or p.startswith("schedule."))
+            if isinstance(f, Fact)
+            and (p in ("gw", "usd_b") or p.startswith("schedule."))
+            and f"deals.{deal_id}.{p}" in used
         }
         if "gw" not in sized:
             continue

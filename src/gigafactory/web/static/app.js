@@ -103,6 +103,7 @@ async function route() {
   for (const a of document.querySelectorAll("#nav a[data-page]")) {
     a.classList.toggle("active", a.dataset.page === page);
   }
+  document.body.dataset.ready = "0";
   const main = document.getElementById("page");
   main.replaceChildren(h("p", { class: "muted" }, "Loading…"));
   try {
@@ -111,6 +112,7 @@ async function route() {
     main.replaceChildren(h("p", { class: "error" }, "Could not load this page: " + e.message));
   }
   document.body.dataset.page = page;
+  document.body.dataset.ready = "1";  // the page and its charts are drawn (tests wait for it)
 }
 
 document.getElementById("api-link").href = withToken("docs");

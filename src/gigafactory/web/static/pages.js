@@ -120,7 +120,7 @@ async function scenarioPage(main) {
       field("Seed ", "seed", { id: "scn-seed", type: "number", min: 0 })),
     h("div", { class: "cols" },
       h("section", {}, h("h2", {}, "Main assumptions"), sliders,
-        h("h2", {}, "Deals"), h("p", { class: "muted" }, "A deal's size scales its GW, USD value and schedule together; 0 takes it out."),
+        h("h2", {}, "Deals"), h("p", { class: "muted" }, "A deal's size scales its GW and delivery schedule together; 0 takes it out (deals the model does not read are not listed)."),
         slider({ id: "p-convert", label: "finance › p_convert (non-binding deals convert)", unit: "probability",
           title: "Probability that a non-binding deal (LOI, MoU, term sheet) converts, drawn per draw and deal",
           min: 0, max: 1, step: 0.05, value: s.p_convert,
@@ -207,6 +207,7 @@ async function resultsPage(main, runId) {
   const fin = (run.summary || {}).finance;
   main.replaceChildren(
     h("h1", {}, "Results"), h("div", { class: "row" }, sel),
+    h("p", { class: "muted", id: "run-head" }, `Run ${run.run_id}: scenario “${run.scenario}”, ${run.draws} draws, seed ${run.seed}, gigafactory ${run.version}`),
     h("div", { class: "cards", id: "cards" },
       card("goal first reached (median build rate)", hd.gw_per_week_reached || "not within the horizon", `${run.summary.goal.gw_per_week} GW/week, ${run.summary.goal.basis}`, "card-goal"),
       card("facility power online, end 2027", fmt(hd["years.2027.facility_gw_online.p50"], "GW"), "GW (median)", "card-gw2027"),
