@@ -49,24 +49,29 @@ def wait(client: httpx.Client, job: str) -> dict:
     return state
 
 
-with tempfile.TemporaryDirectory() as tmp:
-    server, url = start_server(Path(tmp) / "runs.duckdb")
-    with httpx.Client(base_url=url, timeout=60) as client:
-        jobs = [
-            client.post("/runs", json={"scenario": s, "draws": DRAWS, "seed": 1}).json()["id"]
-            for s in ("announced", SLOWER)
-        ]
-        a, b = (wait(client, j)["run_id"] for j in jobs)
-        diff = client.get("/compare", params={"ids": [a, b]}).json()["diffs"][0]
-    server.should_exit = True
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        server, url = start_server(Path(tmp) / "runs.duckdb")
+        with httpx.Client(base_url=url, timeout=60) as client:
+            jobs = [
+                client.post("/runs", json={"scenario": s, "draws": DRAWS, "seed": 1}).json()["id"]
+                for s in ("announced", SLOWER)
+            ]
+            a, b = (wait(client, j)["run_id"] for j in jobs)
+            diff = client.get("/compare", params={"ids": [a, b]}).json()["diffs"][0]
+        server.should_exit = True
 
-print(f"run {a} (announced) → run {b} (slower transformers), {DRAWS} draws each")
-for row in (r for r in diff["inputs"] if "overrides." in r["key"]):
-    print(f"  input  {row['key']}: {row['a']} → {row['b']}")
-shown: dict[str, int] = {}
-for d in diff["differences"]:
-    if d["unit"] in ("GW", "USD billions") and shown.get(d["unit"], 0) < 3:
-        shown[d["unit"]] = shown.get(d["unit"], 0) + 1
-        print(
-            f"  output {d['metric']}: {d['a']:.2f} → {d['b']:.2f} {d['unit']} ({d['delta']:+.2f})"
-        )
+    print(f"run {a} (announced) → run {b} (slower transformers), {DRAWS} draws each")
+    for row in (r for r in diff["inputs"] if "overrides." in r["key"]):
+        print(f"  input  {row['key']}: {row['a']} → {row['b']}")
+    shown: dict[str, int] = {}
+    for d in diff["differences"]:
+        if d["unit"] in ("GW", "USD billions") and shown.get(d["unit"], 0) < 3:
+            shown[d["unit"]] = shown.get(d["unit"], 0) + 1
+            print(
+                f"  output {d['metric']}: {d['a']:.2f} → {d['b']:.2f} {d['unit']} ({d['delta']:+.2f})"
+            )
+
+
+if __name__ == "__main__":  # runs start in child processes, which import this file
+    main()

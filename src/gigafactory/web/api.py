@@ -15,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -34,6 +36,10 @@ ID_PATTERN = re.compile(r"^(job-)?[0-9a-f]{4,32}$|^latest$")
 NAME_PATTERN = re.compile(r"^[a-z0-9_]{1,64}$")
 #: the longest scenario text accepted (characters)
 MAX_SCENARIO_CHARS = 64_000
+#: stored runs kept in memory (each a few MB of quantile tables)
+RUN_CACHE = 16
+#: seconds the list of stored runs is reused (a run finishing on this server refreshes it)
+LIST_TTL_S = 2.0
 
 router = APIRouter()
 
@@ -80,17 +86,29 @@ def _check_id(run_id: str) -> None:
 
 
 async def _stored(request: Request, run_id: str) -> StoredRun:
-    """The stored run ``run_id`` names (a finished job's run too); 404 when none."""
+    """The stored run ``run_id`` names (a finished job's run too); 404 when none.
+
+    Stored runs never change, so the last ``RUN_CACHE`` of them are kept in memory by full id:
+    a page reading a run while another run is being saved does not wait for the store's lock.
+    """
     _check_id(run_id)
     job = _queue(request).get(run_id)
     if job is not None:
         if job.run_id is None:
             raise HTTPException(409, f"run {run_id} is {job.status}; its results are not ready")
         run_id = job.run_id
+    cache: OrderedDict[str, StoredRun] = request.app.state.run_cache
+    if run_id in cache:
+        cache.move_to_end(run_id)
+        return cache[run_id]
     try:
-        return await run_in_threadpool(_store(request).get_run, run_id)
+        run = await run_in_threadpool(_store(request).get_run, run_id)
     except GigafactoryError as exc:
         raise HTTPException(404, str(exc.problems[0].message)) from exc
+    cache[run.run_id] = run
+    while len(cache) > RUN_CACHE:
+        cache.popitem(last=False)
+    return run
 
 
 @router.post("/runs", status_code=202, tags=["runs"])
@@ -118,10 +136,13 @@ async def list_runs(request: Request) -> dict[str, Any]:
     """Jobs of this server (newest first) and every run in the store (newest first, ≤ 200)."""
     q = _queue(request)
     jobs = sorted(q.jobs.values(), key=lambda j: -j.created_s)
-    df = await run_in_threadpool(_store(request).list_runs)
-    df = df.head(200)
-    stored = json.loads(df.to_json(orient="records", date_format="iso"))
-    return {"jobs": [j.state() for j in jobs], "stored": stored}
+    finished = sum(1 for j in jobs if j.status == "done")
+    cached = request.app.state.list_cache
+    if cached is None or cached[1] != finished or time.monotonic() - cached[0] > LIST_TTL_S:
+        df = (await run_in_threadpool(_store(request).list_runs)).head(200)
+        stored = json.loads(df.to_json(orient="records", date_format="iso"))
+        cached = request.app.state.list_cache = (time.monotonic(), finished, stored)
+    return {"jobs": [j.state() for j in jobs], "stored": cached[2]}
 
 
 @router.get("/runs/{run_id}", tags=["runs"])

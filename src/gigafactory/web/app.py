@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from importlib import resources
 from pathlib import Path
@@ -138,6 +139,8 @@ def create_app(
     )
     app.state.settings = cfg
     app.state.sensitivity = {}
+    app.state.run_cache = OrderedDict()
+    app.state.list_cache = None
     app.state.queue = RunQueue(store_path, workers=cfg.workers, max_waiting=cfg.max_waiting)
     app.include_router(api_router)
     app.include_router(download_router)

@@ -1,4 +1,6 @@
-"""The run queue behind ``gigafactory serve``: runs wait in line and worker threads run them.
+"""The run queue behind ``gigafactory serve``: runs wait in line; worker threads hand each to
+a child process (started by a forkserver that has the model imported) and follow its progress,
+so a run never holds the server's interpreter and pages stay responsive.
 
 A job moves ``queued → running → done | failed``; while it runs it passes through the phases
 ``simulate`` (draws done of draws), ``summary and finance`` and ``save``.  Finished runs are
@@ -8,11 +10,13 @@ Nothing here touches the network or reads a path that came from a request.
 
 from __future__ import annotations
 
+import multiprocessing
 import queue
 import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Literal
 
@@ -147,23 +151,75 @@ class RunQueue:
                 )
 
     def _run(self, job: Job) -> None:
-        """Run the pipeline with progress, then save the run in the store."""
-        from ..pipeline import run_scenario
-        from ..results.files import save_run_to_store
-
+        """Run the pipeline in a child process (the server keeps its interpreter to itself),
+        following its progress messages; the child saves the run in the store."""
         self._update(job, status="running", phase="simulate")
+        parent, child = _CONTEXT.Pipe(duplex=False)
+        proc = _CONTEXT.Process(
+            target=run_in_child,
+            args=(child, job.scenario, job.draws, job.seed, self.store_path),
+            name=f"gigafactory-{job.id}",
+            daemon=True,
+        )
+        proc.start()
+        child.close()
+        try:
+            while True:
+                try:
+                    kind, value = parent.recv()
+                except EOFError:
+                    raise RuntimeError(
+                        f"the run's process ended without a result (exit code {proc.exitcode})"
+                    ) from None
+                if kind == "draws":
+                    done = job.done_draws + int(value)
+                    phase = "summary and finance" if done >= job.draws else "simulate"
+                    self._update(job, done_draws=done, phase=phase)
+                elif kind == "phase":
+                    self._update(job, phase=str(value))
+                elif kind == "error":
+                    raise GigafactoryError(str(value))
+                else:
+                    run_id, timings = value
+                    self._update(job, status="done", phase="done", run_id=run_id, timings_s=timings)
+                    return
+        finally:
+            parent.close()
+            proc.join(timeout=60)
 
-        def advance(k: int) -> None:
-            done = job.done_draws + k
-            phase = "summary and finance" if done >= job.draws else "simulate"
-            self._update(job, done_draws=done, phase=phase)
 
+#: children start from a clean server process that has the model imported already
+_CONTEXT = multiprocessing.get_context("forkserver")
+_CONTEXT.set_forkserver_preload(["gigafactory.pipeline", "gigafactory.results.files"])
+
+
+def run_in_child(
+    conn: Connection, sc: Scenario, draws: int, seed: int, store_path: Path | None
+) -> None:
+    """Run one scenario and save it in the store, reporting progress through ``conn``.
+
+    Messages: ``("draws", k)`` as batches finish, ``("phase", name)``, then ``("done",
+    (run_id, timings_s))`` or ``("error", message)``.
+    """
+    from ..catalog import load_catalog
+    from ..pipeline import run_scenario
+    from ..results.files import save_run_to_store
+
+    try:
         t0 = time.perf_counter()
-        result = run_scenario(job.scenario, self.catalog, job.draws, job.seed, progress=advance)
-        self._update(job, phase="save")
+        result = run_scenario(
+            sc, load_catalog(), draws, seed, progress=lambda k: conn.send(("draws", k))
+        )
+        conn.send(("phase", "save"))
         t1 = time.perf_counter()
-        run_id = save_run_to_store(self.store_path, result)
+        run_id = save_run_to_store(store_path, result)
         timings = {k: round(v, 3) for k, v in result.timings_s.items()}
         timings["save"] = round(time.perf_counter() - t1, 3)
         timings["total"] = round(time.perf_counter() - t0, 3)
-        self._update(job, status="done", phase="done", run_id=run_id, timings_s=timings)
+        conn.send(("done", (run_id, timings)))
+    except GigafactoryError as exc:
+        conn.send(("error", str(exc)))
+    except Exception as exc:  # reported on the job, never a silent loss
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
