@@ -177,7 +177,13 @@ def diff_json(d: RunDiff) -> dict[str, Any]:
                 "delta": _clean(delta),
             }
         )
-    moved.sort(key=lambda r: (r["unit"], -abs(r["delta"]) if r["delta"] is not None else 0))
+    moved.sort(
+        key=lambda r: (
+            r["unit"] == "",
+            r["unit"],
+            -abs(r["delta"]) if r["delta"] is not None else 0,
+        )
+    )
     return {
         "a": d.a,
         "b": d.b,

@@ -240,6 +240,11 @@ async function resultsPage(main, runId) {
 }
 
 // ---------------------------------------------------------------- Compare
+function short(v, n = 80) {
+  const text = v === null || v === undefined ? "(absent)" : typeof v === "string" ? v : JSON.stringify(v);
+  return h("td", { title: text.length > n ? text : null }, text.length > n ? text.slice(0, n - 1) + "…" : text);
+}
+
 async function comparePage(main, arg) {
   const { stored } = await listRuns(true);
   const chosen = new Set(arg ? arg.split(",") : stored.slice(0, 2).map((r) => r.run_id));
@@ -259,10 +264,21 @@ async function comparePage(main, arg) {
   for (const d of res.diffs) {
     out.append(h("h2", {}, `${d.a} → ${d.b}`));
     if (d.inputs.length) out.append(h("table", { class: "inputs" }, h("tr", {}, ["input", d.a, d.b].map((c) => h("th", {}, c))),
-      d.inputs.map((r) => h("tr", {}, h("td", {}, r.key), h("td", {}, JSON.stringify(r.a)), h("td", {}, JSON.stringify(r.b))))));
-    out.append(h("table", { class: "diffs" }, h("tr", {}, ["output", "unit", d.a, d.b, "change"].map((c) => h("th", {}, c))),
-      d.differences.map((r) => h("tr", {}, h("td", {}, r.metric), h("td", {}, r.unit), h("td", {}, fmt(r.a, r.unit)), h("td", {}, fmt(r.b, r.unit)),
-        h("td", {}, r.delta === null ? "changed" : (r.delta > 0 ? "+" : "") + fmt(r.delta, r.unit))))));
+      d.inputs.map((r) => h("tr", {}, h("td", {}, r.key), short(r.a), short(r.b)))));
+    const groups = new Map();
+    for (const r of d.differences) {
+      const u = r.unit || "other (no unit)";
+      if (!groups.has(u)) groups.set(u, []);
+      groups.get(u).push(r);
+    }
+    const row = (r) => h("tr", {}, h("td", {}, r.metric), h("td", { class: "num" }, fmt(r.a, r.unit)), h("td", { class: "num" }, fmt(r.b, r.unit)),
+      h("td", { class: "num" }, r.delta === null ? "changed" : (r.delta > 0 ? "+" : "") + fmt(r.delta, r.unit)));
+    const head = () => h("tr", {}, ["output", d.a, d.b, "change"].map((c) => h("th", {}, c)));
+    for (const [unit, rows] of groups) {
+      out.append(h("h3", {}, `${unit}: ${rows.length} moved, largest first`),
+        h("table", { class: "diffs" }, head(), rows.slice(0, 8).map(row)));
+      if (rows.length > 8) out.append(h("details", {}, h("summary", {}, `all ${rows.length}`), h("table", { class: "diffs-all" }, head(), rows.map(row))));
+    }
   }
 }
 
