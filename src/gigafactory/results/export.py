@@ -42,19 +42,20 @@ TABLES: tuple[str, ...] = (
 )
 
 #: Units read off a metric's name (the project keeps units in names); first match wins.
-_UNIT_SUFFIXES: tuple[tuple[str, str], ...] = (
-    ("gw_per_week", "GW/week"),
-    ("gw_added_per_week", "GW/week"),
-    ("usd_b", "USD billions"),
-    ("_twh", "TWh"),
-    ("_gw", "GW"),
-    ("gw_", "GW"),
-    ("_m", "millions"),
-    ("weeks", "weeks"),
-    ("share", "share (0–1)"),
-    ("probability", "probability (0–1)"),
-    ("ratio", "ratio"),
-    ("index", "index"),
+#: Each pattern must match a whole word of the dotted, underscored name.
+_UNIT_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"_reached$|_reached_net$|(^|_)first_breach$", "ISO week"),
+    (r"gw_per_week|gw_added_per_week", "GW/week"),
+    (r"usd_b", "USD billions"),
+    (r"(^|_)twh($|_)", "TWh"),
+    (r"(^|_)weeks($|_)", "weeks"),
+    (r"(^|_)gw($|_)", "GW"),
+    (r"_m$", "millions"),
+    (r"(^|_)binding($|_)", "share of draws (0–1)"),
+    (r"(^|_)share($|_)", "share (0–1)"),
+    (r"probability", "probability (0–1)"),
+    (r"(^|_)ratio($|_)", "ratio"),
+    (r"(^|_)index($|_)", "index"),
 )
 
 _YEAR_VARS: tuple[tuple[str, str], ...] = (
@@ -67,11 +68,14 @@ _YEAR_VARS: tuple[tuple[str, str], ...] = (
 
 
 def unit_of(metric: str) -> str:
-    """The unit a dotted metric name carries (``finance.funding_gap_usd_b.p50`` → USD billions)."""
+    """The unit a dotted metric name carries (``finance.funding_gap_usd_b.p50`` → USD billions).
+
+    Every dotted part is tried against each pattern in turn, so ``binding_weeks_mean.orders``
+    is in weeks and ``years.2031.h100e_online_m.p50`` in millions.
+    """
     parts = [p for p in metric.split(".") if p not in ("p5", "p50", "p95", "mean")]
-    name = "_".join(p for p in parts if not re.fullmatch(r"\d{4}", p))
-    for suffix, unit in _UNIT_SUFFIXES:
-        if suffix in name:
+    for pattern, unit in _UNIT_PATTERNS:
+        if any(re.search(pattern, p) for p in parts):
             return unit
     return ""
 
