@@ -5,7 +5,9 @@ Usage::
     .venv/bin/python benchmarks/bench_plan.py            # industry and announced, weekly 2025–2035
     .venv/bin/python benchmarks/bench_plan.py --smoke    # one preset, monthly, for CI
 
-Target: build + solve under 30 s per preset on a 2-core machine.
+Target: build + solve under 30 s per preset on a 2-core machine.  The target is reported,
+never enforced by an exit code: a benchmark on a shared machine measures, it does not gate
+(`make test` runs the smoke mode to prove the benchmark still runs).
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     ok = worst < TARGET_S
     print(f"slowest build+solve {worst:.2f} s (target < {TARGET_S:g} s): {'ok' if ok else 'SLOW'}")
-    return 0 if ok else 1
+    return 0
 
 
 if __name__ == "__main__":

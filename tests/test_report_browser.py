@@ -7,8 +7,6 @@ plotly div holds an ``svg.main-svg``), and saves a full-page screenshot under te
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,17 +16,15 @@ import pandas as pd
 import pytest
 import xarray as xr
 
+from fixtures import example_finance, example_physical, example_summary
 from gigafactory.catalog import load_catalog
 from gigafactory.report import write_report, write_stored_report
-from gigafactory.results.example import example_finance, example_physical, example_summary
 from gigafactory.results.store import RunStore
 from test_report import ALL_CHARTS
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 @dataclass
@@ -42,15 +38,8 @@ class PageCheck:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if CHROMIUM is None:
-        pytest.skip("chromium is not installed (`make browser` installs Debian's chromium as root)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield b
-        b.close()
+def browser(chromium: Any) -> Any:
+    return chromium
 
 
 def open_report(browser: Any, path: Path, screenshot: str) -> PageCheck:

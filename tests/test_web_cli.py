@@ -19,9 +19,7 @@ import typer
 from typer.testing import CliRunner
 
 from gigafactory.errors import GigafactoryError
-from gigafactory.results.commands import register as register_results
 from gigafactory.results.export import TABLES
-from gigafactory.web.cli import register as register_serve
 from web_helpers import save_example_run
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -83,9 +81,8 @@ def test_serve_with_host_requires_a_token(serve) -> None:  # type: ignore[no-unt
 
 
 def cli() -> typer.Typer:
-    app = typer.Typer()
-    register_results(app)
-    register_serve(app)
+    from gigafactory.cli import app
+
     return app
 
 

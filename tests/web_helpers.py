@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import uvicorn
 
-from gigafactory.results.example import example_finance, example_physical, example_summary
+from fixtures import example_finance, example_physical, example_summary
 from gigafactory.results.store import RunStore
 from gigafactory.web.api import Settings
 from gigafactory.web.app import create_app

@@ -190,7 +190,7 @@ class RunQueue:
 
 #: children start from a clean server process that has the model imported already
 _CONTEXT = multiprocessing.get_context("forkserver")
-_CONTEXT.set_forkserver_preload(["gigafactory.pipeline", "gigafactory.results.files"])
+_CONTEXT.set_forkserver_preload(["gigafactory.pipeline", "gigafactory.cli.files"])
 
 
 def run_in_child(
@@ -202,8 +202,8 @@ def run_in_child(
     (run_id, timings_s))`` or ``("error", message)``.
     """
     from ..catalog import load_catalog
+    from ..cli.files import save_run_to_store
     from ..pipeline import run_scenario
-    from ..results.files import save_run_to_store
 
     try:
         t0 = time.perf_counter()

@@ -1,37 +1,21 @@
-"""The ``gigafactory`` command line.  User mistakes print one clear message (exit 2), never a traceback."""
+"""``run``, ``sensitivity``, ``validate``, ``presets``, ``scenario``, ``tiers``, ``version``."""
 
 from __future__ import annotations
 
 import json
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import __version__
-from .catalog import load_catalog
-from .catalog.schema import DateFact, Fact, iter_facts
-from .errors import GigafactoryError, Problem, allowed_list, did_you_mean
-from .scenario import load_scenario, preset_names, resolved_yaml
-from .supply.inputs import TIERS
-
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    help="Model the AI infrastructure buildout: can a gigawatt a week be built, what binds first, "
-    "what does it cost, who pays, and who is exposed if it slips?",
-)
-catalog_app = typer.Typer(no_args_is_help=True, help="Browse the sourced catalog.")
-app.add_typer(catalog_app, name="catalog")
-console = Console()
-err = Console(stderr=True)
+from .. import __version__
+from ..catalog import load_catalog
+from ..scenario import load_scenario, preset_names, resolved_yaml
+from . import app, console, err
 
 
 def _fmt_q(q: dict[str, float], digits: int = 1) -> str:
@@ -40,13 +24,15 @@ def _fmt_q(q: dict[str, float], digits: int = 1) -> str:
 
 def summary_tables(summary: dict[str, Any]) -> list[Table]:
     """Rich tables of a run summary: GW by year with the binding tiers, and the goal."""
+    lead = summary.get("lead_basis", summary["goal"]["basis"])
+    bases = (lead, "it" if lead == "facility" else "facility")  # the goal's basis leads
+    label = {"it": "IT GW online", "facility": "facility GW online"}
     t = Table(
         title=f"{summary['scenario']} — {summary['scope']} — {summary['draws']} draws (p50 and p5–p95)"
     )
     for c in (
         "year",
-        "IT GW online",
-        "facility GW online",
+        *(label[b] for b in bases),
         "GW/week added*",
         "H100e online (M)",
         "binding (share of draws)",
@@ -56,8 +42,7 @@ def summary_tables(summary: dict[str, Any]) -> list[Table]:
         bind = ", ".join(f"{k} {s:.0%}" for k, s in list(v["binding"].items())[:3])
         t.add_row(
             y,
-            _fmt_q(v["it_gw_online"]),
-            _fmt_q(v["facility_gw_online"]),
+            *(_fmt_q(v[f"{b}_gw_online"]) for b in bases),
             _fmt_q(v["gw_added_per_week"], 2),
             _fmt_q(v["h100e_online_m"]),
             bind,
@@ -65,8 +50,9 @@ def summary_tables(summary: dict[str, Any]) -> list[Table]:
     goal = summary["goal"]
     reached = summary["gw_per_week_reached"]
     per = summary["gw_per_week_reached_by_draw"]
+    note = f"; {goal['scope_note']}" if goal.get("scope_note") else ""
     g = Table(
-        title=f"Goal: {goal['gw_per_week']:g} GW/week ({goal['basis']} basis; *{goal['rate']})",
+        title=f"Goal: {goal['gw_per_week']:g} GW/week ({goal['basis']} basis{note}; *{goal['rate']})",
         show_header=False,
     )
     g.add_column("k")
@@ -154,7 +140,7 @@ def run(
     ),
 ) -> None:
     """Run a scenario: simulate the buildout and the money, print the summary, write the files."""
-    from .pipeline import run_scenario
+    from .. import run as run_scenario  # the public API: the CLI and Python give one answer
 
     cat = load_catalog()
     sc = load_scenario(scenario, cat)
@@ -182,7 +168,7 @@ def run(
             _write_outputs(out, result)
         except BaseException:
             if run_id:  # keep store and files in step: no run without its files
-                from .results.store import RunStore
+                from ..results.store import RunStore
 
                 RunStore(store).delete_run(run_id)
             raise
@@ -193,7 +179,7 @@ def run(
     for t in summary_tables(summary):
         console.print(t)
     if result.finance is not None:
-        from .finance import finance_tables
+        from ..finance import finance_tables
 
         for t in finance_tables(summary["finance"]):
             console.print(t)
@@ -208,7 +194,7 @@ def run(
 
 def _write_outputs(out: Path, result: Any) -> None:
     """Write every file into a temporary directory, then move it into place (nothing half-written)."""
-    from .results.files import write_run_files
+    from .files import write_run_files
 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
@@ -227,65 +213,9 @@ def _write_outputs(out: Path, result: Any) -> None:
 
 
 def _save_to_store(store: Path | None, result: Any, keep_draws: bool = False) -> str | None:
-    from .results.files import save_run_to_store
+    from .files import save_run_to_store
 
     return save_run_to_store(store, result, trajectories=keep_draws)
-
-
-@app.command()
-def sensitivity(
-    scenario: str = typer.Argument(..., help="a preset name or a scenario YAML file"),
-    metric: str = typer.Option("it_gw_2030", "--metric", "-m", help="it_gw_2030 | goal_week"),
-    top: int = typer.Option(15, "--top", min=1, help="rows to show"),
-    as_json: bool = typer.Option(False, "--json"),
-) -> None:
-    """Which inputs drive the answer: a one-at-a-time tornado over the uncertain catalog values."""
-    from .sensitivity import METRICS, candidate_count, tornado
-
-    if metric not in METRICS:
-        raise GigafactoryError(
-            [
-                Problem(
-                    "<command line>",
-                    None,
-                    "--metric",
-                    f"unknown metric '{metric}'{did_you_mean(metric, METRICS)}; allowed: {allowed_list(METRICS)}",
-                )
-            ]
-        )
-    cat = load_catalog()
-    sc = load_scenario(scenario, cat)
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=err,
-        transient=True,
-        disable=as_json,
-    ) as bar:
-        task = bar.add_task("varying inputs", total=candidate_count(sc, cat))
-        base, df = tornado(sc, cat, metric, progress=lambda k: bar.advance(task, k))
-    if as_json:
-        typer.echo(
-            json.dumps(
-                {"metric": metric, "base": base, "rows": df.head(top).to_dict("records")}, indent=2
-            )
-        )
-        return
-    t = Table(
-        title=f"{sc.name}: {METRICS[metric]} — median case {base:.4g}; each input at its low and high bound"
-    )
-    for c in ("input", "low → high", "metric at low", "metric at high", "swing"):
-        t.add_column(c, justify="left" if c == "input" else "right")
-    for r in df.head(top).itertuples(index=False):
-        t.add_row(
-            str(r.path),
-            f"{r.low:g} → {r.high:g} {r.unit}",
-            f"{r.at_low:.4g}",
-            f"{r.at_high:.4g}",
-            f"{r.swing:.4g}",
-        )
-    console.print(t)
 
 
 @app.command()
@@ -319,125 +249,11 @@ def scenario(name: str = typer.Argument(..., help="a preset name or scenario fil
     typer.echo(resolved_yaml(load_scenario(name)))
 
 
-def _fact_rows(prefix: str = "") -> list[tuple[str, Fact | DateFact]]:
-    return [(p, f) for p, f in iter_facts(load_catalog()) if p.startswith(prefix)]
-
-
-@catalog_app.command("list")
-def catalog_list(
-    section: str | None = typer.Argument(
-        None, help="accelerators, racks, tiers, sites, companies, deals, …"
-    ),
-    as_json: bool = typer.Option(False, "--json"),
-) -> None:
-    """List catalog entries by section (or every section with its size)."""
-    cat = load_catalog()
-    sections = {name: getattr(cat, name) for name in type(cat).model_fields}
-    if section is None:
-        t = Table(title="Catalog sections")
-        t.add_column("section")
-        t.add_column("entries", justify="right")
-        t.add_column("ids", overflow="fold")
-        for name, items in sections.items():
-            t.add_row(name, str(len(items)), ", ".join(items))
-        console.print(t)
-        return
-    if section not in sections:
-        raise GigafactoryError(
-            [
-                Problem(
-                    "<command line>",
-                    None,
-                    "section",
-                    f"unknown section '{section}'{did_you_mean(section, sections)}; allowed: {allowed_list(sections)}",
-                )
-            ]
-        )
-    items = sections[section]
-    if as_json:
-        typer.echo(json.dumps({k: v.model_dump(mode="json") for k, v in items.items()}, indent=2))
-        return
-    t = Table(title=f"catalog: {section}")
-    t.add_column("id")
-    t.add_column("name", overflow="fold")
-    t.add_column("facts", justify="right")
-    for k, v in items.items():
-        t.add_row(
-            k,
-            str(getattr(v, "name", getattr(v, "description", ""))),
-            str(sum(1 for _ in iter_facts(v))),
-        )
-    console.print(t)
-
-
-@catalog_app.command("show")
-def catalog_show(
-    item: str = typer.Argument(..., help="an id (GB200, cowos, abilene, amd_6gw) or a dotted path"),
-) -> None:
-    """Every sourced number of one catalog item."""
-    cat = load_catalog()
-    sections = {name: getattr(cat, name) for name in type(cat).model_fields}
-    matches = [
-        f"{s}.{k}"
-        for s, items in sections.items()
-        for k in items
-        if k == item or f"{s}.{k}" == item
-    ]
-    prefix = matches[0] if matches else item
-    rows = [(p, f) for p, f in _fact_rows() if p == prefix or p.startswith(prefix + ".")]
-    if not rows:
-        ids = [k for items in sections.values() for k in items]
-        raise GigafactoryError(
-            [
-                Problem(
-                    "<command line>",
-                    None,
-                    "item",
-                    f"no catalog item '{item}'{did_you_mean(item, ids)}; see `gigafactory catalog list`",
-                )
-            ]
-        )
-    t = Table(title=prefix)
-    for c in ("key", "value", "unit", "range", "as of", "conf", "source"):
-        t.add_column(c, overflow="fold")
-    for p, f in rows:
-        rng = f"{f.low}–{f.high}" if f.low is not None else ""
-        unit = getattr(f, "unit", "date")
-        t.add_row(
-            p[len(prefix) + 1 :] or p,
-            f"{f.value:g}" if isinstance(f.value, float) else str(f.value),
-            unit,
-            rng,
-            f.as_of,
-            f.conf,
-            f.source,
-        )
-    console.print(t)
-
-
-@catalog_app.command("sources")
-def catalog_sources(as_json: bool = typer.Option(False, "--json")) -> None:
-    """Every source the catalog cites, with how many facts cite it and their grades."""
-    counts: dict[str, dict[str, int]] = {}
-    for _, f in _fact_rows():
-        for src in f.source.split(" ; "):
-            counts.setdefault(src.strip(), {}).setdefault(f.conf, 0)
-            counts[src.strip()][f.conf] += 1
-    if as_json:
-        typer.echo(json.dumps(counts, indent=2))
-        return
-    t = Table(title=f"{len(counts)} sources")
-    t.add_column("source", overflow="fold")
-    t.add_column("facts", justify="right")
-    t.add_column("grades")
-    for src, g in sorted(counts.items(), key=lambda kv: -sum(kv[1].values())):
-        t.add_row(src, str(sum(g.values())), ", ".join(f"{k}:{v}" for k, v in sorted(g.items())))
-    console.print(t)
-
-
 @app.command()
 def tiers() -> None:
     """The supply tiers the engine attributes binding weeks to."""
+    from ..supply.inputs import TIERS
+
     for t in TIERS:
         console.print(t)
 
@@ -446,28 +262,3 @@ def tiers() -> None:
 def version() -> None:
     """Print the version."""
     typer.echo(__version__)
-
-
-def _register_plugins() -> None:
-    from .finance.commands import register as register_finance
-    from .plan.commands import register as register_plan
-    from .results.commands import register as register_results
-
-    register_finance(app)
-    register_plan(app)
-    register_results(app)
-
-
-_register_plugins()
-
-
-def main() -> None:
-    """Entry point: run the app; a user mistake prints its message and exits with status 2."""
-    try:
-        app()
-    except GigafactoryError as exc:
-        err.print(f"error: {exc}", highlight=False, markup=False)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        err.print("interrupted; nothing was written")
-        sys.exit(130)

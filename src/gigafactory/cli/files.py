@@ -51,7 +51,7 @@ def save_run_to_store(store: Path | None, result: Any, *, trajectories: bool = F
     """Save a run (summary, lineage, quantile series) in the DuckDB store; return its id.
 
     ``trajectories`` also keeps every draw's series as Parquet beside the store."""
-    from .store import RunStore
+    from ..results.store import RunStore
 
     return RunStore(store).save_run(
         result.summary,

@@ -1,7 +1,7 @@
-"""CLI commands for the run store and the report: ``runs list|show|diff|export|delete`` and ``report``.
+"""The run store and the report: ``runs list|show|diff|export|delete`` and ``report``.
 
-``register(app)`` adds them to the main Typer app.  User mistakes raise ``GigafactoryError``;
-the main entry point prints it without a traceback (exit status 2).
+User mistakes raise ``GigafactoryError``; the main entry point prints it without a
+traceback (exit status 2).
 """
 
 from __future__ import annotations
@@ -9,16 +9,18 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from ..errors import GigafactoryError, did_you_mean
-from .store import HEADLINE_LABELS, HEADLINE_METRICS, RunDiff, RunStore, StoredRun
+from . import app
+
+if TYPE_CHECKING:
+    from ..results.store import RunDiff, RunStore, StoredRun
 
 StoreOpt = Annotated[
     Path | None,
@@ -32,6 +34,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts in
 runs_app = typer.Typer(
     help="List, show, compare, export and delete stored runs.", no_args_is_help=True
 )
+app.add_typer(runs_app, name="runs")
 
 
 def _console() -> Console:
@@ -53,6 +56,10 @@ def runs_list(
     limit: Annotated[int, typer.Option(help="Show at most this many (newest first).")] = 50,
 ) -> None:
     """List stored runs, newest first, with their headline results."""
+    import pandas as pd
+
+    from ..results.store import HEADLINE_LABELS, HEADLINE_METRICS, RunStore
+
     st = RunStore(store)
     runs = st.list_runs().head(limit)
     if as_json:
@@ -115,6 +122,8 @@ def runs_show(
     as_json: JsonOpt = False,
 ) -> None:
     """Show one run: lineage, headline results by year, what was kept."""
+    from ..results.store import HEADLINE_METRICS, RunStore
+
     run = RunStore(store).get_run(run_id)
     if as_json:
         typer.echo(json.dumps(_run_json(run), default=str))
@@ -214,6 +223,8 @@ def runs_diff(
     as_json: JsonOpt = False,
 ) -> None:
     """Compare two runs: what changed in the inputs, and how the headline outputs moved."""
+    from ..results.store import RunStore
+
     d = RunStore(store).diff_runs(a, b)
     if as_json:
         typer.echo(
@@ -251,11 +262,13 @@ def runs_export(
     """Export a run: Parquet tables, review tables as CSV, or an Excel workbook."""
     if parquet is None and csv is None and xlsx is None:
         raise GigafactoryError("runs export: give --csv DIR, --xlsx FILE or --parquet DIR")
+    from ..results.store import RunStore
+
     st = RunStore(store)
     files = st.export_parquet(run_id, parquet) if parquet is not None else []
     if csv is not None or xlsx is not None:
         from ..catalog import load_catalog
-        from .export import write_csv, write_xlsx
+        from ..results.export import write_csv, write_xlsx
 
         run, cat = st.get_run(run_id), load_catalog()
         files += write_csv(run, cat, csv) if csv is not None else []
@@ -272,10 +285,13 @@ def runs_delete(
     store: StoreOpt = None,
 ) -> None:
     """Delete a run and everything stored with it."""
+    from ..results.store import RunStore
+
     full = RunStore(store).delete_run(run_id)
     typer.echo(f"deleted run {full}")
 
 
+@app.command("report")
 def report(
     target: Annotated[
         str,
@@ -315,6 +331,7 @@ def report(
     """Write a self-contained HTML report of a stored run, or run a preset or scenario file and report it."""
     from ..catalog import load_catalog
     from ..report import write_stored_report
+    from ..results.store import RunStore
 
     st = RunStore(store)
     catalog = load_catalog()
@@ -395,9 +412,3 @@ def report_fresh(
         lineage={"run_id": run_id} if run_id else None,
     )
     return path, run_id
-
-
-def register(app: typer.Typer) -> None:
-    """Add ``runs …`` and ``report`` to the main CLI app."""
-    app.add_typer(runs_app, name="runs")
-    app.command("report")(report)

@@ -1,0 +1,132 @@
+"""Comparing two stored runs: lineage, scenario settings and summary metrics that moved."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .read import StoreReader
+from .schema import HEADLINE_METRICS
+
+
+@dataclass(frozen=True)
+class MetricChange:
+    metric: str
+    a: float | str | None
+    b: float | str | None
+
+    @property
+    def delta(self) -> float | None:
+        if isinstance(self.a, float) and isinstance(self.b, float):
+            return self.b - self.a
+        return None
+
+
+@dataclass(frozen=True)
+class RunDiff:
+    """What changed between two runs: inputs first, then outputs.
+
+    Attributes
+    ----------
+    a, b : str
+        Run ids.
+    fields : dict[str, tuple]
+        Lineage fields that differ (``seed``, ``draws``, ``scenario``, ``version``, ``input_hash``).
+    settings : list[tuple[str, Any, Any]]
+        Dotted scenario keys whose value differs (``overrides.tiers.cowos.capacity`` …);
+        ``None`` stands for "absent".
+    yaml_diff : list[str]
+        Unified diff of the resolved scenario YAML texts.
+    headline : list[MetricChange]
+        The ``HEADLINE_METRICS`` of both runs (changed or not).
+    metrics : list[MetricChange]
+        Every other summary metric that moved, largest relative move first.
+    """
+
+    a: str
+    b: str
+    fields: dict[str, tuple[Any, Any]]
+    settings: list[tuple[str, Any, Any]]
+    yaml_diff: list[str]
+    headline: list[MetricChange]
+    metrics: list[MetricChange] = field(default_factory=list)
+
+    @property
+    def same_inputs(self) -> bool:
+        return not self.fields and not self.settings
+
+
+class StoreDiffer(StoreReader):
+    """Comparing two stored runs."""
+
+    def diff_runs(self, a: str, b: str) -> RunDiff:
+        """Compare two runs: which inputs changed, and how the summary metrics moved."""
+        ra, rb = self.get_run(a), self.get_run(b)
+        fields = {
+            k: (getattr(ra, k), getattr(rb, k))
+            for k in ("kind", "scenario", "seed", "draws", "version", "input_hash")
+            if getattr(ra, k) != getattr(rb, k)
+        }
+        settings = _setting_changes(ra.scenario_yaml, rb.scenario_yaml)
+        yaml_diff = list(
+            difflib.unified_diff(
+                ra.scenario_yaml.splitlines(),
+                rb.scenario_yaml.splitlines(),
+                f"run {ra.run_id}",
+                f"run {rb.run_id}",
+                lineterm="",
+            )
+        )
+        headline = [
+            MetricChange(m, ra.metrics.get(m), rb.metrics.get(m))
+            for m in HEADLINE_METRICS
+            if m in ra.metrics or m in rb.metrics
+        ]
+        moved = [
+            MetricChange(m, ra.metrics.get(m), rb.metrics.get(m))
+            for m in dict.fromkeys([*ra.metrics, *rb.metrics])
+            if m not in HEADLINE_METRICS
+            and m not in ("seed", "draws")
+            and ra.metrics.get(m) != rb.metrics.get(m)
+        ]
+        moved.sort(key=_relative_move, reverse=True)
+        return RunDiff(ra.run_id, rb.run_id, fields, settings, yaml_diff, headline, moved)
+
+
+def _flatten_yaml(text: str) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(data, Mapping):
+        return {}
+    flat: dict[str, Any] = {}
+
+    def walk(obj: Any, prefix: str) -> None:
+        if isinstance(obj, Mapping) and obj:
+            for k, v in obj.items():
+                walk(v, f"{prefix}.{k}" if prefix else str(k))
+        else:
+            flat[prefix] = obj
+
+    walk(data, "")
+    return flat
+
+
+def _setting_changes(a: str, b: str) -> list[tuple[str, Any, Any]]:
+    fa, fb = _flatten_yaml(a), _flatten_yaml(b)
+    return [(k, fa.get(k), fb.get(k)) for k in sorted(set(fa) | set(fb)) if fa.get(k) != fb.get(k)]
+
+
+def _relative_move(c: MetricChange) -> float:
+    """Sort key for moved metrics: text changes first, then relative moves (0–2), then
+    metrics present in only one run (a tier that never binds in the other) last."""
+    if isinstance(c.a, str) and isinstance(c.b, str):
+        return 3.0
+    if c.delta is None:
+        return -1.0
+    return abs(c.delta) / max(abs(c.a or 0.0), abs(c.b or 0.0), 1e-12)  # type: ignore[arg-type]

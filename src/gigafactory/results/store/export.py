@@ -1,0 +1,71 @@
+"""Exporting a stored run: its tables as Parquet and ``run.json``."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+from .read import StoreReader
+from .schema import _json_default
+
+
+class StoreExporter(StoreReader):
+    """Exporting a stored run as Parquet."""
+
+    def export_parquet(self, run_id: str, directory: str | Path) -> list[Path]:
+        """Write a run's tables as Parquet (and its metadata as ``run.json``) into ``directory``.
+
+        Returns the files written; full trajectories are copied too when they were kept.
+        """
+        run = self.get_run(run_id)
+        out = Path(directory) / run.run_id
+        out.mkdir(parents=True, exist_ok=True)
+        written: list[Path] = []
+        meta = {
+            k: getattr(run, k)
+            for k in (
+                "run_id",
+                "kind",
+                "scenario",
+                "seed",
+                "draws",
+                "version",
+                "input_hash",
+                "note",
+            )
+        }
+        meta |= {
+            "created_at": run.created_at.isoformat(),
+            "summary": run.summary,
+            "scenario_yaml": run.scenario_yaml,
+        }
+        (out / "run.json").write_text(json.dumps(meta, indent=2, default=_json_default))
+        written.append(out / "run.json")
+        metrics = pd.DataFrame(
+            {
+                "metric": list(run.metrics),
+                "value": [v if isinstance(v, float) else None for v in run.metrics.values()],
+                "text": [v if isinstance(v, str) else None for v in run.metrics.values()],
+            }
+        )
+        for name, df in (
+            ("metrics", metrics),
+            ("series", run.series),
+            ("distributions", run.distributions),
+            ("binding", run.binding),
+            ("phases", run.phases),
+            ("flows", run.flows),
+            ("bottlenecks", run.bottlenecks),
+        ):
+            if df.empty:
+                continue
+            df.to_parquet(out / f"{name}.parquet", index=False)
+            written.append(out / f"{name}.parquet")
+        if run.trajectories is not None:
+            for f in sorted(run.trajectories.glob("*")):
+                shutil.copy2(f, out / f.name)
+                written.append(out / f.name)
+        return written

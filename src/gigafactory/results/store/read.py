@@ -1,0 +1,220 @@
+"""Reading the run store: ``list_runs``, ``get_run``, ``load_trajectories``."""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+
+import duckdb
+import pandas as pd
+import xarray as xr
+
+from ...errors import GigafactoryError
+from ..series import (
+    BINDING_COLUMNS,
+    DIST_COLUMNS,
+    FLOW_COLUMNS,
+    PHASE_COLUMNS,
+    SERIES_COLUMNS,
+)
+from .locking import StoreBase
+from .schema import HEADLINE_METRICS, StoredRun
+
+
+class StoreReader(StoreBase):
+    """Reading: resolve ids, list runs, load one run and its trajectories."""
+
+    def _resolve(self, con: duckdb.DuckDBPyConnection | None, run_id: str) -> str:
+        """A full run id from a unique prefix (at least 4 characters) or ``latest``."""
+        if con is None:
+            raise GigafactoryError(f"no run '{run_id}': the run store {self.path} is empty")
+        if run_id in ("latest", "last"):
+            row = con.execute(
+                "SELECT run_id FROM runs ORDER BY created_at DESC, rowid DESC LIMIT 1"
+            ).fetchone()
+            if row is None:
+                raise GigafactoryError(f"no runs yet in {self.path}")
+            return str(row[0])
+        hits = [
+            r[0]
+            for r in con.execute(
+                "SELECT run_id FROM runs WHERE starts_with(run_id, ?)", [run_id]
+            ).fetchall()
+        ]
+        if run_id in hits:
+            return run_id
+        if len(hits) == 1 and len(run_id) >= 4:
+            return str(hits[0])
+        if len(hits) > 1:
+            raise GigafactoryError(
+                f"run id '{run_id}' is ambiguous: {', '.join(sorted(hits))}; give more characters"
+            )
+        every = [r[0] for r in con.execute("SELECT run_id FROM runs").fetchall()]
+        from ...errors import did_you_mean
+
+        raise GigafactoryError(
+            f"no run '{run_id}' in {self.path}{did_you_mean(run_id, every)}; `gigafactory runs list` shows the ids"
+        )
+
+    def list_runs(self) -> pd.DataFrame:
+        """One row per run, newest first, with lineage and the headline metrics.
+
+        Columns: ``run_id, created_at, kind, scenario, seed, draws, version, input_hash, note``
+        and one per ``HEADLINE_METRICS`` entry.
+        """
+        base = [
+            "run_id",
+            "created_at",
+            "kind",
+            "scenario",
+            "seed",
+            "draws",
+            "version",
+            "input_hash",
+            "note",
+        ]
+        with self._connect(write=False) as con:
+            if con is None:
+                return pd.DataFrame(columns=[*base, *HEADLINE_METRICS])
+            runs = con.execute(
+                f"SELECT {', '.join(base)} FROM runs ORDER BY created_at DESC, rowid DESC"
+            ).df()
+            marks = ", ".join("?" for _ in HEADLINE_METRICS)
+            m = con.execute(
+                f"SELECT run_id, metric, coalesce(CAST(value AS VARCHAR), text) AS v, value FROM metrics WHERE metric IN ({marks})",
+                list(HEADLINE_METRICS),
+            ).df()
+        for metric in HEADLINE_METRICS:
+            sub = m[m["metric"] == metric]
+            values = {
+                rid: (value if pd.notna(value) else text)
+                for rid, value, text in zip(
+                    sub["run_id"].tolist(), sub["value"].tolist(), sub["v"].tolist(), strict=True
+                )
+            }
+            runs[metric] = runs["run_id"].map(values)
+        return runs
+
+    def get_run(self, run_id: str) -> StoredRun:
+        """The stored run with id (or unique prefix, or ``latest``) ``run_id``.
+
+        Raises
+        ------
+        GigafactoryError
+            When no run, or more than one, matches.
+        """
+        with self._connect(write=False) as con:
+            full = self._resolve(con, run_id)
+            assert con is not None
+            cols = [
+                "run_id",
+                "created_at",
+                "kind",
+                "scenario",
+                "scenario_yaml",
+                "seed",
+                "draws",
+                "version",
+                "input_hash",
+                "summary",
+                "note",
+                "trajectories",
+                "attrs",
+            ]
+            r = con.execute(
+                f"SELECT {', '.join(cols)} FROM runs WHERE run_id = ?", [full]
+            ).fetchone()
+            assert r is not None
+            rec = dict(zip(cols, r, strict=True))
+
+            def frame(sql: str) -> pd.DataFrame:
+                return con.execute(sql, [full]).df()
+
+            metrics_df = frame(
+                "SELECT metric, value, text FROM metrics WHERE run_id = ? ORDER BY rowid"
+            )
+            series = frame(
+                f"SELECT {', '.join(SERIES_COLUMNS)} FROM series WHERE run_id = ? ORDER BY source, variable, key, week"
+            )
+            dists = frame(
+                f"SELECT {', '.join(DIST_COLUMNS)} FROM distributions WHERE run_id = ? ORDER BY rowid"
+            )
+            binding = frame(
+                f"SELECT {', '.join(BINDING_COLUMNS)} FROM binding WHERE run_id = ? ORDER BY week, tier"
+            )
+            phases = frame(
+                f"SELECT {', '.join(PHASE_COLUMNS)} FROM phases WHERE run_id = ? ORDER BY rowid"
+            )
+            flows = frame(
+                f"SELECT {', '.join(FLOW_COLUMNS)} FROM flows WHERE run_id = ? ORDER BY usd_b DESC"
+            )
+            bottlenecks = frame(
+                'SELECT "constraint", period, shadow_price, unit FROM bottlenecks WHERE run_id = ? ORDER BY rowid'
+            )
+        for df, cols_ in (
+            (series, ["week"]),
+            (binding, ["week"]),
+            (phases, ["planned", "p5", "p50", "p95"]),
+        ):
+            for c in cols_:
+                df[c] = pd.to_datetime(df[c])
+        metrics: dict[str, float | str | None] = {
+            str(name): float(value)
+            if pd.notna(value)
+            else (text if isinstance(text, str) else None)
+            for name, value, text in zip(
+                metrics_df["metric"].tolist(),
+                metrics_df["value"].tolist(),
+                metrics_df["text"].tolist(),
+                strict=True,
+            )
+        }
+        traj = self.trajectories_dir / rec["trajectories"] if rec["trajectories"] else None
+        return StoredRun(
+            run_id=full,
+            created_at=rec["created_at"],
+            kind=rec["kind"],
+            scenario=rec["scenario"],
+            scenario_yaml=rec["scenario_yaml"],
+            seed=rec["seed"],
+            draws=rec["draws"],
+            version=rec["version"],
+            input_hash=rec["input_hash"],
+            summary=json.loads(rec["summary"]),
+            attrs=json.loads(rec["attrs"] or "{}"),
+            note=rec["note"] or "",
+            metrics=metrics,
+            series=series,
+            distributions=dists,
+            binding=binding,
+            phases=phases,
+            flows=flows,
+            bottlenecks=bottlenecks,
+            trajectories=traj if traj is not None and traj.is_dir() else None,
+        )
+
+    def load_trajectories(
+        self, run_id: str, source: Literal["physical", "finance"] = "physical"
+    ) -> xr.Dataset:
+        """Every draw of a run saved with ``trajectories=True``, back as an ``xr.Dataset``."""
+        run = self.get_run(run_id)
+        if run.trajectories is None:
+            raise GigafactoryError(
+                f"run {run.run_id} was saved without trajectories (only quantiles); rerun with trajectories kept"
+            )
+        parts: list[xr.Dataset] = []
+        for f in sorted(run.trajectories.glob(f"{source}.*.parquet")):
+            dims = f.name.split(".")[1]
+            df = pd.read_parquet(f)
+            parts.append(
+                xr.Dataset(df.iloc[0].to_dict())
+                if dims == "scalar"
+                else xr.Dataset.from_dataframe(df.set_index(dims.split("-")))
+            )
+        if not parts:
+            raise GigafactoryError(f"run {run.run_id} has no {source} trajectories")
+        ds = xr.merge(parts, compat="override", join="outer")
+        meta = json.loads((run.trajectories / f"{source}.attrs.json").read_text())
+        ds = ds.reindex({d: labels for d, labels in meta["order"].items() if d in ds.dims})
+        ds.attrs.update(meta["attrs"])
+        return ds

@@ -1,0 +1,511 @@
+"""One batch of draws through the weekly supply engine, in named stages.
+
+``simulate_batch`` prepares the batch's per-week arrays (:class:`_Setup`), fills the
+pipelines (:class:`_State`, work in progress at the start), then runs one loop over weeks in
+four stages — start accelerators, build racks, energise shells, install racks — and finally
+converts units, attributes the binding tier and dates the named site phases.  See
+``gigafactory.supply.engine`` for the model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..units import HOURS_PER_WEEK
+from .inputs import CHIP_TIERS, TIERS, ModelInputs
+from .physics import (
+    chip_limited_units,
+    chip_requirements,
+    due_week,
+    fleet_retired,
+    start_wip,
+    transformer_split,
+    wip_by_vendor,
+)
+from .timing import energised_phases, first_week_reaching, lag_tm, shell_allowance
+
+F = NDArray[np.float64]
+F32 = NDArray[np.float32]
+Int = NDArray[np.int64]
+EPS_MW = 1e-6
+CODE = {t: i for i, t in enumerate(TIERS)}
+#: series reported in GW (computed in MW)
+_MW_SERIES = (
+    "it_gw_online",
+    "it_gw_added",
+    "it_gw_retired",
+    "racks_waiting_gw",
+    "shells_unpowered_gw",
+    "shells_empty_gw",
+    "it_gw_produced",
+    "accelerators_waiting_gw",
+)
+
+
+def _zeroed(
+    work: dict[str, NDArray[np.float32]] | None, name: str, shape: tuple[int, ...]
+) -> NDArray[np.float32]:
+    """A zeroed float32 buffer, reusing ``work[name]`` across batches (no fresh page faults)."""
+    if work is None:
+        return np.zeros(shape, dtype=np.float32)
+    buf = work.get(name)
+    size = int(np.prod(shape))
+    if buf is None or buf.size < size:
+        buf = work[name] = np.zeros(size, dtype=np.float32)
+    view = buf[:size].reshape(shape)
+    view.fill(0.0)
+    return view
+
+
+@dataclass
+class BatchResult:
+    """Per-batch extras not written straight into the output arrays."""
+
+    binding: NDArray[np.int8]
+    phase_week: Int
+    by_sku: F  # [W, S] million accelerators started, summed over the batch's draws
+
+
+@dataclass
+class _Setup:
+    """The batch's inputs as time-major ``[W, n]`` arrays and per-draw vectors (read only)."""
+
+    n: int
+    w: int
+    mix: F
+    rows: Int
+    v: int
+    onehot: F
+    reqs: tuple[F, F, F]  # logic wafers, CoWoS wafers, HBM stacks per accelerator
+    caps: list[F]  # the chip tiers' capacities
+    it_w: F
+    h_unit: F
+    mw_unit: F  # IT MW per accelerator of the week's mix
+    h_per_unit: F  # H100e per accelerator of the week's mix
+    orders: F  # [n, W, V] cumulative IT MW ordered
+    capped: bool  # a capped vendor is finite at the end
+    lc: Int
+    site_lag: Int
+    lead: Int
+    rack_cap: F
+    pue: F
+    onsite: F
+    build: F
+    new_g: F  # named phases joining the grid / on-site queues, [W, n]
+    new_o: F
+    direct: F  # phases energised in history: powered at their recorded week, no queue [W, n]
+    allowance: F | None
+    cxg: F
+    cxo: F
+    cg: F
+    ct: F
+    life: Int
+    fleet0: F
+    h0: F
+
+    def by_vendor(self, t: int, per_unit: F) -> F:
+        """[n, V]: Σ_{s∈v} m[t,s]·x[d,s] — per accelerator of week t's mix, by vendor."""
+        return np.asarray(per_unit @ (self.mix[t][:, None] * self.onehot))
+
+
+def _prepare(inp: ModelInputs, sl: slice) -> _Setup:
+    """Per-week requirements of the mix, capacities, leads and the named phases' arrivals."""
+    n, w = inp.pue[sl].shape[0], inp.n_weeks
+    mix = inp.mix
+    rows = np.arange(n)
+    onehot = (np.array(inp.sku_vendor)[:, None] == np.array(inp.vendors)[None, :]).astype(float)
+    reqs = chip_requirements(
+        mix,
+        inp.packages_per_logic_wafer[sl],
+        inp.good_packages_per_cowos_wafer[sl],
+        inp.hbm_stacks_per_unit[sl],
+    )
+    it_w, h_unit = inp.it_w[sl], inp.h100e_per_unit[sl]
+    orders = inp.orders_it_mw_cum[sl]
+    lc, lr, li = inp.chip_lead_wk[sl], inp.rack_lead_wk[sl], inp.install_lead_wk[sl]
+    site_lag = lr + li
+    pue = inp.pue[sl]
+    onsite = inp.onsite_power_share[sl]
+    # named phases join the queues at their power-ready week (added to new_g / new_o); generic
+    # shells are added in the loop, at capacity — or, for a buyer with contracts, only while
+    # shells (built, queued or powered) are short of what the contracts can fill
+    new_g = np.zeros((w, n))
+    new_o = np.zeros((w, n))
+    direct = np.zeros((w, n))
+    if inp.phase_ids:
+        pw = inp.phase_power_wk[sl]
+        cols = np.broadcast_to(rows[:, None], pw.shape)
+        on = np.broadcast_to(inp.phase_onsite[None, :], pw.shape)
+        known = np.broadcast_to(energised_phases(inp)[None, :], pw.shape)
+        wk = np.clip(pw, 0, w - 1)
+        for target, m in (
+            (new_g, (pw < w) & ~on & ~known),
+            (new_o, (pw < w) & on & ~known),
+            (direct, (pw < w) & known),
+        ):
+            np.add.at(target, (wk[m], cols[m]), inp.phase_it_mw[sl][m])
+    cxg, cxo = transformer_split(inp.cap_transformers_fac_mw_per_wk[sl].T / pue, onsite)
+    life = inp.life_wk[sl]
+    fleet0 = inp.fleet_it_mw0[sl].astype(float)
+    h0 = inp.fleet_h100e0[sl].astype(float)
+    return _Setup(
+        n=n,
+        w=w,
+        mix=mix,
+        rows=rows,
+        v=len(inp.vendors),
+        onehot=onehot,
+        reqs=reqs,
+        caps=[inp.capacity(k)[sl].T for k in CHIP_TIERS],
+        it_w=it_w,
+        h_unit=h_unit,
+        mw_unit=(mix @ it_w.T) / 1e6,
+        h_per_unit=mix @ h_unit.T,
+        orders=orders,
+        capped=bool(np.isfinite(orders[:, -1, :]).any()),
+        lc=lc,
+        site_lag=site_lag,
+        # contracts date deliveries; production must lead them by the chain's lead time
+        lead=lc + site_lag,
+        rack_cap=inp.cap_rack_it_mw_per_wk[sl].T,
+        pue=pue,
+        onsite=onsite,
+        build=inp.cap_construction_it_mw_per_wk[sl].T,
+        new_g=new_g,
+        new_o=new_o,
+        direct=direct,
+        allowance=shell_allowance(inp, sl),
+        cxg=cxg,
+        cxo=cxo,
+        cg=inp.cap_grid_fac_mw_per_wk[sl].T / pue,
+        ct=inp.cap_gas_turbines_fac_mw_per_wk[sl].T / pue,
+        life=life,
+        fleet0=fleet0,
+        h0=h0,
+    )
+
+
+@dataclass
+class _State:
+    """What the weekly loop carries (updated in place) and the per-week labels it records.
+
+    Channels carried with the flow: [IT MW, H100e, IT MW by vendor…] (vendors only if asked
+    or capped), channel-first so every per-week row is contiguous.  Pipelines are histories
+    read back at t − lag (one gather per week); float32 is ample for weekly flows, stocks and
+    cumulative totals stay float64.
+    """
+
+    track_v: bool
+    k: int
+    kr: int  # channels that must be retired by vintage
+    l1: int
+    l2: int
+    lmax: int
+    made: F32  # accelerators started, completing at t+lc, [k, l1 + W, n]
+    shipped: F32  # racks leaving assembly, [k, l2 + W, n]
+    installed: F32  # installs by week, draw-major channels, [lmax + W, n, kr]
+    acc: F  # accelerators waiting for rack assembly
+    racks: F  # racks on site waiting for a powered shell
+    prod_v_cum: F
+    built_generic: F
+    gen: F
+    q_g: F
+    q_o: F
+    powered: F
+    online: F
+    h_online: F
+    e_g: F
+    e_o: F
+    x: F
+    chip_bind: NDArray[np.int8]
+    rack_lim: NDArray[np.bool_]
+    shell_label: NDArray[np.int8]
+    racks_wait: NDArray[np.bool_]
+    delivered_v: F
+    online_v: F
+    e_g_t: F | None
+    e_o_t: F | None
+    by_sku: F  # million accelerators started, summed over draws
+    sku_vendor: Int
+
+
+def _init_state(
+    inp: ModelInputs, su: _Setup, vendor_detail: bool, work: dict[str, F32] | None
+) -> _State:
+    """Zeroed state with the pipelines full (see :func:`_fill_pipelines`)."""
+    n, w, v = su.n, su.w, su.v
+    track_v = vendor_detail or su.capped
+    k = 2 + (v if track_v else 0)
+    kr = 2 + (v if vendor_detail else 0)
+    l1, l2 = int(su.lc.max(initial=0)), int(su.site_lag.max(initial=0))
+    lmax = int(su.life.max(initial=0))
+    keep_e = bool(inp.phase_ids)
+    st = _State(
+        track_v=track_v,
+        k=k,
+        kr=kr,
+        l1=l1,
+        l2=l2,
+        lmax=lmax,
+        made=_zeroed(work, "made", (k, l1 + w, n)),
+        shipped=_zeroed(work, "shipped", (k, l2 + w, n)),
+        # the retirement gather reads rows scattered over many vintages, so each draw's
+        # channels sit together in one cache line
+        installed=_zeroed(work, "installed", (lmax + w, n, kr)),
+        acc=np.zeros((k, n)),
+        racks=np.zeros((k, n)),
+        prod_v_cum=np.zeros((n, v)),
+        built_generic=np.zeros(n),
+        gen=np.empty(n),
+        q_g=np.zeros(n),
+        q_o=np.zeros(n),
+        powered=su.fleet0.copy(),
+        online=su.fleet0.copy(),
+        h_online=su.h0.copy(),
+        e_g=np.empty(n),
+        e_o=np.empty(n),
+        x=np.empty(n),
+        chip_bind=np.empty((w, n), dtype=np.int8),
+        rack_lim=np.empty((w, n), dtype=bool),
+        shell_label=np.empty((w, n), dtype=np.int8),
+        racks_wait=np.empty((w, n), dtype=bool),
+        delivered_v=np.zeros((n, v)),
+        online_v=np.zeros((n, v)),
+        e_g_t=np.empty((w, n)) if keep_e else None,
+        e_o_t=np.empty((w, n)) if keep_e else None,
+        by_sku=np.zeros((w, len(inp.skus))),
+        sku_vendor=np.array([inp.vendors.index(s) for s in inp.sku_vendor]),
+    )
+    _fill_pipelines(su, st)
+    return st
+
+
+def _fill_pipelines(su: _Setup, st: _State) -> None:
+    """Pipelines start full: lc weeks of week-0 accelerators and site_lag weeks of racks are in
+    flight at the horizon start (made before it).  In buyer scope that work in progress counts
+    against the orders first: its weekly rate is at most orders ÷ (lc + site_lag)."""
+    n, w, rows, caps, reqs = su.n, su.w, su.rows, su.caps, su.reqs
+    u0 = chip_limited_units([c[0] for c in caps], [r[0] for r in reqs])
+    vmw0 = su.by_vendor(0, su.it_w) / 1e6
+    due = su.orders[rows, due_week(0, su.lead, w)] if su.capped else np.inf
+    p0_v, p0, r0 = start_wip(u0, vmw0, due, su.lead, su.rack_cap[0])
+    hpm0 = su.by_vendor(0, su.h_unit) / np.where(vmw0 > 0, vmw0, np.inf)
+    h_ratio0 = (p0_v * hpm0).sum(axis=1) / np.maximum(p0, 1e-12)
+    comp = np.concatenate(
+        [
+            np.ones((1, n)),
+            h_ratio0[None, :],
+            (p0_v / np.maximum(p0, 1e-12)[:, None]).T[: st.k - 2],
+        ],
+        axis=0,
+    )
+    st.made[:, : st.l1] = (p0[None, :] * comp)[:, None, :]  # rows before lc are never read
+    st.shipped[:, : st.l2] = (r0[None, :] * comp)[:, None, :]
+    if su.capped:
+        st.prod_v_cum += wip_by_vendor(p0_v, p0, r0, su.lc, su.site_lag)
+
+
+def _start_accelerators(su: _Setup, st: _State, t: int) -> None:
+    """1. Accelerators started this week: ``u = min_j cap_j / req_j`` over the chip tiers (the
+    argmin binds); in buyer scope each vendor's cumulative output is capped by its orders a
+    lead time ahead, ``P(t) = min(P(t−1) + s(t), O(t + lead))``."""
+    caps, reqs, n, rows, mix, l1 = su.caps, su.reqs, su.n, su.rows, su.mix, st.l1
+    made, by_sku = st.made, st.by_sku
+    units = caps[0][t] / np.maximum(reqs[0][t], 1e-12)
+    code = np.zeros(n, dtype=np.int8)
+    for j in (1, 2):
+        u_j = caps[j][t] / np.maximum(reqs[j][t], 1e-12)
+        code[u_j < units] = j
+        np.minimum(units, u_j, out=units)
+    if su.capped:
+        vmw_t = su.by_vendor(t, su.it_w) / 1e6
+        sup_v = units[:, None] * vmw_t
+        cap_v = su.orders[rows, due_week(t, su.lead, su.w)]
+        got = np.maximum(np.minimum(st.prod_v_cum + sup_v, cap_v) - st.prod_v_cum, 0.0)
+        mw = got.sum(axis=1)
+        code[mw < units * su.mw_unit[t] * (1 - 1e-9) - EPS_MW] = CODE["orders"]
+        st.prod_v_cum += got
+        made[0, l1 + t] = mw
+        hpm = su.by_vendor(t, su.h_unit) / np.where(vmw_t > 0, vmw_t, np.inf)
+        made[1, l1 + t] = (got * hpm).sum(axis=1)
+        made[2:, l1 + t] = got.T
+        # accelerators by SKU: each vendor's SKUs scaled by the share of its supply ordered
+        kept = np.where(sup_v > 0, got / np.where(sup_v > 0, sup_v, 1.0), 0.0)
+        by_sku[t] = (units[:, None] * kept[:, st.sku_vendor] * mix[t][None, :]).sum(axis=0) / 1e6
+    else:
+        made[0, l1 + t] = units * su.mw_unit[t]
+        made[1, l1 + t] = units * su.h_per_unit[t]
+        if st.track_v:
+            made[2:, l1 + t] = (units[:, None] * (su.by_vendor(t, su.it_w) / 1e6)).T
+        by_sku[t] = units.sum() * mix[t] / 1e6
+    st.chip_bind[t] = code
+
+
+def _build_racks(su: _Setup, st: _State, t: int, o: dict[str, F32]) -> None:
+    """2. Completions (started lc weeks ago) join the accelerator inventory; rack assembly
+    takes ``min(inventory, rack capacity)``, pro rata over the channels."""
+    acc = st.acc
+    arrive = st.made[:, st.l1 + t - su.lc, su.rows]
+    o["it_gw_produced"][t] = arrive[0]
+    o["h100e_produced_m"][t] = arrive[1]
+    acc += arrive
+    built = np.minimum(acc[0], su.rack_cap[t])
+    moved = acc * (built / np.where(acc[0] > EPS_MW, acc[0], np.inf))
+    acc -= moved
+    st.shipped[:, st.l2 + t] = moved
+    st.rack_lim[t] = acc[0] > EPS_MW
+    o["accelerators_waiting_gw"][t] = acc[0]
+
+
+def _energise_shells(su: _Setup, st: _State, t: int) -> None:
+    """3. Shells queue for energisation: grid shells need grid and transformers, on-site shells
+    need turbines and transformers, ``e = min(queue, power tier, transformers)`` per queue."""
+    gen, q_g, q_o, e_g, e_o = st.gen, st.q_g, st.q_o, st.e_g, st.e_o
+    if su.allowance is None:
+        gen[:] = su.build[t]
+    else:
+        np.maximum(su.allowance[t] - st.built_generic, 0.0, out=gen)
+        np.minimum(gen, su.build[t], out=gen)
+        st.built_generic += gen
+    su.new_g[t] += gen * (1.0 - su.onsite)
+    su.new_o[t] += gen * su.onsite
+    q_g += su.new_g[t]
+    q_o += su.new_o[t]
+    np.minimum(q_g, su.cg[t], out=e_g)
+    np.minimum(e_g, su.cxg[t], out=e_g)
+    np.minimum(q_o, su.ct[t], out=e_o)
+    np.minimum(e_o, su.cxo[t], out=e_o)
+    q_g -= e_g
+    q_o -= e_o
+    st.powered += e_g
+    st.powered += e_o
+    st.powered += su.direct[t]
+    if st.e_g_t is not None and st.e_o_t is not None:
+        st.e_g_t[t], st.e_o_t[t] = e_g, e_o
+
+
+def _install_racks(
+    su: _Setup, st: _State, t: int, vendor_out: tuple[F32, F32] | None
+) -> tuple[F, F]:
+    """4. Retirements free shells (the initial fleet straight-line over its life, installs by
+    vintage after ``life``); racks on site go into free powered shells,
+    ``x = max(min(racks, powered − online), 0)``.  Returns (IT MW installed, retired)."""
+    rows, racks, x, online = su.rows, st.racks, st.x, st.online
+    r_init = fleet_retired(su.fleet0, su.life, t)
+    rh_init = fleet_retired(su.h0, su.life, t)
+    ret = st.installed[st.lmax + t - su.life, rows].T  # this week's retiring vintage, [kr, n]
+    online -= r_init + ret[0]
+    st.h_online -= rh_init + ret[1]
+    racks += st.shipped[:, st.l2 + t - su.site_lag, rows]
+    np.minimum(racks[0], st.powered - online, out=x)
+    np.maximum(x, 0.0, out=x)
+    inst = racks * (x / np.where(racks[0] > EPS_MW, racks[0], np.inf))
+    racks -= inst
+    online += x
+    st.h_online += inst[1]
+    st.installed[st.lmax + t] = inst[: st.kr].T
+    if vendor_out is not None:
+        st.delivered_v += inst[2:].T
+        st.online_v += (inst[2:] - ret[2:]).T
+        vendor_out[0][:, t] = st.delivered_v
+        vendor_out[1][:, t] = st.online_v
+    return x, r_init + ret[0]
+
+
+def _record_week(su: _Setup, st: _State, t: int, o: dict[str, F32], x: F, retired: F) -> None:
+    """The tier that bound installation this week (supply side is resolved after the loop),
+    and the week's stocks and flows."""
+    q_g, q_o = st.q_g, st.q_o
+    st.racks_wait[t] = st.racks[0] > EPS_MW
+    st.shell_label[t] = np.where(
+        q_g + q_o > EPS_MW,
+        np.where(
+            q_g > EPS_MW,
+            np.where(su.cg[t] <= su.cxg[t], CODE["grid"], CODE["transformers"]),
+            np.where(su.ct[t] <= su.cxo[t], CODE["gas_turbines"], CODE["transformers"]),
+        ),
+        CODE["construction"],
+    )
+    o["it_gw_online"][t] = st.online
+    o["it_gw_added"][t] = x
+    o["it_gw_retired"][t] = retired
+    o["h100e_online_m"][t] = st.h_online
+    o["racks_waiting_gw"][t] = st.racks[0]
+    o["shells_unpowered_gw"][t] = q_g + q_o
+    o["shells_empty_gw"][t] = st.powered - st.online
+
+
+def _to_reporting_units(inp: ModelInputs, sl: slice, su: _Setup, o: dict[str, F32]) -> None:
+    """MW → GW, H100e → millions, and the facility basis (IT × PUE) and energy
+    (facility GW × load factor × hours per week ÷ 1e3 = TWh), in place."""
+    for name in _MW_SERIES:
+        o[name] *= np.float32(1e-3)
+    o["h100e_online_m"] *= np.float32(1e-6)
+    o["h100e_produced_m"] *= np.float32(1e-6)
+    np.multiply(o["it_gw_online"], su.pue.astype(np.float32), out=o["facility_gw_online"])
+    np.multiply(o["it_gw_added"], su.pue.astype(np.float32), out=o["facility_gw_added"])
+    np.multiply(
+        o["facility_gw_online"],
+        (inp.load_factor[sl] * HOURS_PER_WEEK / 1e3).astype(np.float32),
+        out=o["energy_twh"],
+    )
+
+
+def _binding(su: _Setup, st: _State) -> NDArray[np.int8]:
+    """Racks left waiting ⇒ shells bound (the power tier when built shells await power, else
+    construction); otherwise supply bound (rack assembly or the chip tier upstream, lagged by
+    the time its output takes to reach the site)."""
+    supply_label = np.where(
+        lag_tm(st.rack_lim, su.site_lag, False),
+        CODE["rack_assembly"],
+        lag_tm(st.chip_bind, su.site_lag + su.lc, st.chip_bind[0]),
+    )
+    return np.where(st.racks_wait, st.shell_label, supply_label).astype(np.int8)
+
+
+def _phase_weeks(inp: ModelInputs, sl: slice, su: _Setup, st: _State) -> Int:
+    """Named phases: energised when their queue's cumulative energisation reaches them
+    (never before their power-ready week); −1 when not within the horizon."""
+    w = su.w
+    if not (inp.phase_ids and st.e_g_t is not None and st.e_o_t is not None):
+        return np.zeros((su.n, 0), dtype=np.int64)
+    pw = inp.phase_power_wk[sl]
+    wk = np.clip(pw, 0, w - 1)
+    weeks_g = first_week_reaching(
+        np.cumsum(st.e_g_t, axis=0).T,
+        np.take_along_axis(np.cumsum(su.new_g, axis=0).T, wk, axis=1),
+    )
+    weeks_o = first_week_reaching(
+        np.cumsum(st.e_o_t, axis=0).T,
+        np.take_along_axis(np.cumsum(su.new_o, axis=0).T, wk, axis=1),
+    )
+    phase_week = np.where(inp.phase_onsite[None, :], weeks_o, weeks_g)
+    phase_week = np.where((pw < w) & (phase_week >= 0), np.maximum(phase_week, pw), -1)
+    return np.where(energised_phases(inp)[None, :] & (pw < w), pw, phase_week)
+
+
+def simulate_batch(
+    inp: ModelInputs,
+    sl: slice,
+    vendor_detail: bool,
+    out: dict[str, F32],
+    vendor_out: tuple[F32, F32] | None,
+    work: dict[str, F32] | None = None,
+) -> BatchResult:
+    """Simulate draws ``sl``; series are written into ``out[name][:, sl]`` (time-major) and,
+    with vendor detail, cumulative delivered and online IT MW by vendor into ``vendor_out``."""
+    su = _prepare(inp, sl)
+    st = _init_state(inp, su, vendor_detail, work)
+    o = {name: arr[:, sl] for name, arr in out.items()}
+    vo = (vendor_out[0][sl], vendor_out[1][sl]) if vendor_detail and vendor_out else None
+    for t in range(su.w):
+        _start_accelerators(su, st, t)
+        _build_racks(su, st, t, o)
+        _energise_shells(su, st, t)
+        x, retired = _install_racks(su, st, t, vo)
+        _record_week(su, st, t, o, x, retired)
+    _to_reporting_units(inp, sl, su, o)
+    return BatchResult(_binding(su, st), _phase_weeks(inp, sl, su, st), st.by_sku)
