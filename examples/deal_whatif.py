@@ -25,7 +25,7 @@ extends: announced
 overrides:
   deals.amd_6gw.gw: 0
   deals.amd_6gw.schedule.2026-12: 0
-  deals.amd_6gw.schedule.2030-12: 0
+  deals.amd_6gw.schedule.2029-12: 0
 """,
     "every non-binding deal converts": "name: all-convert\nextends: announced\nfinance: {p_convert: 1.0}\n",
 }

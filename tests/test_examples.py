@@ -70,7 +70,7 @@ def test_deal_whatif_removing_a_deal_lowers_gw(tmp_path: Path) -> None:
         "base": "name: a\nextends: announced\n",
         "no_amd": (
             "name: b\nextends: announced\noverrides:\n  deals.amd_6gw.gw: 0\n"
-            "  deals.amd_6gw.schedule.2026-12: 0\n  deals.amd_6gw.schedule.2030-12: 0\n"
+            "  deals.amd_6gw.schedule.2026-12: 0\n  deals.amd_6gw.schedule.2029-12: 0\n"
         ),
     }
     end = {}
