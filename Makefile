@@ -32,8 +32,8 @@ run: $(VENV)/.installed
 	$(BIN)/gigafactory run $(PRESET) --draws $(DRAWS) --out out/$(PRESET)
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff format --check src tests benchmarks examples
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
@@ -45,6 +45,7 @@ test: lint typecheck unit
 	$(BIN)/python benchmarks/bench_simulate.py --smoke
 	$(BIN)/python benchmarks/bench_finance.py --smoke
 	$(BIN)/python benchmarks/bench_plan.py --smoke
+	$(BIN)/python benchmarks/bench_web.py --smoke
 
 # A deeper fuzz pass over adversarial scenario files (make test runs 150 examples).
 fuzz: $(VENV)/.installed-dev
@@ -54,6 +55,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_simulate.py
 	$(BIN)/python benchmarks/bench_finance.py
 	$(BIN)/python benchmarks/bench_plan.py
+	$(BIN)/python benchmarks/bench_web.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

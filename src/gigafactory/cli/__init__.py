@@ -34,7 +34,10 @@ err = Console(stderr=True)
 from . import catalog, run, deals, plan, runs  # noqa: E402, F401, I001
 from ..sweep.cli import register as _register_sweep  # noqa: E402
 
+from ..web.cli import register as _register_web  # noqa: E402
+
 _register_sweep(app)  # after runs: adds `sensitivity`, `sweep` and `runs sweep`
+_register_web(app)  # `serve`
 
 
 def main() -> None:

@@ -251,14 +251,32 @@ def runs_diff(
 def runs_export(
     run_id: Annotated[str, typer.Argument(help="Run id (or prefix, or 'latest').")],
     parquet: Annotated[
-        Path, typer.Option("--parquet", help="Folder to write the Parquet files into.")
-    ],
+        Path | None, typer.Option("--parquet", help="Folder to write the Parquet files into.")
+    ] = None,
+    csv: Annotated[
+        Path | None, typer.Option("--csv", help="Folder to write one CSV per review table into.")
+    ] = None,
+    xlsx: Annotated[
+        Path | None, typer.Option("--xlsx", help="Excel workbook to write (a sheet per table).")
+    ] = None,
     store: StoreOpt = None,
 ) -> None:
-    """Export a run's tables (and trajectories, when kept) as Parquet."""
+    """Export a run: Parquet tables, review tables as CSV, or an Excel workbook."""
+    if parquet is None and csv is None and xlsx is None:
+        raise GigafactoryError("runs export: give --csv DIR, --xlsx FILE or --parquet DIR")
     from ..results.store import RunStore
 
-    files = RunStore(store).export_parquet(run_id, parquet)
+    st = RunStore(store)
+    files = st.export_parquet(run_id, parquet) if parquet is not None else []
+    if csv is not None or xlsx is not None:
+        from ..catalog import load_catalog
+        from ..results.export import write_csv, write_xlsx
+
+        run, cat = st.get_run(run_id), load_catalog()
+        files += write_csv(run, cat, csv) if csv is not None else []
+        if xlsx is not None:
+            write_xlsx(run, cat, xlsx)
+            files.append(xlsx)
     for f in files:
         typer.echo(visible(f))
 

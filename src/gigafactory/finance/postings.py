@@ -178,7 +178,11 @@ def _post_cloud_capacity(bt: _Batch, did: str, dl: Deal, a_g: F32, a_o: F32, cap
     plan, st, d, w = bt.plan, bt.plan.settings, bt.d, bt.w
     usd = dl.usd_b.value if dl.usd_b is not None else None
     yrs = dl.terms.get("years")
-    price = np.full(d, usd / (dl.gw.value * yrs.value)) if (usd and yrs and dl.gw) else bt.p["rent"]
+    price = (
+        np.full(d, usd / (dl.gw.value * yrs.value))
+        if (usd and yrs and dl.gw and dl.gw.value)
+        else bt.p["rent"]
+    )
     fee = a_o * _col(price) * bt.wy
     if plan.deals[did][1] and st.min_take_share > 0:
         first = min([C.start_date(dl), *(parse_when(k) for k in dl.schedule)])
@@ -193,7 +197,12 @@ def _post_cloud_capacity(bt: _Batch, did: str, dl: Deal, a_g: F32, a_o: F32, cap
 def _post_hardware_purchase(bt: _Batch, did: str, dl: Deal, a_g: F32) -> None:
     """A hardware purchase: the buyer owns the accelerators and pays on delivery."""
     usd = dl.usd_b.value if dl.usd_b is not None else None
-    price = np.full(bt.d, usd / dl.gw.value) if (usd and dl.gw) else bt.content(dl.payee)
+    # a deal resized to 0 GW delivers nothing: its price per GW is moot, use the vendor content
+    price = (
+        np.full(bt.d, usd / dl.gw.value)
+        if (usd and dl.gw and dl.gw.value)
+        else bt.content(dl.payee)
+    )
     pay = C.weekly(a_g).astype(np.float32, copy=False) * _col(price)
     bt.out.add(Link(bt.plan.buyer, dl.payee, "cash", "hardware", did, bt.basis(did)), pay)
 
