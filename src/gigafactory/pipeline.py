@@ -36,6 +36,16 @@ class RunResult:
     finance: xr.Dataset | None = None
     median_inputs: ModelInputs | None = None
     timings_s: dict[str, float] = field(default_factory=dict)
+    _tables: dict[str, pd.DataFrame] | None = field(default=None, repr=False)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The run's quantile tables (``results.series.run_tables``), computed once and shared
+        by the store and the report."""
+        if self._tables is None:
+            from .results.series import run_tables
+
+            self._tables = run_tables(self.physical, self.finance)
+        return self._tables
 
 
 def simulate_scenario(
@@ -119,9 +129,19 @@ def run_scenario(
     *,
     with_finance: bool = True,
     progress: Callable[[int], None] | None = None,
+    phase: Callable[[str], None] | None = None,
 ) -> RunResult:
-    """The physical results, the money side and the summary of one scenario."""
+    """The physical results, the money side and the summary of one scenario.
+
+    ``progress(k)`` is called as each batch of ``k`` draws is simulated; ``phase(name)`` as
+    each later phase starts ("summary", "delay attribution", "finance").
+    """
     import time
+
+    def start(name: str) -> float:
+        if phase is not None:
+            phase(name)
+        return time.perf_counter()
 
     t0 = time.perf_counter()
     ds = simulate_scenario(sc, cat, draws, seed, progress=progress)
@@ -135,17 +155,19 @@ def run_scenario(
             f"the scenario '{sc.name}' produced non-finite results ({', '.join(bad)}); an override "
             "probably zeroes a quantity the model divides by (a yield, packages per wafer, PUE)"
         )
-    t1 = time.perf_counter()
+    t1 = start("summary")
     median = compile_inputs(sc, cat, 1, sc.seed, median=True)
     summary = summarise(ds, sc, median)
+    t2 = start("delay attribution")
     summary["delay_weeks"] = attribute_delays(sc, cat, ds, int(ds.attrs["seed"]))
     fin = None
-    t2 = time.perf_counter()
+    t3 = start("finance") if with_finance else time.perf_counter()
     if with_finance:
         settings = sc.finance.model_copy(update={"as_of": sc.as_of})
         fin = run_finance(ds, settings, cat, np.random.default_rng([int(ds.attrs["seed"]), 1]))
         summary["finance"] = summarise_finance(fin)
-    t3 = time.perf_counter()
-    return RunResult(
-        sc, ds, summary, fin, median, {"simulate": t1 - t0, "summary": t2 - t1, "finance": t3 - t2}
-    )
+    t4 = time.perf_counter()
+    timings = {"simulate": t1 - t0, "summary": t2 - t1, "delay attribution": t3 - t2}
+    if with_finance:
+        timings["finance"] = t4 - t3
+    return RunResult(sc, ds, summary, fin, median, timings)
