@@ -7,19 +7,27 @@ Public API (mirrors the CLI)::
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from .catalog import load_catalog
-from .compile import compile_inputs
 from .errors import GigafactoryError
-from .results.summary import summarise
-from .scenario import load_scenario
-from .supply import simulate
 
-try:
-    __version__ = version("gigafactory")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
+if TYPE_CHECKING:
+    from .catalog import load_catalog
+    from .compile import compile_inputs
+    from .results.summary import summarise
+    from .scenario import load_scenario
+    from .supply import simulate
+
+#: where each public name lives; imported on first use (PEP 562), so ``gigafactory --help``
+#: and commands that need little do not load numpy, pandas, xarray and scipy
+_LAZY = {
+    "load_catalog": ".catalog",
+    "compile_inputs": ".compile",
+    "summarise": ".results.summary",
+    "load_scenario": ".scenario",
+    "simulate": ".supply",
+}
 
 __all__ = [
     "GigafactoryError",
@@ -30,3 +38,23 @@ __all__ = [
     "simulate",
     "summarise",
 ]
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("gigafactory")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0.0.0"
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        globals()[name] = value = _version()
+        return value
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

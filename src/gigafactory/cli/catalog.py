@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import typer
 from rich.table import Table
 
-from ..catalog import load_catalog
-from ..catalog.schema import DateFact, Fact, iter_facts
 from ..errors import GigafactoryError, Problem, allowed_list, did_you_mean
 from . import app, console
 
@@ -16,7 +15,16 @@ catalog_app = typer.Typer(no_args_is_help=True, help="Browse the sourced catalog
 app.add_typer(catalog_app, name="catalog")
 
 
-def _fact_rows(prefix: str = "") -> list[tuple[str, Fact | DateFact]]:
+def load_catalog() -> Any:
+    """The catalog (imported on first use: ``--help`` loads none of the model)."""
+    from ..catalog import load_catalog as load
+
+    return load()
+
+
+def _fact_rows(prefix: str = "") -> list[tuple[str, Any]]:
+    from ..catalog.schema import iter_facts
+
     return [(p, f) for p, f in iter_facts(load_catalog()) if p.startswith(prefix)]
 
 
@@ -54,6 +62,8 @@ def catalog_list(
     if as_json:
         typer.echo(json.dumps({k: v.model_dump(mode="json") for k, v in items.items()}, indent=2))
         return
+    from ..catalog.schema import iter_facts
+
     t = Table(title=f"catalog: {section}")
     t.add_column("id")
     t.add_column("name", overflow="fold")

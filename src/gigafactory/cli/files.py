@@ -11,7 +11,6 @@ import xarray as xr
 from ..catalog import load_catalog
 from ..scenario import resolved_yaml
 
-
 #: Draws per NetCDF chunk: a reader of some draws decompresses only their chunks.
 CHUNK_DRAWS = 256
 

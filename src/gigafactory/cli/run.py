@@ -13,11 +13,22 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .. import __version__
-from ..catalog import load_catalog
 from ..errors import GigafactoryError, Problem, allowed_list, did_you_mean
-from ..scenario import load_scenario, preset_names, resolved_yaml
 from . import app, console, err
+
+
+def load_catalog() -> Any:
+    """The catalog (imported on first use: ``--help`` loads none of the model)."""
+    from ..catalog import load_catalog as load
+
+    return load()
+
+
+def load_scenario(name: str, cat: Any = None) -> Any:
+    """A preset or scenario file, resolved (imported on first use)."""
+    from ..scenario import load_scenario as load
+
+    return load(name, cat)
 
 
 def _fmt_q(q: dict[str, float], digits: int = 1) -> str:
@@ -340,6 +351,8 @@ def validate(
 @app.command()
 def presets() -> None:
     """List the shipped presets."""
+    from ..scenario import preset_names
+
     t = Table(title="Presets")
     t.add_column("name")
     t.add_column("description", overflow="fold")
@@ -352,6 +365,8 @@ def presets() -> None:
 @app.command()
 def scenario(name: str = typer.Argument(..., help="a preset name or scenario file")) -> None:
     """Print the fully resolved scenario as YAML (what a run stores)."""
+    from ..scenario import resolved_yaml
+
     typer.echo(resolved_yaml(load_scenario(name)))
 
 
@@ -367,4 +382,6 @@ def tiers() -> None:
 @app.command()
 def version() -> None:
     """Print the version."""
+    from .. import __version__
+
     typer.echo(__version__)

@@ -460,9 +460,7 @@ def run_tables(
             [distributions(physical, source="physical"), distributions(finance, source="finance")],
             ignore_index=True,
         ),
-        "binding": binding_shares(physical)
-        if physical is not None
-        else _empty(BINDING_COLUMNS),
+        "binding": binding_shares(physical) if physical is not None else _empty(BINDING_COLUMNS),
         "phases": phase_table(physical) if physical is not None else _empty(PHASE_COLUMNS),
         "flows": money_flows(finance),
         "bottlenecks": bottleneck_frame(getattr(plan, "bottlenecks", None)),

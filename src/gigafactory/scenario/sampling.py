@@ -154,7 +154,10 @@ def _beta_ppf_lower(p: F, a: float, b: float) -> F:
         m0 = np.where(edge, 0.0, h / pdf[i - 1])
         m1 = np.where(edge, 0.0, h / pdf[i])
     cubic = (
-        (2 * t3 - 3 * t2 + 1) * x0 + (t3 - 2 * t2 + t) * m0 + (-2 * t3 + 3 * t2) * x1 + (t3 - t2) * m1
+        (2 * t3 - 3 * t2 + 1) * x0
+        + (t3 - 2 * t2 + t) * m0
+        + (-2 * t3 + 3 * t2) * x1
+        + (t3 - t2) * m1
     )
     x = np.where(edge, x0 + (x1 - x0) * t, np.clip(cubic, x0, x1))
     x = _newton(x, p, a, b, log_b, x0, x1, NEWTON_STEPS)
