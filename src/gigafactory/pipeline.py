@@ -21,6 +21,7 @@ from .results.summary import summarise
 from .scenario.schema import Scenario
 from .supply import ModelInputs, simulate
 from .supply.attribution import delay_weeks
+from .threads import limit_blas
 from .timegrid import iso_week
 
 #: Draws compiled and simulated together; results depend on it (each batch has its own
@@ -70,8 +71,9 @@ def simulate_scenario(
     out: xr.Dataset | None = None
     start = 0
     for size, stream in zip(sizes, streams, strict=True):
-        inp = compile_inputs(sc, cat, size, s, rng=np.random.default_rng(stream))
-        part = simulate(inp, vendor_detail=vendor_detail)
+        with limit_blas():
+            inp = compile_inputs(sc, cat, size, s, rng=np.random.default_rng(stream))
+            part = simulate(inp, vendor_detail=vendor_detail)
         if keep is not None:
             part = part[[v for v in keep if v in part]]
         if out is None:

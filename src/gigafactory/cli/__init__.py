@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import sys
 
-import typer
-from rich.console import Console
+from ..threads import limit_blas_env
 
-from ..errors import GigafactoryError
+limit_blas_env()  # before anything loads numpy: the engine's small products run best on one thread
+
+import typer  # noqa: E402
+from rich.console import Console  # noqa: E402
+
+from ..errors import GigafactoryError  # noqa: E402
 
 app = typer.Typer(
     add_completion=False,

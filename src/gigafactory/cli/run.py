@@ -123,31 +123,45 @@ def summary_tables(summary: dict[str, Any]) -> list[Table]:
 
 
 class PhaseClock:
-    """Wall time per phase of a command and its total wall and CPU time (``time.process_time``)."""
+    """Wall and CPU time (``time.process_time``) per phase of a command, and in total.
+
+    With ``GIGAFACTORY_TIMINGS=FILE`` in the environment, ``write`` saves them there as JSON
+    (``benchmarks/bench_cli.py`` reads it).
+    """
 
     def __init__(self) -> None:
         self.wall0 = time.perf_counter()
         self.cpu0 = time.process_time()
-        self.phases: dict[str, float] = {}
-        self._current: tuple[str, float] | None = None
+        self.phases: dict[str, dict[str, float]] = {}
+        self._current: tuple[str, float, float] | None = None
 
     def start(self, name: str) -> None:
         """Close the running phase and start ``name``."""
         self.stop()
-        self._current = (name, time.perf_counter())
+        self._current = (name, time.perf_counter(), time.process_time())
 
     def stop(self) -> None:
         if self._current is not None:
-            name, t = self._current
-            self.phases[name] = self.phases.get(name, 0.0) + time.perf_counter() - t
+            name, wall, cpu = self._current
+            acc = self.phases.setdefault(name, {"wall_s": 0.0, "cpu_s": 0.0})
+            acc["wall_s"] += time.perf_counter() - wall
+            acc["cpu_s"] += time.process_time() - cpu
             self._current = None
 
     def line(self) -> str:
-        """``done in 9.1 s (CPU 8.0 s): simulate 4.2 s, summary 0.3 s, …`` (one line)."""
+        """``done in 9.1 s (CPU 8.0 s): simulate 4.2 s, summary 0.3 s, …`` (wall per phase)."""
         wall = time.perf_counter() - self.wall0
         cpu = time.process_time() - self.cpu0
-        parts = ", ".join(f"{k} {v:.1f} s" for k, v in self.phases.items())
+        parts = ", ".join(f"{k} {v['wall_s']:.1f} s" for k, v in self.phases.items())
         return f"done in {wall:.1f} s (CPU {cpu:.1f} s): {parts}"
+
+    def write(self) -> None:
+        """Save the phases as JSON to ``$GIGAFACTORY_TIMINGS`` when it is set."""
+        import os
+
+        target = os.environ.get("GIGAFACTORY_TIMINGS")
+        if target:
+            Path(target).write_text(json.dumps(self.phases, indent=2), encoding="utf-8")
 
 
 @app.command()
@@ -232,6 +246,7 @@ def run(
                 raise
             summary["outputs"] = str(out)
         clock.stop()
+    clock.write()
     if not as_json:
         err.print(clock.line(), highlight=False, markup=False, soft_wrap=True)
     if as_json:
