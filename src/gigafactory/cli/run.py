@@ -193,10 +193,10 @@ def run(
     ),
 ) -> None:
     """Run a scenario: simulate the buildout and the money, print the summary, write the files."""
-    from ..pipeline import run_scenario
-
     clock = PhaseClock()
     clock.start("load")
+    from ..pipeline import run_scenario
+
     cat = load_catalog()
     sc = load_scenario(scenario, cat)
     n = int(draws if draws is not None else sc.draws)
