@@ -45,8 +45,11 @@ test: lint typecheck unit
 	$(BIN)/python benchmarks/bench_simulate.py --smoke
 	$(BIN)/python benchmarks/bench_finance.py --smoke
 	$(BIN)/python benchmarks/bench_plan.py --smoke
+	$(BIN)/python benchmarks/bench_cli.py --smoke
 
+# The whole command end to end; regenerates docs/performance.md (the README's performance table).
 bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/bench_cli.py --write docs/performance.md
 	$(BIN)/python benchmarks/bench_simulate.py
 	$(BIN)/python benchmarks/bench_finance.py
 	$(BIN)/python benchmarks/bench_plan.py
