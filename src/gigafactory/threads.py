@@ -28,7 +28,7 @@ def limit_blas(threads: int = 1) -> Iterator[None]:
     """Cap BLAS at ``threads`` inside the block (threadpoolctl if installed, else a no-op
     beyond what ``limit_blas_env`` set at start-up)."""
     try:
-        from threadpoolctl import threadpool_limits
+        from threadpoolctl import threadpool_limits  # type: ignore[import-not-found, unused-ignore]
     except ImportError:
         yield
         return
