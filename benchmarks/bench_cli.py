@@ -120,11 +120,13 @@ def document(rows: list[dict[str, Any]]) -> str:
     """``docs/performance.md``: the table, how it was measured, and on what."""
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     cpus = os.cpu_count()
+    load = os.getloadavg()[0]
     return (
         f"{MARKER}\n\n"
         "# Performance of the whole command\n\n"
         f"`gigafactory run` end to end — with the run store and `--out` — measured {when} on "
-        f"{cpus} cores ({platform.machine()}, Python {platform.python_version()}), each case "
+        f"{cpus} cores ({platform.machine()}, Python {platform.python_version()}; load average "
+        f"{load:.1f} at the end), each case "
         "in a fresh process.  Wall and CPU seconds and the peak resident memory are the child "
         "process's (`os.wait4`); the phase columns are CPU seconds the command records for each "
         "of its phases, `startup` the rest (interpreter and imports).  The machine is "
