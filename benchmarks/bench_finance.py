@@ -2,20 +2,24 @@
 
 Prints seconds and draw-weeks per second (``--repeat N``: every run and the best).  Input: a
 synthetic physical dataset with every variable the finance pass reads
-(gigafactory.finance.synthetic).  ``--chunk-draws`` / ``--threads`` override the settings'
+(tests/fixtures.py, put on the path here).  ``--chunk-draws`` / ``--threads`` override the settings'
 batch size and thread count, for tuning.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
 from gigafactory.catalog import load_catalog
 from gigafactory.finance import FinanceSettings, run_finance
-from gigafactory.finance.synthetic import synthetic_physical
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from fixtures import synthetic_physical
 
 
 def main() -> None:

@@ -6,7 +6,6 @@ import json
 import re
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -15,12 +14,12 @@ import pytest
 import xarray as xr
 from typer.testing import CliRunner
 
+from fixtures import FakePlan, example_finance, example_physical, example_summary
 from gigafactory.catalog import iter_facts, load_catalog
 from gigafactory.cli import app
 from gigafactory.errors import GigafactoryError
 from gigafactory.report import write_report, write_stored_report
 from gigafactory.report.html import fmt_number, source_links, table_of
-from gigafactory.results.example import example_finance, example_physical, example_summary
 from gigafactory.results.store import RunStore
 
 ALL_CHARTS = (
@@ -35,12 +34,6 @@ ALL_CHARTS = (
     "bottlenecks",
 )
 YAML = "name: example\nseed: 1\noverrides:\n  tiers.cowos.capacity: 1.2\n"
-
-
-@dataclass(frozen=True)
-class FakePlan:
-    schedule: xr.Dataset
-    bottlenecks: pd.DataFrame
 
 
 @pytest.fixture(scope="module")

@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 import xarray as xr
 
+from fixtures import example_finance, example_physical, example_summary
 from gigafactory.catalog import load_catalog
 from gigafactory.report import write_report, write_stored_report
-from gigafactory.results.example import example_finance, example_physical, example_summary
 from gigafactory.results.store import RunStore
 from test_report import ALL_CHARTS
 

@@ -29,7 +29,7 @@ def test_every_catalog_number_is_sourced(catalog: Catalog) -> None:
         if isinstance(f, Fact):
             assert f.unit, path
             if f.conf == "derived":
-                assert f.note, path
+                assert f.formula, path
 
 
 def test_many_problems_in_one_message_with_lines_and_suggestions(tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -12,23 +11,15 @@ import pandas as pd
 import pytest
 import xarray as xr
 
+from fixtures import FakePlan, example_finance, example_physical, example_summary
 from gigafactory.catalog import load_catalog
 from gigafactory.errors import GigafactoryError
-from gigafactory.results.example import example_finance, example_physical, example_summary
 from gigafactory.results.series import binding_shares, flatten_metrics, phase_table, quantile_series
 from gigafactory.results.store import RunStore, default_store_path, input_hash
 
 TABLES = ("runs", "metrics", "series", "distributions", "binding", "phases", "flows", "bottlenecks")
 YAML_A = "name: announced\nseed: 42\ndraws: 40\noverrides:\n  tiers.cowos.capacity: 1.0\n"
 YAML_B = "name: announced\nseed: 7\ndraws: 40\noverrides:\n  tiers.cowos.capacity: 1.5\n  tiers.hbm.capacity: 0.8\n"
-
-
-@dataclass(frozen=True)
-class FakePlan:
-    """The two PlanResult attributes the store reads."""
-
-    schedule: xr.Dataset
-    bottlenecks: pd.DataFrame
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,9 @@ import pandas as pd
 import xarray as xr
 
 from .catalog.schema import Catalog
-from .compile import compile_inputs
+from .compile import compile_inputs, with_point_overrides
 from .errors import GigafactoryError
-from .finance import run_finance, summarise_finance
+from .finance import run_finance
 from .results.summary import summarise
 from .scenario.schema import Scenario
 from .supply import ModelInputs, simulate
@@ -49,6 +49,18 @@ class RunResult:
         return self._tables
 
 
+def batch_streams(seed: int, batches: int) -> list[int | np.random.SeedSequence]:
+    """The seeded stream of each batch of draws (``default_rng(stream)`` per batch).
+
+    The first batch uses ``default_rng(seed)``, as ``compile_inputs(sc, cat, n, seed)`` does, so
+    up to :data:`BATCH_DRAWS` draws compile → simulate by hand gives the pipeline's numbers; the
+    others are independent children of ``SeedSequence(seed)``.  Sweeps use the same streams.
+    """
+    streams: list[int | np.random.SeedSequence] = [seed]
+    streams += np.random.SeedSequence(seed).spawn(batches)[1:]
+    return streams[:batches]
+
+
 def simulate_scenario(
     sc: Scenario,
     cat: Catalog,
@@ -67,7 +79,7 @@ def simulate_scenario(
     n = int(draws if draws is not None else sc.draws)
     s = int(seed if seed is not None else sc.seed)
     sizes = [min(BATCH_DRAWS, n - b) for b in range(0, n, BATCH_DRAWS)]
-    streams = np.random.SeedSequence(s).spawn(len(sizes))
+    streams = batch_streams(s, len(sizes))
     out: xr.Dataset | None = None
     start = 0
     for size, stream in zip(sizes, streams, strict=True):
@@ -135,8 +147,10 @@ def run_scenario(
 ) -> RunResult:
     """The physical results, the money side and the summary of one scenario.
 
-    ``progress(k)`` is called as each batch of ``k`` draws is simulated; ``phase(name)`` as
-    each later phase starts ("summary", "delay attribution", "finance").
+    This is the one entry point: the CLI's ``run`` and :func:`gigafactory.run` both call it.
+    The returned scenario is the one that ran (its ``draws`` and ``seed`` are those used), so
+    what is stored is what ran.  ``progress(k)`` is called as each batch of ``k`` draws is
+    simulated; ``phase(name)`` as each later phase starts ("finance", "summary").
     """
     import time
 
@@ -145,8 +159,14 @@ def run_scenario(
             phase(name)
         return time.perf_counter()
 
+    sc = sc.model_copy(
+        update={
+            "draws": int(draws if draws is not None else sc.draws),
+            "seed": int(seed if seed is not None else sc.seed),
+        }
+    )
     t0 = time.perf_counter()
-    ds = simulate_scenario(sc, cat, draws, seed, progress=progress)
+    ds = simulate_scenario(sc, cat, progress=progress)
     bad = [
         v
         for v in ("it_gw_online", "h100e_online_m", "energy_twh")
@@ -157,19 +177,20 @@ def run_scenario(
             f"the scenario '{sc.name}' produced non-finite results ({', '.join(bad)}); an override "
             "probably zeroes a quantity the model divides by (a yield, packages per wafer, PUE)"
         )
-    t1 = start("summary")
+    t1 = start("finance") if with_finance else time.perf_counter()
+    fin = run_money(sc, cat, ds) if with_finance else None
+    t2 = start("summary")
     median = compile_inputs(sc, cat, 1, sc.seed, median=True)
-    summary = summarise(ds, sc, median)
-    t2 = start("delay attribution")
-    summary["delay_weeks"] = attribute_delays(sc, cat, ds, int(ds.attrs["seed"]))
-    fin = None
-    t3 = start("finance") if with_finance else time.perf_counter()
+    summary = summarise(ds, sc, median, catalog=cat, finance=fin)
+    t3 = time.perf_counter()
+    timings = {"simulate": t1 - t0, "summary and delay attribution": t3 - t2}
     if with_finance:
-        settings = sc.finance.model_copy(update={"as_of": sc.as_of})
-        fin = run_finance(ds, settings, cat, np.random.default_rng([int(ds.attrs["seed"]), 1]))
-        summary["finance"] = summarise_finance(fin)
-    t4 = time.perf_counter()
-    timings = {"simulate": t1 - t0, "summary": t2 - t1, "delay attribution": t3 - t2}
-    if with_finance:
-        timings["finance"] = t4 - t3
+        timings["finance"] = t2 - t1
     return RunResult(sc, ds, summary, fin, median, timings)
+
+
+def run_money(sc: Scenario, cat: Catalog, ds: xr.Dataset) -> xr.Dataset:
+    """The finance pass over a physical run, reading its compiled draws (``money_facts``)."""
+    settings = sc.finance.model_copy(update={"as_of": sc.as_of})
+    rng = np.random.default_rng([int(ds.attrs["seed"]), 1])
+    return run_finance(ds, settings, with_point_overrides(cat, sc), rng)

@@ -101,9 +101,6 @@ class TimeGrid:
         day = parse_when(when)
         return (day - self.start).days // 7
 
-    def week_label(self, i: int) -> str:
-        return iso_week(self.weeks[i].date())
-
     def fractional_years(self) -> NDArray[np.float64]:
         """Each week's Monday as a decimal year (for interpolation)."""
         return np.array([decimal_year(d.date()) for d in self.weeks])

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from ..errors import GigafactoryError, Problem
 from ..validation import problems_from
 from ..yamlio import LineMap, load_yaml_file
+from .checks import Locate, check_formulas, check_mix_sums, check_source_files
 from .schema import Catalog
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -60,23 +61,40 @@ def load_catalog_from(directory: Path) -> Catalog:
                 origin[(section, key)] = (str(path), sub)
     if problems:
         raise GigafactoryError(problems)
+    locate = _locator(origin)
     try:
-        return Catalog.model_validate(merged)
+        cat = Catalog.model_validate(merged)
     except ValidationError as exc:
-        out: list[Problem] = []
-        for p in problems_from(exc, Catalog, "<catalog>", {}):
-            parts = p.key.split(".")
-            file, sub = origin.get(
-                (parts[0], parts[1]) if len(parts) > 1 else ("", ""), ("<catalog>", {})
-            )
-            path_t: tuple[str | int, ...] = tuple(int(x) if x.isdigit() else x for x in parts[2:])
-            line = None
-            for k in range(len(path_t), -1, -1):
-                if path_t[:k] in sub:
-                    line = sub[path_t[:k]]
-                    break
-            out.append(Problem(file, line, p.key, p.message))
+        out = [
+            Problem(*locate(p.key), p.key, p.message)
+            for p in problems_from(exc, Catalog, "<catalog>", {})
+        ]
         raise GigafactoryError(out) from None
+    problems = [
+        *check_formulas(cat, locate),
+        *check_mix_sums(cat, locate),
+        *check_source_files(cat, locate),
+    ]
+    if problems:
+        raise GigafactoryError(problems)
+    return cat
+
+
+def _locator(origin: dict[tuple[str, str], tuple[str, LineMap]]) -> Locate:
+    """Map a dotted catalog key to (file, line of its deepest known prefix)."""
+
+    def locate(key: str) -> tuple[str, int | None]:
+        parts = key.split(".")
+        file, sub = origin.get(
+            (parts[0], parts[1]) if len(parts) > 1 else ("", ""), ("<catalog>", {})
+        )
+        path_t: tuple[str | int, ...] = tuple(int(x) if x.isdigit() else x for x in parts[2:])
+        for k in range(len(path_t), -1, -1):
+            if path_t[:k] in sub:
+                return file, sub[path_t[:k]]
+        return file, None
+
+    return locate
 
 
 @lru_cache(maxsize=1)

@@ -13,29 +13,33 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ..timegrid import parse_when
 
-#: Confidence grades: A primary text or several outlets agree; B reputable secondary;
-#: C aggregator/analyst estimate; derived = our arithmetic on sourced inputs (formula in
-#: ``note``); unverified = background figure flagged "(memory, unverified)" in the fact sheets.
-Confidence = Literal["A", "B", "C", "derived", "unverified"]
+#: Confidence grades: A primary text (filing, 8-K, company release, official statistics) or
+#: several outlets agree; B reputable secondary; C aggregator, news digest or analyst estimate;
+#: derived = our arithmetic on catalog facts, stated as a machine-readable ``formula`` that is
+#: checked when the catalog loads; estimate = our judgement within the range of the cited
+#: figures (no formula gives it); unverified = background figure not found in a source read.
+Confidence = Literal["A", "B", "C", "derived", "estimate", "unverified"]
 
-_SEED = re.compile(r"^(seeds/)?\d{3}_[0-9a-f]{16}\.txt$")
-_FACTS = re.compile(r"^facts/[\w.-]+\.md(#.*)?$")
+#: A repository file a source may cite instead of a URL (our own fact sheets, copied in).
+REPO_SOURCE = re.compile(r"^docs/sources/[\w.-]+\.md(#[\w.-]*)?$")
 
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def source_parts(s: str) -> list[str]:
+    """The individual sources of a ``source`` field (several are separated by ' ; ')."""
+    return [p.strip() for p in s.split(" ; ")]
+
+
 def check_source(s: str) -> str:
-    """A source is one or more of: an http(s) URL, a seed file name, or a fact-sheet reference."""
-    for part in (p.strip() for p in s.split(" ; ")):
-        if not (
-            part.startswith(("http://", "https://")) or _SEED.match(part) or _FACTS.match(part)
-        ):
+    """A source is one or more of: an http(s) URL, or a file under ``docs/sources/``."""
+    for part in source_parts(s):
+        if not (part.startswith(("http://", "https://")) or REPO_SOURCE.match(part)):
             raise ValueError(
-                f"source '{part}' must be an http(s) URL, a seed file name "
-                "(000_eb9f952b4c7cd3fb.txt) or a fact-sheet reference (facts/finance.md#section); "
-                "separate several with ' ; '"
+                f"source '{part}' must be an http(s) URL or a file in the repository under "
+                "docs/sources/ (docs/sources/finance.md#2.3); separate several with ' ; '"
             )
     return s
 
@@ -60,6 +64,10 @@ class Fact(Model):
     low: float | None = None
     high: float | None = None
     note: str | None = None
+    formula: str | None = Field(
+        None,
+        description="arithmetic over catalog keys giving value (±2 %); required when derived",
+    )
 
     _v_source = field_validator("source")(classmethod(lambda cls, v: check_source(v)))
     _v_when = field_validator("as_of")(classmethod(lambda cls, v: check_when(v)))
@@ -76,8 +84,13 @@ class Fact(Model):
             raise ValueError(
                 f"need low ≤ value ≤ high, got {self.low} ≤ {self.value} ≤ {self.high}"
             )
-        if self.conf == "derived" and not self.note:
-            raise ValueError("a derived fact needs a note giving its formula")
+        if self.conf == "derived" and not self.formula:
+            raise ValueError(
+                "a derived fact needs a formula over catalog keys "
+                '(formula: "accelerators.B200.tdp_w * 1.82"); a judgement is conf: estimate'
+            )
+        if self.formula and self.conf != "derived":
+            raise ValueError(f"a formula is given, so conf must be 'derived' (not '{self.conf}')")
         return self
 
     @property
@@ -100,6 +113,13 @@ class DateFact(Model):
     _v_when = field_validator("value", "as_of", "low", "high")(
         classmethod(lambda cls, v: v if v is None else check_when(v))
     )
+
+    @field_validator("conf")
+    @classmethod
+    def _no_date_formula(cls, v: str) -> str:
+        if v == "derived":
+            raise ValueError("a date has no formula: grade a judged date 'estimate'")
+        return v
 
 
 class Path(Model):
@@ -341,6 +361,9 @@ class Buyer(Model):
 
 
 class Catalog(Model):
+    constants: dict[str, Fact] = Field(
+        {}, description="sourced inputs of derived facts that the model does not read itself"
+    )
     accelerators: dict[str, Accelerator]
     racks: dict[str, Rack]
     tiers: dict[str, Tier]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any
 
 import typer
@@ -123,8 +124,14 @@ def catalog_show(
 
 
 @catalog_app.command("sources")
-def catalog_sources(as_json: bool = typer.Option(False, "--json")) -> None:
+def catalog_sources(
+    as_json: bool = typer.Option(False, "--json"),
+    weak: bool = typer.Option(False, "--weak", help="list facts that lean on weak sources"),
+) -> None:
     """Every source the catalog cites, with how many facts cite it and their grades."""
+    if weak:
+        _print_weak(as_json)
+        return
     counts: dict[str, dict[str, int]] = {}
     for _, f in _fact_rows():
         for src in f.source.split(" ; "):
@@ -139,4 +146,22 @@ def catalog_sources(as_json: bool = typer.Option(False, "--json")) -> None:
     t.add_column("grades")
     for src, g in sorted(counts.items(), key=lambda kv: -sum(kv[1].values())):
         t.add_row(src, str(sum(g.values())), ", ".join(f"{k}:{v}" for k, v in sorted(g.items())))
+    console.print(t)
+
+
+def _print_weak(as_json: bool) -> None:
+    from ..catalog.provenance import weak_sources
+
+    rows = weak_sources(load_catalog())
+    if as_json:
+        typer.echo(json.dumps([asdict(r) for r in rows], indent=2, ensure_ascii=False))
+        return
+    t = Table(
+        title=f"{len(rows)} facts lean on weak sources (grade C/estimate/unverified or aggregators only)"
+    )
+    for c in ("key", "value", "unit", "grade", "source"):
+        t.add_column(c, overflow="fold")
+    for r in rows:
+        value = f"{r.value:g}" if isinstance(r.value, float) else r.value
+        t.add_row(r.key, value, r.unit, r.conf, r.source)
     console.print(t)

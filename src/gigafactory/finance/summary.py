@@ -26,6 +26,22 @@ def _q(x: xr.DataArray | np.ndarray) -> dict[str, float]:
     return {"p5": round(float(p[0]), 3), "p50": round(float(p[1]), 3), "p95": round(float(p[2]), 3)}
 
 
+def _by_contract(fin: xr.Dataset) -> dict[str, dict[str, float]]:
+    """Committed and contingent $B per distinct contract (each counted once)."""
+    out: dict[str, dict[str, float]] = {}
+    for c, com, con in zip(
+        fin["link_contract"].values,
+        fin["committed_usd_b"].values,
+        fin["contingent_usd_b"].values,
+        strict=True,
+    ):
+        if com or con:
+            row = out.setdefault(str(c), {"committed": 0.0, "contingent": 0.0})
+            row["committed"] = round(row["committed"] + float(com), 2)
+            row["contingent"] = round(row["contingent"] + float(con), 2)
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]["committed"] - kv[1]["contingent"]))
+
+
 def summarise_finance(fin: xr.Dataset) -> dict[str, Any]:
     """Summarise a finance dataset (from :func:`run_finance`) as plain JSON-able numbers.
 
@@ -36,6 +52,54 @@ def summarise_finance(fin: xr.Dataset) -> dict[str, Any]:
     their smallest flow.
     """
     buyer = str(fin.attrs["buyer"])
+    entities = _entities(fin)
+    main = entities.get(
+        buyer,
+        {
+            "funding_gap_usd_b": _q(np.array([])),
+            "first_breach": None,
+            "runway_weeks": _q(np.array([])),
+        },
+    )
+    med = fin["flow_usd_b"].sum("year").median("draw")  # $B over the horizon, per link
+    committed = fin["committed_usd_b"].values
+    contingent = fin["contingent_usd_b"].values
+    rho = fin["return_probability"].median("draw")
+    basis = fin["link_basis"].values
+    return {
+        "buyer": buyer,
+        "as_of": fin.attrs["as_of"],
+        "funding_gap_usd_b": main["funding_gap_usd_b"],
+        "first_breach": main["first_breach"],
+        "runway_weeks": main["runway_weeks"],
+        "entities": entities,
+        "exposure_usd_b": _exposure(fin),
+        "commitments_usd_b": {
+            "committed": round(float(committed.sum()), 2),
+            "contingent": round(float(contingent.sum()), 2),
+            "by_contract": _by_contract(fin),
+            "funded_by_as_of": round(
+                float(fin["paid_by_as_of_usd_b"].median("draw")[basis != "operating"].sum()), 2
+            ),
+        },
+        "circularity": {
+            "finn_cycling_index": _q(fin["fci_cash"]),
+            "finn_cycling_index_with_warrants": _q(fin["fci_cash_and_warrants"]),
+            "return_probability": {
+                str(k): round(float(v), 4)
+                for k, v in zip(rho["party"].values, rho.values, strict=True)
+                if v > 0
+            },
+            "vendor_financing": _vendor_financing(fin, med, buyer),
+            "loops": _loops(fin, med),
+        },
+        "warrants": _warrants(fin),
+        "max_weekly_imbalance_usd_b": float(fin.attrs.get("max_weekly_imbalance_usd_b", 0.0)),
+    }
+
+
+def _entities(fin: xr.Dataset) -> dict[str, Any]:
+    """Per tracked entity: funding gap, P(breach), median first breach (ISO week), runway."""
     weeks = pd.DatetimeIndex(fin["week"].values)
 
     def breach_label(col: xr.DataArray) -> str | None:
@@ -54,36 +118,42 @@ def summarise_finance(fin: xr.Dataset) -> dict[str, Any]:
             "first_breach": breach_label(sel["first_breach_week"]),
             "runway_weeks": _q(sel["runway_weeks"]),
         }
-    main = entities.get(
-        buyer,
-        {
-            "funding_gap_usd_b": _q(np.array([])),
-            "first_breach": None,
-            "runway_weeks": _q(np.array([])),
-        },
-    )
+    return entities
+
+
+def _exposure(fin: xr.Dataset) -> dict[str, float]:
+    """Each counterparty's median exposure to the buyer ($B), largest first."""
     expo = fin["exposure_usd_b"].median("draw")
     exposure = {
         str(k): round(float(v), 2)
         for k, v in zip(expo["counterparty"].values, expo.values, strict=True)
         if v > 0
     }
-    exposure = dict(sorted(exposure.items(), key=lambda kv: -kv[1]))
-    total = fin["flow_usd_b"].sum("year")
-    med = total.median("draw")
+    return dict(sorted(exposure.items(), key=lambda kv: -kv[1]))
+
+
+def _loops(fin: xr.Dataset, med: xr.DataArray) -> list[Any]:
+    """Named money loops over the median payer → payee flows inside the deal web."""
     payer, payee = fin["link_payer"].values, fin["link_payee"].values
-    kind, flow = fin["link_kind"].values, fin["link_flow"].values
+    kind = fin["link_kind"].values
     flows: dict[tuple[str, str], float] = {}
     for i in range(fin.sizes["link"]):
         if kind[i] in ("cash", "warrant") and payer[i] not in BOUNDARY and payee[i] not in BOUNDARY:
             flows[(str(payer[i]), str(payee[i]))] = flows.get(
                 (str(payer[i]), str(payee[i])), 0.0
             ) + float(med[i])
-    loops = money_loops(flows, int(fin.attrs.get("loop_length", 4)))
-    vendors = sorted({str(payee[i]) for i in range(len(flow)) if flow[i] == "hardware"} - BOUNDARY)
-    vfr: dict[str, Any] = {}
+    return money_loops(flows, int(fin.attrs.get("loop_length", 4)))
+
+
+def _vendor_financing(fin: xr.Dataset, med: xr.DataArray, buyer: str) -> dict[str, Any]:
+    """Per vendor: hardware sales to the web, financing it extends to the buyer (committed,
+    contingent, funded) and the ratios financing ÷ sales."""
+    payer, payee = fin["link_payer"].values, fin["link_payee"].values
+    flow = fin["link_flow"].values
     committed = fin["committed_usd_b"].values
     contingent = fin["contingent_usd_b"].values
+    vendors = sorted({str(payee[i]) for i in range(len(flow)) if flow[i] == "hardware"} - BOUNDARY)
+    vfr: dict[str, Any] = {}
     for v in vendors:
         sales = float(
             sum(med[i] for i in range(len(flow)) if flow[i] == "hardware" and payee[i] == v)
@@ -107,7 +177,11 @@ def summarise_finance(fin: xr.Dataset) -> dict[str, Any]:
             "ratio_funded": round(funded / sales, 3) if sales > 0 else None,
             "round_trip_share": round(round_trip_share(funded, sales), 3),
         }
-    rho = fin["return_probability"].median("draw")
+    return vfr
+
+
+def _warrants(fin: xr.Dataset) -> dict[str, Any]:
+    """Per warrant deal: closed-form and economic value, tranches vested, P(full vesting)."""
     warrants: dict[str, Any] = {}
     for did, meta in json.loads(fin.attrs.get("warrants", "{}")).items():
         vest = fin[f"warrant_vest_week__{did}"]
@@ -121,36 +195,7 @@ def summarise_finance(fin: xr.Dataset) -> dict[str, Any]:
             "hurdles_usd": [round(h, 2) for h in meta["hurdles"]],
             "gw_milestones": meta["gw_milestones"],
         }
-    basis = fin["link_basis"].values
-    return {
-        "buyer": buyer,
-        "as_of": fin.attrs["as_of"],
-        "funding_gap_usd_b": main["funding_gap_usd_b"],
-        "first_breach": main["first_breach"],
-        "runway_weeks": main["runway_weeks"],
-        "entities": entities,
-        "exposure_usd_b": exposure,
-        "commitments_usd_b": {
-            "committed": round(float(committed.sum()), 2),
-            "contingent": round(float(contingent.sum()), 2),
-            "funded_by_as_of": round(
-                float(fin["paid_by_as_of_usd_b"].median("draw")[basis != "operating"].sum()), 2
-            ),
-        },
-        "circularity": {
-            "finn_cycling_index": _q(fin["fci_cash"]),
-            "finn_cycling_index_with_warrants": _q(fin["fci_cash_and_warrants"]),
-            "return_probability": {
-                str(k): round(float(v), 4)
-                for k, v in zip(rho["party"].values, rho.values, strict=True)
-                if v > 0
-            },
-            "vendor_financing": vfr,
-            "loops": loops,
-        },
-        "warrants": warrants,
-        "max_weekly_imbalance_usd_b": float(fin.attrs.get("max_weekly_imbalance_usd_b", 0.0)),
-    }
+    return warrants
 
 
 def finance_tables(section: dict[str, Any]) -> list[Table]:

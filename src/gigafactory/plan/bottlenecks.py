@@ -143,67 +143,112 @@ def bottlenecks(
         queue = ""
         if tier == "transformers_onsite":  # the on-site share of the transformer supply
             tier, queue = "transformers", "onsite"
-        _, kind, amount = units[tier]
         if tier == "budget":
-            for year, lam in dual.to_series().items():
-                if abs(lam) > PRICE_TOL:
-                    rows.append(
-                        {
-                            "constraint": "budget",
-                            "period": str(year),
-                            "tier": tier,
-                            "item": "",
-                            "shadow_price": float(lam),
-                            "value_per_gw": float(lam)
-                            * result.settings.costs.accelerator_b_per_it_gw,
-                            "at_penalty": bool(abs(lam) >= (1.0 - 1e-6) * pen),
-                        }
-                    )
-            continue
-        if tier == "phase":
-            for ph, lam in dual.to_series().items():
-                first = int(d.phase_first[list(d.phase_ids).index(str(ph))])
-                if abs(lam) > PRICE_TOL and first < d.n:
-                    rows.append(
-                        {
-                            "constraint": f"cap-phase[{ph}]",
-                            "period": win[first],
-                            "tier": tier,
-                            "item": str(ph),
-                            "shadow_price": float(lam) * amount,
-                            "value_per_gw": float(lam),
-                            "at_penalty": bool(abs(lam) >= (1.0 - 1e-6) * pen),
-                        }
-                    )
-            continue
-        lam2 = np.atleast_2d(np.nan_to_num(np.asarray(dual.values, dtype=float)))
-        items = [str(v) for v in dual.coords["vendor"].values] if "vendor" in dual.dims else [queue]
-        if kind == "rate":
-            db = amount * d.n_weeks
-        elif kind == "quantity":
-            db = amount * d.n_weeks / n_win
+            rows += _budget_rows(result, dual, pen)
+        elif tier == "phase":
+            rows += _phase_rows(result, dual, win, units[tier][2], pen)
         else:
-            db = np.full(d.n, amount)
-        g = _per_gw(result, tier)
-        for item, lam in zip(items, lam2, strict=True):
-            capped = np.abs(lam) >= (1.0 - 1e-6) * pen
-            frame = pd.DataFrame({"w": win, "price": lam * db, "vg": lam * g, "cap": capped})
-            agg = frame.groupby("w", sort=False).agg(
-                price=("price", "sum"), vg=("vg", "mean"), cap=("cap", "any")
+            rows += _tier_rows(result, dual, tier, queue, units[tier], win, n_win, pen)
+    return _ranked(rows, units, gain, sim_weeks)
+
+
+def _budget_rows(result: PlanResult, dual: xr.DataArray, pen: float) -> list[dict[str, object]]:
+    """One row per year whose budget binds; value per IT GW = λ × accelerator $B per IT GW."""
+    rows: list[dict[str, object]] = []
+    for year, lam in dual.to_series().items():
+        if abs(lam) > PRICE_TOL:
+            rows.append(
+                {
+                    "constraint": "budget",
+                    "period": str(year),
+                    "tier": "budget",
+                    "item": "",
+                    "shadow_price": float(lam),
+                    "value_per_gw": float(lam) * result.settings.costs.accelerator_b_per_it_gw,
+                    "at_penalty": bool(abs(lam) >= (1.0 - 1e-6) * pen),
+                }
             )
-            for w, row in agg.iterrows():
-                if abs(row["price"]) > PRICE_TOL:
-                    rows.append(
-                        {
-                            "constraint": f"cap-{tier}" + (f"[{item}]" if item else ""),
-                            "period": str(w),
-                            "tier": tier,
-                            "item": item,
-                            "shadow_price": float(row["price"]),
-                            "value_per_gw": float(row["vg"]),
-                            "at_penalty": bool(row["cap"]),
-                        }
-                    )
+    return rows
+
+
+def _phase_rows(
+    result: PlanResult, dual: xr.DataArray, win: pd.Index, amount: float, pen: float
+) -> list[dict[str, object]]:
+    """One row per named site phase whose limit binds, in the window of its first week."""
+    d = result.data
+    rows: list[dict[str, object]] = []
+    for ph, lam in dual.to_series().items():
+        first = int(d.phase_first[list(d.phase_ids).index(str(ph))])
+        if abs(lam) > PRICE_TOL and first < d.n:
+            rows.append(
+                {
+                    "constraint": f"cap-phase[{ph}]",
+                    "period": win[first],
+                    "tier": "phase",
+                    "item": str(ph),
+                    "shadow_price": float(lam) * amount,
+                    "value_per_gw": float(lam),
+                    "at_penalty": bool(abs(lam) >= (1.0 - 1e-6) * pen),
+                }
+            )
+    return rows
+
+
+def _tier_rows(
+    result: PlanResult,
+    dual: xr.DataArray,
+    tier: str,
+    queue: str,
+    unit: tuple[str, Kind, float],
+    win: pd.Index,
+    n_win: np.ndarray,
+    pen: float,
+) -> list[dict[str, object]]:
+    """Rows of a capacity tier (per vendor for orders), summed over each window: the shadow
+    price per user unit is Σ_t λ_t × Δb_t, where one unit adds ``amount`` per week (a rate),
+    ``amount`` spread over the window (a quantity), or ``amount`` once."""
+    d = result.data
+    _, kind, amount = unit
+    lam2 = np.atleast_2d(np.nan_to_num(np.asarray(dual.values, dtype=float)))
+    items = [str(v) for v in dual.coords["vendor"].values] if "vendor" in dual.dims else [queue]
+    if kind == "rate":
+        db = amount * d.n_weeks
+    elif kind == "quantity":
+        db = amount * d.n_weeks / n_win
+    else:
+        db = np.full(d.n, amount)
+    g = _per_gw(result, tier)
+    rows: list[dict[str, object]] = []
+    for item, lam in zip(items, lam2, strict=True):
+        capped = np.abs(lam) >= (1.0 - 1e-6) * pen
+        frame = pd.DataFrame({"w": win, "price": lam * db, "vg": lam * g, "cap": capped})
+        agg = frame.groupby("w", sort=False).agg(
+            price=("price", "sum"), vg=("vg", "mean"), cap=("cap", "any")
+        )
+        for w, row in agg.iterrows():
+            if abs(row["price"]) > PRICE_TOL:
+                rows.append(
+                    {
+                        "constraint": f"cap-{tier}" + (f"[{item}]" if item else ""),
+                        "period": str(w),
+                        "tier": tier,
+                        "item": item,
+                        "shadow_price": float(row["price"]),
+                        "value_per_gw": float(row["vg"]),
+                        "at_penalty": bool(row["cap"]),
+                    }
+                )
+    return rows
+
+
+def _ranked(
+    rows: list[dict[str, object]],
+    units: dict[str, tuple[str, Kind, float]],
+    gain: str,
+    sim_weeks: dict[tuple[str, str], int] | None,
+) -> pd.DataFrame:
+    """The rows as a frame with units, rank per period (by value per IT GW) and the
+    simulator's binding weeks; sorted by period, then rank."""
     if not rows:
         return pd.DataFrame(columns=COLUMNS)
     df = pd.DataFrame(rows)

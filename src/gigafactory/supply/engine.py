@@ -27,8 +27,9 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
-from .batch import first_week_reaching, lag_tm, shell_allowance, simulate_batch
+from .batch import simulate_batch
 from .inputs import TIERS, ModelInputs
+from .timing import first_week_reaching, lag_tm, shell_allowance
 
 __all__ = ["HEADLINE", "first_week_reaching", "lag_tm", "shell_allowance", "simulate"]
 
@@ -110,6 +111,9 @@ def simulate(inp: ModelInputs, *, vendor_detail: bool = True, batch: int = 4096)
             ("draw", "deal"),
             np.stack(list(inp.deal_converted.values()), axis=1),
         )
+    if inp.money:
+        coords["fact"] = list(inp.money)
+        data["money_facts"] = (("draw", "fact"), np.stack(list(inp.money.values()), axis=1))
     if vd_vo is not None:
         for arr in vd_vo:
             arr *= np.float32(1e-3)  # MW → GW
