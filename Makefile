@@ -46,12 +46,15 @@ test: lint typecheck unit
 	$(BIN)/python benchmarks/bench_finance.py --smoke
 	$(BIN)/python benchmarks/bench_plan.py --smoke
 	$(BIN)/python benchmarks/bench_web.py --smoke
+	$(BIN)/python benchmarks/bench_cli.py --smoke
 
 # A deeper fuzz pass over adversarial scenario files (make test runs 150 examples).
 fuzz: $(VENV)/.installed-dev
 	GIGAFACTORY_FUZZ=deep $(BIN)/pytest -q tests/test_fuzz.py
 
+# The whole command end to end; regenerates docs/performance.md (the README's performance table).
 bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/bench_cli.py --write docs/performance.md
 	$(BIN)/python benchmarks/bench_simulate.py
 	$(BIN)/python benchmarks/bench_finance.py
 	$(BIN)/python benchmarks/bench_plan.py

@@ -14,13 +14,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from gigafactory.results.example import example_physical, example_summary
 from typer.testing import CliRunner
 
 from gigafactory.budget import check_budget, estimate_bytes, parse_size
 from gigafactory.catalog.schema import Catalog
 from gigafactory.cli import app
 from gigafactory.errors import GigafactoryError
-from gigafactory.results.example import example_physical, example_summary
 from gigafactory.results.files import RUN_FILES, check_file_target, write_file
 from gigafactory.results.store import RunStore
 from gigafactory.scenario import load_scenario, load_scenario_text

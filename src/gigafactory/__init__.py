@@ -22,34 +22,31 @@ if _sys.argv and _os.path.basename(_sys.argv[0]) in ("gigafactory", "-m"):
 
     _install_interrupts()
 
-from importlib.metadata import PackageNotFoundError, version
+import importlib
 from typing import TYPE_CHECKING, Any
 
-from .catalog import load_catalog
-from .compile import compile_inputs
 from .errors import GigafactoryError
-from .results.summary import summarise
-from .scenario import load_scenario
-from .supply import simulate
 
 if TYPE_CHECKING:
+    from .catalog import load_catalog
+    from .compile import compile_inputs
     from .pipeline import RunResult
     from .pipeline import run_scenario as run
+    from .results.summary import summarise
+    from .scenario import load_scenario
+    from .supply import simulate
 
-
-def __getattr__(name: str) -> Any:
-    """``run`` and ``RunResult`` load the pipeline (finance and all) only when asked for."""
-    if name in ("run", "RunResult"):
-        from . import pipeline
-
-        return pipeline.run_scenario if name == "run" else pipeline.RunResult
-    raise AttributeError(f"module 'gigafactory' has no attribute {name!r}")
-
-
-try:
-    __version__ = version("gigafactory")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
+#: where each public name lives (module, attribute); imported on first use (PEP 562), so
+#: ``gigafactory --help`` and commands that need little do not load numpy, pandas and xarray
+_LAZY = {
+    "load_catalog": (".catalog", "load_catalog"),
+    "compile_inputs": (".compile", "compile_inputs"),
+    "summarise": (".results.summary", "summarise"),
+    "load_scenario": (".scenario", "load_scenario"),
+    "simulate": (".supply", "simulate"),
+    "run": (".pipeline", "run_scenario"),
+    "RunResult": (".pipeline", "RunResult"),
+}
 
 __all__ = [
     "GigafactoryError",
@@ -62,3 +59,24 @@ __all__ = [
     "simulate",
     "summarise",
 ]
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("gigafactory")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0.0.0"
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        globals()[name] = value = _version()
+        return value
+    if name in _LAZY:
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module, __name__), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

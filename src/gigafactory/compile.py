@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
+from scipy import special
 
 from .catalog.schema import Catalog, DateFact, Fact, Path
 from .errors import GigafactoryError, Problem
@@ -462,7 +462,7 @@ def compile_inputs(
     grid = TimeGrid.from_bounds(sc.horizon.start, sc.horizon.end)
     demand_z = np.zeros(n) if median else gen.standard_normal(n)
     if given and "ai_demand" in given:
-        demand_z = np.asarray(stats.norm.ppf(given["ai_demand"]), dtype=float)
+        demand_z = np.asarray(special.ndtri(given["ai_demand"]), dtype=float)
     sm = _Sampler(sc, n, gen, median, demand_z, given)
     # the order of the stages is the order of the random stream: keep it
     mix_id = "industry" if sc.scope.kind == "industry" else cat.buyers[str(sc.scope.buyer)].mix

@@ -21,6 +21,7 @@ from .results.summary import summarise
 from .scenario.schema import Scenario
 from .supply import ModelInputs, simulate
 from .supply.attribution import delay_weeks
+from .threads import limit_blas
 from .timegrid import iso_week
 
 #: Draws compiled and simulated together; results depend on it (each batch has its own
@@ -36,6 +37,16 @@ class RunResult:
     finance: xr.Dataset | None = None
     median_inputs: ModelInputs | None = None
     timings_s: dict[str, float] = field(default_factory=dict)
+    _tables: dict[str, pd.DataFrame] | None = field(default=None, repr=False)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The run's quantile tables (``results.series.run_tables``), computed once and shared
+        by the store and the report."""
+        if self._tables is None:
+            from .results.series import run_tables
+
+            self._tables = run_tables(self.physical, self.finance)
+        return self._tables
 
 
 def batch_streams(seed: int, batches: int) -> list[int | np.random.SeedSequence]:
@@ -72,8 +83,9 @@ def simulate_scenario(
     out: xr.Dataset | None = None
     start = 0
     for size, stream in zip(sizes, streams, strict=True):
-        inp = compile_inputs(sc, cat, size, s, rng=np.random.default_rng(stream))
-        part = simulate(inp, vendor_detail=vendor_detail)
+        with limit_blas():
+            inp = compile_inputs(sc, cat, size, s, rng=np.random.default_rng(stream))
+            part = simulate(inp, vendor_detail=vendor_detail)
         if keep is not None:
             part = part[[v for v in keep if v in part]]
         if out is None:
@@ -131,14 +143,21 @@ def run_scenario(
     *,
     with_finance: bool = True,
     progress: Callable[[int], None] | None = None,
+    phase: Callable[[str], None] | None = None,
 ) -> RunResult:
     """The physical results, the money side and the summary of one scenario.
 
     This is the one entry point: the CLI's ``run`` and :func:`gigafactory.run` both call it.
     The returned scenario is the one that ran (its ``draws`` and ``seed`` are those used), so
-    what is stored is what ran.
+    what is stored is what ran.  ``progress(k)`` is called as each batch of ``k`` draws is
+    simulated; ``phase(name)`` as each later phase starts ("finance", "summary").
     """
     import time
+
+    def start(name: str) -> float:
+        if phase is not None:
+            phase(name)
+        return time.perf_counter()
 
     sc = sc.model_copy(
         update={
@@ -158,15 +177,16 @@ def run_scenario(
             f"the scenario '{sc.name}' produced non-finite results ({', '.join(bad)}); an override "
             "probably zeroes a quantity the model divides by (a yield, packages per wafer, PUE)"
         )
-    t1 = time.perf_counter()
+    t1 = start("finance") if with_finance else time.perf_counter()
     fin = run_money(sc, cat, ds) if with_finance else None
-    t2 = time.perf_counter()
+    t2 = start("summary")
     median = compile_inputs(sc, cat, 1, sc.seed, median=True)
     summary = summarise(ds, sc, median, catalog=cat, finance=fin)
     t3 = time.perf_counter()
-    return RunResult(
-        sc, ds, summary, fin, median, {"simulate": t1 - t0, "finance": t2 - t1, "summary": t3 - t2}
-    )
+    timings = {"simulate": t1 - t0, "summary and delay attribution": t3 - t2}
+    if with_finance:
+        timings["finance"] = t2 - t1
+    return RunResult(sc, ds, summary, fin, median, timings)
 
 
 def run_money(sc: Scenario, cat: Catalog, ds: xr.Dataset) -> xr.Dataset:

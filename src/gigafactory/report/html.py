@@ -48,6 +48,7 @@ def write_report(
     png_dir: str | Path | None = None,
     title: str | None = None,
     lineage: Mapping[str, Any] | None = None,
+    tables: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write one self-contained HTML report of fresh results.
 
@@ -74,6 +75,8 @@ def write_report(
         Heading; default "gigafactory — <scenario>".
     lineage : mapping, optional
         Extra header fields (``run_id`` …).
+    tables : mapping, optional
+        The run's quantile tables (``results.series.run_tables``) when already computed.
 
     Returns
     -------
@@ -89,6 +92,7 @@ def write_report(
         plan=plan,
         title=title,
         lineage=lineage,
+        tables=tables,
     )
     return render(data, path, png_dir=png_dir)
 

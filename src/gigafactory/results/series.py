@@ -74,7 +74,7 @@ def quantile_series(
         extra = [d for d in da.dims if d not in ("draw", "week")]
         if "week" not in da.dims or len(extra) > 1 or not np.issubdtype(da.dtype, np.number):
             continue
-        frames.append(_quantiles_of(da.astype("float64"), source, str(name), extra))
+        frames.append(_quantiles_of(da, source, str(name), extra))
     if not frames:
         return _empty(SERIES_COLUMNS)
     return pd.concat(frames, ignore_index=True)[SERIES_COLUMNS]
@@ -83,17 +83,72 @@ def quantile_series(
 def _draw_quantiles(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Quantiles (``QUANTILES`` × rest) and mean over axis 0, ignoring NaN draws.
 
+    Equal to ``np.quantile(values.astype(float64), QUANTILES, axis=0)`` (method "linear"):
+    the order statistics are selected with ``np.partition`` in the array's own dtype (a
+    float32 → float64 cast is exact and monotone, so the same elements are picked) on a
+    week-major copy, and only the few selected values are interpolated in float64.
     ``np.nanquantile`` loops in Python, so it runs only on the columns where some (not all)
     draws are NaN; all-NaN columns (an entity before it exists) stay NaN without a warning.
     """
-    q = np.quantile(values, list(QUANTILES), axis=0)
+    q = quantiles_over_draws(values, QUANTILES)
     nan = np.isnan(values)
-    mean = values.mean(axis=0)
+    mean = values.mean(axis=0, dtype=np.float64)
     partial = nan.any(axis=0) & ~nan.all(axis=0)
     if partial.any():
-        q[:, partial] = np.nanquantile(values[:, partial], list(QUANTILES), axis=0)
-        mean[partial] = np.nanmean(values[:, partial], axis=0)
+        sub = values[:, partial].astype(np.float64)
+        q[:, partial] = np.nanquantile(sub, list(QUANTILES), axis=0)
+        mean[partial] = np.nanmean(sub, axis=0)
     return q, mean
+
+
+def quantiles_over_draws(values: np.ndarray, quantiles: Iterable[float]) -> np.ndarray:
+    """Linear-interpolation quantiles over axis 0 (as ``np.quantile``), in float64.
+
+    For ``n`` draws and quantile ``q`` the virtual index is ``h = q·(n − 1)``; with
+    ``i = ⌊h⌋`` and ``γ = h − i`` the result is ``x₍ᵢ₎ + γ·(x₍ᵢ₊₁₎ − x₍ᵢ₎)`` (computed from the
+    upper end when ``γ ≥ 0.5``, exactly as numpy's ``_lerp``).  Columns holding a NaN give NaN.
+
+    Returns
+    -------
+    np.ndarray
+        Shape ``(len(quantiles), *values.shape[1:])``.
+    """
+    qs = np.asarray(list(quantiles), dtype=np.float64)
+    n = values.shape[0]
+    rest = values.shape[1:]
+    if n == 0:
+        return np.full((len(qs), *rest), np.nan)
+    h = qs * (n - 1)
+    lo = np.floor(h).astype(np.int64)
+    hi = np.minimum(lo + 1, n - 1)
+    gamma = h - lo
+    kth = np.unique(np.concatenate([lo, hi, [n - 1]]))
+    # week-major copy: each column's draws contiguous (partition moves along the last axis)
+    flat = np.ascontiguousarray(values.reshape(n, -1).T)
+    flat.partition(kth, axis=-1)
+    a = flat[:, lo].T.astype(np.float64)
+    b = flat[:, hi].T.astype(np.float64)
+    g = gamma[:, None]
+    diff = b - a
+    out = np.where(g >= 0.5, b - diff * (1 - g), a + diff * g)
+    # NaN sorts last: a column with any NaN has one at the top
+    has_nan = np.isnan(flat[:, n - 1])
+    out[:, has_nan] = np.nan
+    return out.reshape(len(qs), *rest)
+
+
+def trailing_mean(values: np.ndarray, window: int) -> np.ndarray:
+    """Trailing ``window``-step mean along the last axis with ``min_periods=1``, in float64.
+
+    ``m_t = (C_t − C_{t−w}) / min(t + 1, w)`` with ``C`` the cumulative sum along the axis:
+    one pass instead of xarray's rolling window (equal to it within float rounding).
+    """
+    c = np.cumsum(values, axis=-1, dtype=np.float64)
+    out = c.copy()
+    out[..., window:] -= c[..., :-window]
+    steps = values.shape[-1]
+    out /= np.minimum(np.arange(1, steps + 1), window)
+    return out
 
 
 def _quantiles_of(da: xr.DataArray, source: str, name: str, extra: list[Any]) -> pd.DataFrame:
@@ -101,7 +156,7 @@ def _quantiles_of(da: xr.DataArray, source: str, name: str, extra: list[Any]) ->
     if "draw" in da.dims:
         q, mean = _draw_quantiles(da.transpose("draw", *dims).values)
     else:
-        mean = da.transpose(*dims).values
+        mean = da.transpose(*dims).values.astype(np.float64)
         q = np.stack([mean] * len(QUANTILES))
     index = pd.MultiIndex.from_product([da[d].values for d in dims], names=dims)
     df = pd.DataFrame(
@@ -131,9 +186,14 @@ def distributions(ds: xr.Dataset | None, *, source: str) -> pd.DataFrame:
     rows: list[pd.DataFrame] = []
     for name, da in ds.data_vars.items():
         extra = [d for d in da.dims if d != "draw"]
-        if "draw" not in da.dims or len(extra) > 1 or not np.issubdtype(da.dtype, np.number):
+        if (
+            "draw" not in da.dims
+            or "week" in da.dims
+            or len(extra) > 1
+            or not np.issubdtype(da.dtype, np.number)
+        ):
             continue
-        values = da.transpose("draw", *extra).values.astype("float64")
+        values = da.transpose("draw", *extra).values
         if values.shape[0] == 0:
             continue
         q, mean = _draw_quantiles(values)
@@ -162,7 +222,12 @@ def physical_series(ds: xr.Dataset) -> pd.DataFrame:
         return out
     from .summary import ROLLING_WEEKS
 
-    rate = ds[var].astype("float64").rolling(week=ROLLING_WEEKS, min_periods=1).mean()
+    da = ds[var].transpose(..., "week")
+    rate = xr.DataArray(
+        trailing_mean(da.values, ROLLING_WEEKS),
+        dims=da.dims,
+        coords={d: ds[d] for d in da.dims if d in ds.coords},
+    )
     extra = quantile_series(xr.Dataset({"build_rate_gw_per_week": rate}), source="physical")
     return pd.concat([out, extra], ignore_index=True)
 
@@ -363,3 +428,40 @@ def bottleneck_frame(df: Any) -> pd.DataFrame:
     frame["unit"] = frame["unit"].astype(str)
     frame["shadow_price"] = pd.to_numeric(frame["shadow_price"], errors="coerce").astype(float)
     return frame
+
+
+#: The quantile tables of a run (the store's child tables but ``metrics``; what the report draws).
+TABLE_NAMES = ("series", "distributions", "binding", "phases", "flows", "bottlenecks")
+
+
+def run_tables(
+    physical: xr.Dataset | None, finance: xr.Dataset | None = None, plan: Any = None
+) -> dict[str, pd.DataFrame]:
+    """Reduce a run's datasets to its quantile tables, once, for the store and the report.
+
+    Returns
+    -------
+    dict of str to pd.DataFrame
+        ``series`` (weekly p5/p50/p95/mean of the physical headline, the build rate, every
+        finance ``(draw, week[, key])`` variable and the plan's schedule), ``distributions``
+        (per-draw quantities without a week), ``binding``, ``phases``, ``flows`` and
+        ``bottlenecks``; keys as in ``TABLE_NAMES``.
+    """
+    schedule = getattr(plan, "schedule", None)
+    series = [
+        physical_series(physical) if physical is not None else None,
+        quantile_series(finance, source="finance") if finance is not None else None,
+        quantile_series(schedule, source="plan") if schedule is not None else None,
+    ]
+    kept = [s for s in series if s is not None and len(s)]
+    return {
+        "series": pd.concat(kept, ignore_index=True) if kept else _empty(SERIES_COLUMNS),
+        "distributions": pd.concat(
+            [distributions(physical, source="physical"), distributions(finance, source="finance")],
+            ignore_index=True,
+        ),
+        "binding": binding_shares(physical) if physical is not None else _empty(BINDING_COLUMNS),
+        "phases": phase_table(physical) if physical is not None else _empty(PHASE_COLUMNS),
+        "flows": money_flows(finance),
+        "bottlenecks": bottleneck_frame(getattr(plan, "bottlenecks", None)),
+    }

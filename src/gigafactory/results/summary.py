@@ -13,6 +13,7 @@ from ..scenario.schema import Scenario
 from ..supply.inputs import TIERS, ModelInputs
 from ..timegrid import iso_week
 from ..units import WEEKS_PER_YEAR
+from .series import trailing_mean
 
 QUANTILES = {"p5": 0.05, "p50": 0.5, "p95": 0.95}
 ROLLING_WEEKS = 13
@@ -27,7 +28,12 @@ def _q(x: np.ndarray) -> dict[str, float]:
 def build_rate(ds: xr.Dataset, basis: str) -> xr.DataArray:
     """GW added per week on ``basis`` (facility|it), trailing 13-week mean, [draw, week]."""
     var = "facility_gw_added" if basis == "facility" else "it_gw_added"
-    return ds[var].astype("float64").rolling(week=ROLLING_WEEKS, min_periods=1).mean()
+    da = ds[var].transpose(..., "week")
+    return xr.DataArray(
+        trailing_mean(da.values, ROLLING_WEEKS),
+        dims=da.dims,
+        coords={d: ds[d] for d in da.dims if d in ds.coords},
+    )
 
 
 def goal_reached(ds: xr.Dataset, net: bool = False) -> tuple[str | None, dict[str, Any]]:
@@ -55,8 +61,9 @@ def goal_reached(ds: xr.Dataset, net: bool = False) -> tuple[str | None, dict[st
 def net_rate(ds: xr.Dataset) -> np.ndarray:
     """Growth of capacity online per week on the goal's basis, trailing 13-week mean, [draw, week]."""
     var = "facility_gw_online" if ds.attrs["goal_basis"] == "facility" else "it_gw_online"
-    diff = ds[var].astype("float64").diff("week").rolling(week=ROLLING_WEEKS, min_periods=1).mean()
-    return np.concatenate([np.zeros((ds.sizes["draw"], 1)), diff.values], axis=1)
+    online = ds[var].transpose("draw", "week").values.astype(np.float64)
+    diff = trailing_mean(np.diff(online, axis=1), ROLLING_WEEKS)
+    return np.concatenate([np.zeros((ds.sizes["draw"], 1)), diff], axis=1)
 
 
 def _year_end_index(weeks: pd.DatetimeIndex) -> dict[int, int]:

@@ -1,8 +1,5 @@
-"""Global sensitivity (SALib: Sobol', Morris) and scenario sweeps on dask.distributed."""
+"""Global sensitivity (SALib: Sobol', Morris) and scenario sweeps on dask.distributed.
 
-from __future__ import annotations
-
-from .inputs import Inputs, group_of, uncertain_inputs
-from .sensitivity import METHODS, morris, sobol
-
-__all__ = ["METHODS", "Inputs", "group_of", "morris", "sobol", "uncertain_inputs"]
+The modules are imported where they are used (``sweep.sensitivity``, ``sweep.run``, …), so
+registering the commands (``sweep.cli``) loads none of the model: ``gigafactory --help`` stays fast.
+"""

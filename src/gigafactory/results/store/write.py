@@ -16,19 +16,7 @@ import pandas as pd
 import xarray as xr
 
 from ...errors import GigafactoryError
-from ..series import (
-    BINDING_COLUMNS,
-    PHASE_COLUMNS,
-    SERIES_COLUMNS,
-    binding_shares,
-    bottleneck_frame,
-    distributions,
-    flatten_metrics,
-    money_flows,
-    phase_table,
-    physical_series,
-    quantile_series,
-)
+from ..series import TABLE_NAMES, flatten_metrics, run_tables
 from .read import StoreReader
 from .schema import _CHILD_TABLES, Kind, _json_default, _opt_int, input_hash, package_version
 
@@ -52,6 +40,7 @@ class StoreWriter(StoreReader):
         input_hash_: str | None = None,
         trajectories: bool = False,
         note: str = "",
+        tables: Mapping[str, pd.DataFrame] | None = None,
     ) -> str:
         """Save one run or plan in a single transaction and return its id.
 
@@ -80,6 +69,9 @@ class StoreWriter(StoreReader):
             Also keep every draw of ``physical`` and ``finance`` as Parquet beside the store.
         note : str
             Free text shown by ``runs list``.
+        tables : mapping, optional
+            The run's quantile tables from ``run_tables`` when already computed (the report
+            shares them), so they are not computed twice.
 
         Raises
         ------
@@ -92,7 +84,7 @@ class StoreWriter(StoreReader):
         seed = _opt_int(seed if seed is not None else summary.get("seed", attrs.get("seed")))
         draws = _opt_int(draws if draws is not None else summary.get("draws", attrs.get("draws")))
         run_id = secrets.token_hex(4)
-        tables = self._tables(physical, finance, plan, summary)
+        tables = self._tables(physical, finance, plan, summary, tables)
         created = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
         row = [
             run_id,
@@ -185,16 +177,10 @@ class StoreWriter(StoreReader):
         finance: xr.Dataset | None,
         plan: Any,
         summary: Mapping[str, Any],
+        tables: Mapping[str, pd.DataFrame] | None = None,
     ) -> dict[str, pd.DataFrame]:
         metrics = flatten_metrics(summary)
-        series = [
-            physical_series(physical) if physical is not None else None,
-            quantile_series(finance, source="finance") if finance is not None else None,
-            quantile_series(plan.schedule, source="plan")
-            if getattr(plan, "schedule", None) is not None
-            else None,
-        ]
-        bottlenecks = getattr(plan, "bottlenecks", None)
+        reduced = dict(tables) if tables is not None else run_tables(physical, finance, plan)
         return {
             "metrics": pd.DataFrame(
                 {
@@ -203,25 +189,7 @@ class StoreWriter(StoreReader):
                     "text": [v if isinstance(v, str) else None for v in metrics.values()],
                 }
             ),
-            "series": pd.concat(
-                [s for s in series if s is not None and len(s)]
-                or [pd.DataFrame(columns=SERIES_COLUMNS)]
-            ),
-            "distributions": pd.concat(
-                [
-                    distributions(physical, source="physical"),
-                    distributions(finance, source="finance"),
-                ],
-                ignore_index=True,
-            ),
-            "binding": binding_shares(physical)
-            if physical is not None
-            else pd.DataFrame(columns=BINDING_COLUMNS),
-            "phases": phase_table(physical)
-            if physical is not None
-            else pd.DataFrame(columns=PHASE_COLUMNS),
-            "flows": money_flows(finance),
-            "bottlenecks": bottleneck_frame(bottlenecks),
+            **{name: reduced[name] for name in TABLE_NAMES},
         }
 
     @staticmethod
