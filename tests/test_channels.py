@@ -47,6 +47,15 @@ def test_stack_funds_a_known_spend() -> None:
     assert f.unfunded_usd_b.max() == 0.0 and f.first_unfunded_week[0] == -1
 
 
+def test_surplus_repays_the_dearest_debt_first() -> None:
+    """Revolver 5 at 5.2 %, bond 4 at 10.4 %; net −9 then +3: week 1 keeps 3 − 0.013 of interest
+    and repays 2.987 of the bond, none of the revolver."""
+    f = fund(
+        np.array([[-9.0, 3.0]]), np.zeros(1), np.zeros(1), _stack(0.0)[:2], np.array([2027, 2027])
+    )
+    np.testing.assert_allclose(f.outstanding_usd_b[0, 1], [5.0, 1.013], atol=TOL)
+
+
 def test_what_no_channel_covers_is_unfunded() -> None:
     """Equity capped at 6 a year: week 1 gets the last 3 and 2.013 stays unfunded."""
     f = fund(

@@ -144,7 +144,9 @@ def fund(
         raise ValueError(f"channels must be distinct and in the order {ORDER}; got {names}")
     debt_k = np.array([c.kind == "debt" for c in channels], dtype=bool)
     rate = np.stack([c.rate_pct for c in channels], axis=1) / 100.0 if nk else np.zeros((d, 0))
-    repay_order = sorted(np.flatnonzero(debt_k), key=lambda k: -float(np.median(rate[:, k])))
+    repay_order: list[int] = sorted(
+        np.flatnonzero(debt_k), key=lambda j: -float(np.median(rate[:, j]))
+    )
     cash = np.asarray(cash0_usd_b, dtype=float).copy()
     mn = np.asarray(min_cash_usd_b, dtype=float)
     out, raised = np.zeros((d, nk)), np.zeros((d, nk))
@@ -172,12 +174,12 @@ def fund(
             if not debt_k[k]:
                 equity += take
         surplus = np.maximum(cash - mn, 0.0)
-        for k in repay_order:
-            pay = np.minimum(surplus, out[:, k])
-            out[:, k] -= pay
+        for j in repay_order:
+            pay = np.minimum(surplus, out[:, j])
+            out[:, j] -= pay
             surplus -= pay
             cash -= pay
-            drawn_all[:, t, k] -= pay
+            drawn_all[:, t, j] -= pay
         payout = payout_share * np.minimum(surplus, np.maximum(flow - interest, 0.0))
         cash -= payout
         equity -= payout
