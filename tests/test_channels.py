@@ -129,3 +129,16 @@ def test_more_equity_capacity_never_leaves_more_unfunded(net, rc, bc, ec, extra)
     lo = fund(net, np.full(D, 5.0), np.full(D, 1.0), _random_stack(rc, bc, ec), YEARS)
     hi = fund(net, np.full(D, 5.0), np.full(D, 1.0), _random_stack(rc, bc, ec + extra), YEARS)
     assert (hi.unfunded_usd_b <= lo.unfunded_usd_b + 1e-9).all()
+
+
+@settings(max_examples=30, deadline=None)
+@given(nets)
+def test_no_channel_fast_path_equals_the_weekly_loop(net) -> None:  # type: ignore[no-untyped-def]
+    """Without channels the cumulative-sum path must match the loop with a zero-capacity one."""
+    fast = fund(net, np.full(D, 5.0), np.full(D, 1.0), [], YEARS)
+    slow = fund(
+        net, np.full(D, 5.0), np.full(D, 1.0), [Channel("equity", np.zeros(D), np.zeros(D))], YEARS
+    )
+    np.testing.assert_allclose(fast.cash_usd_b, slow.cash_usd_b, atol=1e-9)
+    np.testing.assert_allclose(fast.unfunded_usd_b, slow.unfunded_usd_b, atol=1e-9)
+    assert np.abs(fast.identity_gap).max() < 1e-9

@@ -15,8 +15,10 @@ import xarray as xr
 
 from .catalog.schema import Catalog
 from .compile import compile_inputs
+from .economics import industry_economics
 from .errors import GigafactoryError
 from .finance import run_finance, summarise_finance
+from .finance.money import summarise_money
 from .results.summary import summarise
 from .scenario.schema import Scenario
 from .supply import ModelInputs, simulate
@@ -145,6 +147,12 @@ def run_scenario(
         settings = sc.finance.model_copy(update={"as_of": sc.as_of})
         fin = run_finance(ds, settings, cat, np.random.default_rng([int(ds.attrs["seed"]), 1]))
         summary["finance"] = summarise_finance(fin)
+        # channels → unfunded weeks → defaults → Eisenberg–Noe clearing (finance/money.py)
+        rng_money = np.random.default_rng([int(ds.attrs["seed"]), 2])
+        summary["finance"].update(summarise_money(fin, cat, rng_money))
+    if sc.scope.kind == "industry":
+        rng_eco = np.random.default_rng([int(ds.attrs["seed"]), 3])
+        summary["economics"] = industry_economics(ds, cat, rng_eco)
     t3 = time.perf_counter()
     return RunResult(
         sc, ds, summary, fin, median, {"simulate": t1 - t0, "summary": t2 - t1, "finance": t3 - t2}

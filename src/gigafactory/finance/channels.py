@@ -107,6 +107,30 @@ def _headroom(ch: Channel, k: int, out: F64, raised_this_year: F64) -> F64:
     return np.maximum(ch.capacity_usd_b - out[:, k], 0.0)
 
 
+def _unfunded_only(
+    net: F64, cash0: F64, mn: F64, debt0: F64 | float, other0: F64 | float
+) -> Funding:
+    """No channel and no payout: the cash path is a cumulative sum (no loop over weeks)."""
+    d, w = net.shape
+    cash = np.asarray(cash0, dtype=float)[:, None] + np.cumsum(net, axis=1)
+    zero, none = np.zeros((d, w)), np.zeros((d, w, 0))
+    debt = np.broadcast_to(np.asarray(debt0, dtype=float), (d,))[:, None] + zero
+    assets = cash + np.asarray(other0, dtype=float)[..., None]
+    return Funding(
+        channels=[],
+        cash_usd_b=cash,
+        drawn_usd_b=none,
+        outstanding_usd_b=none,
+        interest_usd_b=zero,
+        payouts_usd_b=zero,
+        unfunded_usd_b=np.maximum(np.asarray(mn, dtype=float)[:, None] - cash, 0.0),
+        assets_usd_b=assets,
+        liabilities_usd_b=debt,
+        equity_usd_b=assets - debt,
+        cost_usd_b_per_yr=zero,
+    )
+
+
 def fund(
     net_usd_b: F64,
     cash0_usd_b: F64,
@@ -139,6 +163,10 @@ def fund(
     """
     d, w = net_usd_b.shape
     nk = len(channels)
+    if nk == 0 and payout_share == 0.0:
+        return _unfunded_only(
+            net_usd_b, cash0_usd_b, min_cash_usd_b, debt0_usd_b, other_assets0_usd_b
+        )
     names = [c.name for c in channels]
     if [n for n in ORDER if n in names] != names or len(set(names)) != nk:
         raise ValueError(f"channels must be distinct and in the order {ORDER}; got {names}")
