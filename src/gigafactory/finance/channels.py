@@ -178,10 +178,11 @@ def fund(
     cash = np.asarray(cash0_usd_b, dtype=float).copy()
     mn = np.asarray(min_cash_usd_b, dtype=float)
     out, raised = np.zeros((d, nk)), np.zeros((d, nk))
+    # week-major buffers: each week writes one contiguous row (a [d, w] column write is strided)
     res = {
-        k: np.zeros((d, w)) for k in ("cash", "interest", "payouts", "unfunded", "equity", "cost")
+        k: np.zeros((w, d)) for k in ("cash", "interest", "payouts", "unfunded", "equity", "cost")
     }
-    drawn_all, out_all = np.zeros((d, w, nk)), np.zeros((d, w, nk))
+    drawn_all, out_all = np.zeros((w, d, nk)), np.zeros((w, d, nk))
     equity = np.asarray(other_assets0_usd_b, dtype=float) + cash - np.asarray(debt0_usd_b)
     equity = np.broadcast_to(equity, (d,)).copy()
     for t in range(w):
@@ -196,7 +197,7 @@ def fund(
             take = np.minimum(short, _headroom(ch, k, out, raised))
             out[:, k] += take
             raised[:, k] += take
-            drawn_all[:, t, k] = take
+            drawn_all[t, :, k] = take
             short -= take
             cash += take
             if not debt_k[k]:
@@ -207,15 +208,17 @@ def fund(
             out[:, j] -= pay
             surplus -= pay
             cash -= pay
-            drawn_all[:, t, j] -= pay
+            drawn_all[t, :, j] -= pay
         payout = payout_share * np.minimum(surplus, np.maximum(flow - interest, 0.0))
         cash -= payout
         equity -= payout
-        out_all[:, t] = out
-        res["cash"][:, t], res["interest"][:, t], res["payouts"][:, t] = cash, interest, payout
-        res["unfunded"][:, t] = np.maximum(mn - cash, 0.0)
-        res["equity"][:, t] = equity
-        res["cost"][:, t] = (out * rate).sum(axis=1)
+        out_all[t] = out
+        res["cash"][t], res["interest"][t], res["payouts"][t] = cash, interest, payout
+        res["unfunded"][t] = np.maximum(mn - cash, 0.0)
+        res["equity"][t] = equity
+        res["cost"][t] = (out * rate).sum(axis=1)
+    res = {k: v.T for k, v in res.items()}
+    drawn_all, out_all = drawn_all.transpose(1, 0, 2), out_all.transpose(1, 0, 2)
     debt_out = (out_all * debt_k).sum(axis=2)
     return Funding(
         channels=names,
