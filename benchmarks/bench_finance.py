@@ -1,4 +1,4 @@
-"""Benchmark the finance pass: 10,000 draws × 574 weeks (``--smoke``: 200 draws) after a warm-up.
+"""Benchmark the finance pass (ledger, then channels + defaults + contagion): 10,000 draws × 574 weeks (``--smoke``: 200 draws) after a warm-up.
 
 Prints seconds and draw-weeks per second (``--repeat N``: every run and the best).  Input: a
 synthetic physical dataset with every variable the finance pass reads
@@ -17,6 +17,7 @@ import numpy as np
 
 from gigafactory.catalog import load_catalog
 from gigafactory.finance import FinanceSettings, run_finance
+from gigafactory.finance.money import summarise_money
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from fixtures import synthetic_physical
@@ -45,7 +46,13 @@ def main() -> None:
         t0 = time.perf_counter()
         fin = run_finance(ph, settings, cat, np.random.default_rng(1))
         sec = time.perf_counter() - t0
-        times.append(sec)
+        t1 = time.perf_counter()
+        summarise_money(fin, cat, np.random.default_rng(2))
+        money = time.perf_counter() - t1
+        times.append(sec + money)
+        print(
+            f"money (channels, defaults, contagion): {money:.2f} s; ledger + money {sec + money:.2f} s"
+        )
         print(
             f"finance: {draws} draws × {args.weeks} weeks × {fin.sizes['link']} links "
             f"in {sec:.2f} s = {dw / sec:,.0f} draw-weeks/s "

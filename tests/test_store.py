@@ -335,3 +335,22 @@ def test_a_file_that_is_not_a_store_is_a_user_error(tmp_path: Path) -> None:
     bad.write_text("not a database")
     with pytest.raises(GigafactoryError, match="not a gigafactory run store"):
         RunStore(bad).list_runs()
+
+
+def test_diff_ranks_moves_by_absolute_size_in_their_unit() -> None:
+    """A $100B → $80B gap (−20 %) ranks above a 2.79e-5 → 6.9e-5 residue (+148 %)."""
+    from gigafactory.results.store.diff import MetricChange, _absolute_move
+
+    moves = [
+        MetricChange("finance.max_weekly_imbalance", 2.79e-05, 6.91e-05),
+        MetricChange("finance.funding_gap_usd_b.p50", 100.0, 80.0),
+        MetricChange("finance.first_breach", "2027-W14", "2028-W02"),
+        MetricChange("bottleneck.cowos.share", None, 0.3),
+    ]
+    moves.sort(key=_absolute_move, reverse=True)
+    assert [m.metric for m in moves] == [
+        "finance.first_breach",
+        "finance.funding_gap_usd_b.p50",
+        "finance.max_weekly_imbalance",
+        "bottleneck.cowos.share",
+    ]

@@ -15,8 +15,10 @@ import xarray as xr
 
 from .catalog.schema import Catalog
 from .compile import compile_inputs, with_point_overrides
+from .economics import industry_economics
 from .errors import GigafactoryError
 from .finance import run_finance
+from .finance.money import summarise_money
 from .results.summary import summarise
 from .scenario.schema import Scenario
 from .supply import ModelInputs, simulate
@@ -182,6 +184,13 @@ def run_scenario(
     t2 = start("summary")
     median = compile_inputs(sc, cat, 1, sc.seed, median=True)
     summary = summarise(ds, sc, median, catalog=cat, finance=fin)
+    if fin is not None:
+        # channels → unfunded weeks → defaults → Eisenberg–Noe clearing (finance/money.py)
+        rng_money = np.random.default_rng([int(ds.attrs["seed"]), 2])
+        summary["finance"].update(summarise_money(fin, cat, rng_money))
+    if sc.scope.kind == "industry":
+        rng_eco = np.random.default_rng([int(ds.attrs["seed"]), 3])
+        summary["economics"] = industry_economics(ds, cat, rng_eco)
     t3 = time.perf_counter()
     timings = {"simulate": t1 - t0, "summary and delay attribution": t3 - t2}
     if with_finance:

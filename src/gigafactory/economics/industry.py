@@ -1,0 +1,155 @@
+"""Industry economics per draw from a physical run: capex per year, TCO per GW-yr, required revenue.
+
+Inputs are the catalog's sourced facts (``constants.capex_*``, ``it_life_yr``,
+``cost_of_capital_pct``, ``opex_ex_energy_usd_b_per_gw_yr``, ``capex_learning_pct_per_doubling``,
+``target_return_pct``; ``companies.external`` energy price, ``companies.dc_spv`` facility life; ``params.pue``),
+each drawn once per draw over its low–high range (PERT with the value as mode).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from ..catalog.schema import Catalog, Fact
+from ..scenario.sampling import ppf, range_dist
+from .costs import (
+    COMPONENTS,
+    IT_COMPONENTS,
+    F,
+    capex_by_component,
+    energy_usd_b_per_gw_yr,
+    learning_multiplier,
+    required_revenue_usd_b,
+    tco_usd_b_per_gw_yr,
+)
+
+#: IT GW at which the catalog's capex per GW holds (Learning is counted from the run's first
+#: week, or from this floor when the fleet online then is smaller).
+MIN_REF_GW = 1.0
+
+
+@dataclass(frozen=True)
+class EconomicsDraws:
+    """Per-draw economics inputs (each [d]); units in the names."""
+
+    capex_usd_b_per_gw: F
+    shares: dict[str, F]
+    it_life_yr: F
+    facility_life_yr: F
+    cost_of_capital: F  # decimal/yr
+    target_return: F  # decimal/yr
+    opex_usd_b_per_gw_yr: F  # opex + energy
+    learning_pct_per_doubling: F
+
+    @classmethod
+    def sample(cls, cat: Catalog, rng: np.random.Generator, n: int) -> EconomicsDraws:
+        """Draw every input once per draw from its catalog range."""
+        k = cat.constants
+        ext = cat.companies["external"].facts
+
+        def draw(f: Fact) -> F:
+            return ppf(range_dist(f.value, f.low, f.high, "pert"), rng.random(n))
+
+        pue = draw(cat.params["pue"])
+        energy = energy_usd_b_per_gw_yr(draw(ext["energy_usd_per_mwh"]), pue)
+        return cls(
+            capex_usd_b_per_gw=draw(k["capex_usd_b_per_gw_2025"]),
+            shares={
+                "accelerators": draw(k["capex_share_accelerators"]),
+                "servers_networking": draw(k["capex_share_servers_networking"]),
+                "power_equipment": draw(k["capex_share_power_equipment"]),
+            },
+            it_life_yr=draw(k["it_life_yr"]),
+            facility_life_yr=draw(cat.companies["dc_spv"].facts["facility_life_years"]),
+            cost_of_capital=draw(k["cost_of_capital_pct"]) / 100.0,
+            target_return=draw(k["target_return_pct"]) / 100.0,
+            opex_usd_b_per_gw_yr=draw(k["opex_ex_energy_usd_b_per_gw_yr"]) + energy,
+            learning_pct_per_doubling=draw(k["capex_learning_pct_per_doubling"]),
+        )
+
+
+def _q(x: F) -> dict[str, float]:
+    p5, p50, p95 = np.percentile(x, [5, 50, 95])
+    return {"p5": round(float(p5), 2), "p50": round(float(p50), 2), "p95": round(float(p95), 2)}
+
+
+def week_years(physical: xr.Dataset) -> np.ndarray:
+    """ISO year of each week (the year of its Thursday, as ``timegrid.TimeGrid.years``)."""
+    weeks = pd.DatetimeIndex(physical["week"].values)
+    return np.asarray((weeks + pd.Timedelta(days=3)).year, dtype=np.int64)
+
+
+def yearly_capex(physical: xr.Dataset, ed: EconomicsDraws) -> tuple[list[int], dict[str, F]]:
+    """Capex per year and component, [d, y] $B: IT GW installed each week × capex per GW,
+    the latter cut by Wright's law on cumulative GW built since the run's first week."""
+    added = physical["it_gw_added"].transpose("draw", "week").values.astype(float)
+    online0 = physical["it_gw_online"].transpose("draw", "week").values[:, 0].astype(float)
+    ref = np.maximum(online0, MIN_REF_GW)
+    cum = ref[:, None] + np.cumsum(added, axis=1)
+    mult = learning_multiplier(cum / ref[:, None], 1.0, ed.learning_pct_per_doubling[:, None])
+    parts = capex_by_component(ed.capex_usd_b_per_gw, ed.shares)
+    years = week_years(physical)
+    uy = sorted({int(y) for y in years})
+    idx = np.searchsorted(uy, years)
+    spent = added * mult  # GW × learning: [d, w]
+    by_year = np.zeros((added.shape[0], len(uy)))
+    np.add.at(by_year.T, idx, spent.T)
+    return uy, {c: parts[c][:, None] * by_year for c in COMPONENTS}
+
+
+def industry_economics(
+    physical: xr.Dataset, cat: Catalog, rng: np.random.Generator
+) -> dict[str, Any]:
+    """The summary.json ``economics`` section for an industry-scope run.
+
+    Returns
+    -------
+    ``capex_usd_b`` {year: {p5, p50, p95}} (all components), ``capex_by_component_usd_b``
+    {component: {year: p50}}, ``capex_usd_b_per_gw`` {component: {p5, p50, p95}} (before
+    learning), ``tco_usd_b_per_gw_yr`` {p5, p50, p95} (at the cost of capital, before learning),
+    ``required_revenue_usd_b`` {year: {p5, p50, p95}} (at the target return).
+    """
+    n = int(physical.sizes["draw"])
+    ed = EconomicsDraws.sample(cat, rng, n)
+    years, capex = yearly_capex(physical, ed)
+    per_gw = capex_by_component(ed.capex_usd_b_per_gw, ed.shares)
+    it = sum((per_gw[c] for c in IT_COMPONENTS), np.zeros(n))
+    fac = ed.capex_usd_b_per_gw - it
+    tco = tco_usd_b_per_gw_yr(
+        it,
+        fac,
+        ed.it_life_yr,
+        ed.facility_life_yr,
+        ed.cost_of_capital,
+        ed.opex_usd_b_per_gw_yr,
+        0.0,
+    )
+    kit = sum((capex[c] for c in IT_COMPONENTS), np.zeros((n, len(years))))
+    total = sum((capex[c] for c in COMPONENTS), np.zeros((n, len(years))))
+    online = physical["it_gw_online"].transpose("draw", "week")
+    wy = week_years(physical)
+    gw_year = np.stack([online.values[:, np.asarray(wy == y)].mean(axis=1) for y in years], axis=1)
+    req = required_revenue_usd_b(
+        kit,
+        total - kit,
+        gw_year,
+        ed.it_life_yr,
+        ed.facility_life_yr,
+        ed.target_return,
+        ed.opex_usd_b_per_gw_yr,
+    )
+    return {
+        "capex_usd_b": {str(y): _q(total[:, i]) for i, y in enumerate(years)},
+        "capex_by_component_usd_b": {
+            c: {str(y): round(float(np.median(capex[c][:, i])), 2) for i, y in enumerate(years)}
+            for c in COMPONENTS
+        },
+        "capex_usd_b_per_gw": {c: _q(per_gw[c]) for c in COMPONENTS},
+        "tco_usd_b_per_gw_yr": _q(tco),
+        "required_revenue_usd_b": {str(y): _q(req[:, i]) for i, y in enumerate(years)},
+    }

@@ -1,0 +1,235 @@
+"""Financing channels: who can fund a shortfall, in which order, at what cost, within which limits.
+
+Each week, per entity and vectorised over draws, the cash the contracts leave (the ledger's net
+flow) meets the entity's channels in a fixed, documented order, the cheapest usual source first::
+
+    cash above the minimum → revolver → bonds (IG if rated Baa3/BBB− or better, else HY)
+      → project finance (a JV that owns the campus and borrows against the lease)
+      → private credit → vendor financing → equity rounds
+
+A shortfall below the minimum cash is drawn from each channel in turn up to its headroom; what
+no channel covers is *unfunded* that week.  Debt channels charge interest weekly on what is
+outstanding (rate/52, paid in cash), surplus cash above the minimum repays the dearest debt
+first, and a share of what is left of a positive week is paid out (dividends, buybacks).
+Channels here are *incremental* to the contracts already posted in the ledger (the Nvidia and
+SoftBank equity, the AMD warrant, the data-centre SPV's loans are there already).
+
+Balance sheet, per entity/week/draw (book, $B):
+    assets      = cash + other assets (opening book, fixed)
+    liabilities = opening debt + Σ debt channels outstanding
+    equity      = opening equity + Σ (net flow − interest − payouts) + equity raised
+so assets − liabilities − equity = 0 is a check that every draw, repayment, coupon and payout
+was booked on both sides (``Funding.identity_gap``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+F64 = NDArray[np.float64]
+
+#: The funding order (cheapest usual source first); a stack lists its channels in this order.
+ORDER = (
+    "revolver",
+    "ig_bond",
+    "hy_bond",
+    "project_finance",
+    "private_credit",
+    "vendor",
+    "equity",
+)
+#: Weeks per year, for weekly interest.
+WEEKS_PER_YR = 52.0
+#: $B: a shortfall smaller than this is rounding, not a funding failure.
+UNFUNDED_TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One source of funds of one entity.
+
+    Attributes
+    ----------
+    name : one of ``ORDER``.
+    capacity_usd_b : [d] the limit ($B): outstanding at any time, or raised per calendar year
+        when ``per_year``.
+    rate_pct : [d] cost (%/yr): coupon for debt, required return for equity (reported, not paid).
+    per_year : the capacity renews each calendar year (bond issuance, equity rounds) instead of
+        capping what is outstanding (revolver, project loans).
+    """
+
+    name: str
+    capacity_usd_b: F64
+    rate_pct: F64
+    per_year: bool = False
+
+    @property
+    def kind(self) -> Literal["debt", "equity"]:
+        return "equity" if self.name in ("equity", "vendor") else "debt"
+
+
+@dataclass(frozen=True)
+class Funding:
+    """The funded cash path of one entity ([d, w] unless said; channel axis last)."""
+
+    channels: list[str]
+    cash_usd_b: F64
+    drawn_usd_b: F64  # [d, w, k] net raised each week (draws − repayments)
+    outstanding_usd_b: F64  # [d, w, k] debt outstanding / equity raised to date
+    interest_usd_b: F64
+    payouts_usd_b: F64
+    unfunded_usd_b: F64  # shortfall below the minimum no channel covered
+    assets_usd_b: F64
+    liabilities_usd_b: F64
+    equity_usd_b: F64
+    cost_usd_b_per_yr: F64 = field(repr=False)  # [d, w] annual cost of what is outstanding
+
+    @property
+    def identity_gap(self) -> F64:
+        """assets − liabilities − equity, every week and draw ($B; 0 up to rounding)."""
+        return self.assets_usd_b - self.liabilities_usd_b - self.equity_usd_b
+
+    @property
+    def first_unfunded_week(self) -> NDArray[np.int64]:
+        """[d] index of the first week with an unfunded shortfall, −1 if none."""
+        short = self.unfunded_usd_b > UNFUNDED_TOL
+        return np.where(short.any(axis=1), short.argmax(axis=1), -1)
+
+
+def _headroom(ch: Channel, k: int, out: F64, raised_this_year: F64) -> F64:
+    if ch.per_year:
+        return np.maximum(ch.capacity_usd_b - raised_this_year[:, k], 0.0)
+    return np.maximum(ch.capacity_usd_b - out[:, k], 0.0)
+
+
+def _unfunded_only(
+    net: F64, cash0: F64, mn: F64, debt0: F64 | float, other0: F64 | float
+) -> Funding:
+    """No channel and no payout: the cash path is a cumulative sum (no loop over weeks)."""
+    d, w = net.shape
+    cash = np.asarray(cash0, dtype=float)[:, None] + np.cumsum(net, axis=1)
+    zero, none = np.zeros((d, w)), np.zeros((d, w, 0))
+    debt = np.broadcast_to(np.asarray(debt0, dtype=float), (d,))[:, None] + zero
+    assets = cash + np.asarray(other0, dtype=float)[..., None]
+    return Funding(
+        channels=[],
+        cash_usd_b=cash,
+        drawn_usd_b=none,
+        outstanding_usd_b=none,
+        interest_usd_b=zero,
+        payouts_usd_b=zero,
+        unfunded_usd_b=np.maximum(np.asarray(mn, dtype=float)[:, None] - cash, 0.0),
+        assets_usd_b=assets,
+        liabilities_usd_b=debt,
+        equity_usd_b=assets - debt,
+        cost_usd_b_per_yr=zero,
+    )
+
+
+def fund(
+    net_usd_b: F64,
+    cash0_usd_b: F64,
+    min_cash_usd_b: F64,
+    channels: Sequence[Channel],
+    year_of_week: NDArray[np.int64],
+    payout_share: float = 0.0,
+    debt0_usd_b: F64 | float = 0.0,
+    other_assets0_usd_b: F64 | float = 0.0,
+) -> Funding:
+    """Fund one entity's weekly net cash flows from its channels.
+
+    Parameters
+    ----------
+    net_usd_b : [d, w] net cash flow of the contracts and the rest of the business ($B/week).
+    cash0_usd_b, min_cash_usd_b : [d] opening and minimum cash ($B).
+    channels : in funding order (see ``ORDER``); capacities and rates per draw.
+    year_of_week : [w] calendar year of each week (per-year limits renew with it).
+    payout_share : share (0–1) of a positive week's cash left after repaying debt that is paid
+        to shareholders.
+    debt0_usd_b, other_assets0_usd_b : opening book debt and non-cash assets ($B).
+
+    Returns
+    -------
+    Funding.
+
+    The week's sequence: cash += net − interest; shortfall s = max(min − cash, 0) is drawn from
+    each channel k in order, d_k = min(s, headroom_k); surplus u = max(cash − min, 0) repays
+    debt dearest first; a positive week pays out ``payout_share`` of what is left of it.
+    """
+    d, w = net_usd_b.shape
+    nk = len(channels)
+    if nk == 0 and payout_share == 0.0:
+        return _unfunded_only(
+            net_usd_b, cash0_usd_b, min_cash_usd_b, debt0_usd_b, other_assets0_usd_b
+        )
+    names = [c.name for c in channels]
+    if [n for n in ORDER if n in names] != names or len(set(names)) != nk:
+        raise ValueError(f"channels must be distinct and in the order {ORDER}; got {names}")
+    debt_k = np.array([c.kind == "debt" for c in channels], dtype=bool)
+    rate = np.stack([c.rate_pct for c in channels], axis=1) / 100.0 if nk else np.zeros((d, 0))
+    repay_order: list[int] = sorted(
+        np.flatnonzero(debt_k), key=lambda j: -float(np.median(rate[:, j]))
+    )
+    cash = np.asarray(cash0_usd_b, dtype=float).copy()
+    mn = np.asarray(min_cash_usd_b, dtype=float)
+    out, raised = np.zeros((d, nk)), np.zeros((d, nk))
+    # week-major buffers: each week writes one contiguous row (a [d, w] column write is strided)
+    res = {
+        k: np.zeros((w, d)) for k in ("cash", "interest", "payouts", "unfunded", "equity", "cost")
+    }
+    drawn_all, out_all = np.zeros((w, d, nk)), np.zeros((w, d, nk))
+    equity = np.asarray(other_assets0_usd_b, dtype=float) + cash - np.asarray(debt0_usd_b)
+    equity = np.broadcast_to(equity, (d,)).copy()
+    for t in range(w):
+        if t and year_of_week[t] != year_of_week[t - 1]:
+            raised[:] = 0.0
+        interest = (out[:, debt_k] * rate[:, debt_k]).sum(axis=1) / WEEKS_PER_YR
+        flow = net_usd_b[:, t]
+        cash += flow - interest
+        equity += flow - interest
+        short = np.maximum(mn - cash, 0.0)
+        for k, ch in enumerate(channels):
+            take = np.minimum(short, _headroom(ch, k, out, raised))
+            out[:, k] += take
+            raised[:, k] += take
+            drawn_all[t, :, k] = take
+            short -= take
+            cash += take
+            if not debt_k[k]:
+                equity += take
+        surplus = np.maximum(cash - mn, 0.0)
+        for j in repay_order:
+            pay = np.minimum(surplus, out[:, j])
+            out[:, j] -= pay
+            surplus -= pay
+            cash -= pay
+            drawn_all[t, :, j] -= pay
+        payout = payout_share * np.minimum(surplus, np.maximum(flow - interest, 0.0))
+        cash -= payout
+        equity -= payout
+        out_all[t] = out
+        res["cash"][t], res["interest"][t], res["payouts"][t] = cash, interest, payout
+        res["unfunded"][t] = np.maximum(mn - cash, 0.0)
+        res["equity"][t] = equity
+        res["cost"][t] = (out * rate).sum(axis=1)
+    res = {k: v.T for k, v in res.items()}
+    drawn_all, out_all = drawn_all.transpose(1, 0, 2), out_all.transpose(1, 0, 2)
+    debt_out = (out_all * debt_k).sum(axis=2)
+    return Funding(
+        channels=names,
+        cash_usd_b=res["cash"],
+        drawn_usd_b=drawn_all,
+        outstanding_usd_b=out_all,
+        interest_usd_b=res["interest"],
+        payouts_usd_b=res["payouts"],
+        unfunded_usd_b=res["unfunded"],
+        assets_usd_b=res["cash"] + np.asarray(other_assets0_usd_b, dtype=float)[..., None],
+        liabilities_usd_b=np.asarray(debt0_usd_b, dtype=float)[..., None] + debt_out,
+        equity_usd_b=res["equity"],
+        cost_usd_b_per_yr=res["cost"],
+    )

@@ -1,0 +1,191 @@
+"""The money loop after the ledger: channels fund each entity's cash path, unfunded entities
+default, and their unpaid commitments clear through the exposure network (Eisenberg–Noe).
+
+``summarise_money(fin, catalog, rng)`` returns the summary.json ``finance`` keys
+``p_unfunded`` ({year: P(the buyer has had an unfunded week by the end of that year)}),
+``defaults`` ({entity: P(default by the horizon)}), ``contagion_loss_usd_b`` ({entity: {p5, p50,
+p95}}), ``first_unfunded`` (the buyer's first unfunded week, quantiles) and ``channels_usd_b``
+({entity: {channel: {p5, p50, p95}}}, gross raised over the horizon).
+
+Default rule: an entity defaults when its channels leave a week unfunded (it cannot pay what is
+due), or when the clearing leaves it unable to pay its remaining commitments in the network.
+At a default the network's remaining commitments (committed value less what was paid through the
+default year) clear with the defaulter paying from its cash; the others from their cash, channel
+headroom and the rest of their business over the remaining horizon.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from ..catalog.schema import Catalog, Fact
+from ..scenario.sampling import ppf, range_dist
+from .channels import Channel, Funding, fund
+from .contagion import clear
+
+#: Channel → (capacity fact, rate fact, capacity renews each year); bonds are IG or HY by rating.
+CHANNEL_FACTS: dict[str, tuple[str, str, bool]] = {
+    "revolver": ("revolver_usd_b", "revolver_rate_pct", False),
+    "bond": ("bond_usd_b_per_yr", "bond_rate_pct", True),
+    "project_finance": ("project_finance_usd_b", "project_finance_rate_pct", False),
+    "private_credit": ("private_credit_usd_b", "private_credit_rate_pct", False),
+    "vendor": ("vendor_financing_usd_b", "vendor_financing_rate_pct", False),
+    "equity": ("equity_round_usd_b_per_yr", "equity_cost_pct", True),
+}
+#: Moody's notch of Baa3, the last investment grade.
+LAST_IG_NOTCH = 10
+
+
+def _draw(f: Fact, rng: np.random.Generator, n: int) -> np.ndarray:
+    return ppf(range_dist(f.value, f.low, f.high, "pert"), rng.random(n))
+
+
+def stack_for(cat: Catalog, entity: str, rng: np.random.Generator, n: int) -> list[Channel]:
+    """An entity's channels from its catalog facts, in funding order, each drawn per draw."""
+    facts = cat.companies[entity].facts if entity in cat.companies else {}
+    out = []
+    for name, (cap, rate, per_year) in CHANNEL_FACTS.items():
+        if cap not in facts:
+            continue
+        if name == "bond":
+            notch = facts["rating_notch"].value if "rating_notch" in facts else LAST_IG_NOTCH + 1
+            name = "ig_bond" if notch <= LAST_IG_NOTCH else "hy_bond"
+        rates = _draw(facts[rate], rng, n) if rate in facts else np.zeros(n)
+        out.append(Channel(name, _draw(facts[cap], rng, n), rates, per_year))
+    return out
+
+
+def _paths(fin: xr.Dataset, entity: str) -> tuple[np.ndarray, np.ndarray]:
+    """(net flow [d, w], opening cash [d]) from the ledger's cash path (NaN before it opens)."""
+    cash = fin["cash_usd_b"].sel(entity=entity).transpose("draw", "week").values.astype(float)
+    opened = np.isfinite(cash).any(axis=0)
+    t0 = int(opened.argmax())
+    net = np.zeros_like(cash)
+    net[:, t0 + 1 :] = np.diff(cash[:, t0:], axis=1)
+    return net, cash[:, t0]
+
+
+def fund_entities(
+    fin: xr.Dataset, cat: Catalog, rng: np.random.Generator, payout_share: float = 0.0
+) -> dict[str, Funding]:
+    """Run every tracked entity's cash path through its channels."""
+    years = _years(fin)
+    out = {}
+    for e in [str(x) for x in fin["entity"].values]:
+        net, cash0 = _paths(fin, e)
+        facts = cat.companies[e].facts if e in cat.companies else {}
+        debt0 = facts["debt_usd_b"].value if "debt_usd_b" in facts else 0.0
+        stack = stack_for(cat, e, rng, net.shape[0])
+        mn = fin["min_cash_usd_b"].sel(entity=e).values.astype(float)
+        out[e] = fund(net, cash0, mn, stack, years, payout_share, debt0_usd_b=debt0)
+    return out
+
+
+def _years(fin: xr.Dataset) -> np.ndarray:
+    weeks = pd.DatetimeIndex(fin["week"].values)
+    return np.asarray((weeks + pd.Timedelta(days=3)).year, dtype=np.int64)
+
+
+def _remaining(fin: xr.Dataset, nodes: list[str], default_year: np.ndarray) -> np.ndarray:
+    """[d, n, n] committed value still unpaid after each draw's default year (or the horizon)."""
+    d, n = fin.sizes["draw"], len(nodes)
+    idx = {q: i for i, q in enumerate(nodes)}
+    flow = fin["flow_usd_b"].transpose("draw", "year", "link").values.astype(float)
+    years = np.asarray(fin["year"].values, dtype=np.int64)
+    upto = years[None, :] <= default_year[:, None]  # [d, y]
+    paid = np.einsum("dyl,dy->dl", flow, upto)
+    lia = np.zeros((d, n, n))
+    committed = fin["committed_usd_b"].values
+    for li, (a, b) in enumerate(
+        zip(fin["link_payer"].values, fin["link_payee"].values, strict=True)
+    ):
+        if committed[li] > 0 and a in idx and b in idx and a != b:
+            lia[:, idx[a], idx[b]] += np.maximum(committed[li] - paid[:, li], 0.0)
+    return lia
+
+
+def _q(x: np.ndarray) -> dict[str, float]:
+    p5, p50, p95 = np.percentile(x, [5, 50, 95]) if x.size else (0.0, 0.0, 0.0)
+    return {"p5": round(float(p5), 2), "p50": round(float(p50), 2), "p95": round(float(p95), 2)}
+
+
+def summarise_money(
+    fin: xr.Dataset, cat: Catalog, rng: np.random.Generator, payout_share: float = 0.0
+) -> dict[str, Any]:
+    """Channels, P(unfunded) by year, defaults and contagion losses (see the module docstring)."""
+    funded = fund_entities(fin, cat, rng, payout_share)
+    buyer = str(fin.attrs["buyer"])
+    years = _years(fin)
+    nodes = sorted(
+        set(funded)
+        | {str(x) for x in fin["counterparty"].values}
+        | ({buyer} if buyer not in funded else set())
+    )
+    d = fin.sizes["draw"]
+    first = np.stack(
+        [funded[q].first_unfunded_week if q in funded else np.full(d, -1) for q in nodes], axis=1
+    )
+    unfunded = first >= 0
+    # the network clears at the first default of each draw, or at the horizon
+    t_def = np.where(unfunded.any(axis=1), np.where(unfunded, first, 10**9).min(axis=1), -1)
+    dyear = np.where(t_def >= 0, years[np.clip(t_def, 0, None)], years[-1])
+    lia = _remaining(fin, nodes, dyear)
+    assets = np.zeros((d, len(nodes)))
+    remaining_yr = (years[-1] - dyear + 1).astype(float)
+    for i, q in enumerate(nodes):
+        if q in funded:
+            f = funded[q]
+            tt = np.where(t_def >= 0, t_def, f.cash_usd_b.shape[1] - 1)
+            cash_t = f.cash_usd_b[np.arange(d), tt]
+            other = (
+                cat.companies[q].facts.get("other_cash_flow_usd_b_per_yr")
+                if q in cat.companies
+                else None
+            )
+            flow_in = (other.value if other is not None else 0.0) * remaining_yr
+            assets[:, i] = np.where(
+                unfunded[:, i], np.maximum(cash_t, 0.0), np.maximum(cash_t, 0.0) + flow_in
+            )
+        else:  # untracked (hyperscalers, developers): assumed able to pay what they owe
+            assets[:, i] = lia[:, i].sum(axis=1)
+    calm = t_def < 0  # no default in the draw: every commitment is paid as contracted
+    assets[calm] = lia[calm].sum(axis=2)
+    cl = clear(lia, assets)
+    defaulted = unfunded | cl.defaulted
+    by_year = {}
+    bi = nodes.index(buyer)
+    for y in sorted(set(years.tolist())):
+        last = int(np.flatnonzero(years == y)[-1])
+        by_year[str(y)] = round(float(np.mean((first[:, bi] >= 0) & (first[:, bi] <= last))), 4)
+    week_labels = pd.DatetimeIndex(fin["week"].values)
+    fb = first[:, bi][first[:, bi] >= 0]
+    return {
+        "p_unfunded": by_year,
+        "first_unfunded": (
+            {
+                k: week_labels[int(v)].strftime("%G-W%V")
+                for k, v in zip(
+                    ("p5", "p50", "p95"),
+                    np.percentile(fb, [5, 50, 95], method="nearest"),
+                    strict=True,
+                )
+            }
+            if fb.size
+            else None
+        ),
+        "defaults": {q: round(float(defaulted[:, i].mean()), 4) for i, q in enumerate(nodes)},
+        "contagion_loss_usd_b": {q: _q(cl.loss_usd_b[:, i]) for i, q in enumerate(nodes)},
+        "channels_usd_b": {
+            e: {
+                c: _q(np.maximum(f.drawn_usd_b[:, :, k], 0.0).sum(axis=1))
+                for k, c in enumerate(f.channels)
+            }
+            for e, f in funded.items()
+            if f.channels
+        },
+        "unfunded_usd_b": {e: _q(f.unfunded_usd_b.max(axis=1)) for e, f in funded.items()},
+    }
