@@ -14,6 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from ..demand.rules import (
+    backlog_allowance,
+    demand_orders,
+    power_in_sight,
+    required_production,
+    writeoff_fifo,
+)
 from ..units import HOURS_PER_WEEK
 from .inputs import CHIP_TIERS, TIERS, ModelInputs
 from .timing import first_week_reaching, lag_tm, shell_allowance
@@ -33,6 +40,7 @@ _MW_SERIES = (
     "shells_empty_gw",
     "it_gw_produced",
     "accelerators_waiting_gw",
+    "racks_written_off_gw",
 )
 
 
@@ -97,6 +105,9 @@ class _Setup:
     h0: F
     init_step: F
     h_step: F
+    demand: F | None  # [W, n] IT MW the buyer wants online (None = no demand-driven orders)
+    backlog_wk: float  # industry backlog rule (inf = off)
+    writeoff_wk: int  # racks waiting longer are written off (0 = never)
 
     def by_vendor(self, t: int, per_unit: F) -> F:
         """[n, V]: Σ_{s∈v} m[t,s]·x[d,s] — per accelerator of week t's mix, by vendor."""
@@ -139,6 +150,10 @@ def _prepare(inp: ModelInputs, sl: slice) -> _Setup:
     life = inp.life_wk[sl]
     fleet0 = inp.fleet_it_mw0[sl].astype(float)
     h0 = inp.fleet_h100e0[sl].astype(float)
+    demand = None if inp.demand_it_mw is None else np.ascontiguousarray(inp.demand_it_mw[sl].T)
+    allowance = shell_allowance(inp, sl)
+    if demand is not None and allowance is not None:
+        allowance = np.maximum(allowance, _demand_shells(inp, sl, demand, lc + site_lag, fleet0))
     return _Setup(
         n=n,
         w=w,
@@ -164,7 +179,7 @@ def _prepare(inp: ModelInputs, sl: slice) -> _Setup:
         build=inp.cap_construction_it_mw_per_wk[sl].T,
         new_g=new_g,
         new_o=new_o,
-        allowance=shell_allowance(inp, sl),
+        allowance=allowance,
         cxg=cx * (1.0 - onsite),
         cxo=cx * onsite,
         cg=inp.cap_grid_fac_mw_per_wk[sl].T / pue,
@@ -174,7 +189,25 @@ def _prepare(inp: ModelInputs, sl: slice) -> _Setup:
         h0=h0,
         init_step=np.where(life > 0, fleet0 / np.maximum(life, 1), fleet0),
         h_step=np.where(life > 0, h0 / np.maximum(life, 1), h0),
+        demand=demand,
+        backlog_wk=float(inp.backlog_wk),
+        writeoff_wk=int(inp.rack_writeoff_wk),
     )
+
+
+def _demand_shells(inp: ModelInputs, sl: slice, demand: F, lead: Int, fleet0: F) -> F:
+    """Generic shells (cumulative IT MW, ``[W, n]``) partners build for demand: the peak of
+    ``D(t + lead + planning) − F0 − named phases arrived`` so far (a shell is not unbuilt)."""
+    from .timing import SHELL_PLANNING_WK
+
+    w = demand.shape[0]
+    idx = np.minimum(np.arange(w)[:, None] + (lead + SHELL_PLANNING_WK)[None, :], w - 1)
+    need = np.take_along_axis(demand, idx, axis=0) - fleet0[None, :]
+    if inp.phase_ids:
+        pw, mw = inp.phase_power_wk[sl], inp.phase_it_mw[sl]
+        for p in range(pw.shape[1]):
+            need -= np.where(np.arange(w)[:, None] > pw[None, :, p], mw[None, :, p], 0.0)
+    return np.asarray(np.maximum.accumulate(np.maximum(need, 0.0), axis=0))
 
 
 @dataclass
@@ -221,6 +254,12 @@ class _State:
     e_o_t: F | None
     by_sku: F  # million accelerators started, summed over draws
     sku_vendor: Int
+    wip: F  # IT MW started and not yet installed or written off
+    freed: F  # IT MW energised + retired last week (the backlog rule's power in sight)
+    inst_cum: F  # [W, n] cumulative IT MW installed
+    arr_cum: F  # [W, n] cumulative IT MW of racks arrived on site
+    removed_cum: F  # cumulative IT MW of racks installed or written off
+    written: F  # IT MW of racks written off this week
 
 
 def _init_state(
@@ -271,6 +310,12 @@ def _init_state(
         e_o_t=np.empty((w, n)) if keep_e else None,
         by_sku=np.zeros((w, len(inp.skus))),
         sku_vendor=np.array([inp.vendors.index(s) for s in inp.sku_vendor]),
+        wip=np.zeros(n),
+        freed=np.zeros(n),
+        inst_cum=np.zeros((w, n)) if su.demand is not None else np.zeros((1, n)),
+        arr_cum=np.zeros((w, n)) if su.writeoff_wk > 0 else np.zeros((1, n)),
+        removed_cum=np.zeros(n),
+        written=np.zeros(n),
     )
     _fill_pipelines(su, st)
     return st
@@ -304,6 +349,7 @@ def _fill_pipelines(su: _Setup, st: _State) -> None:
     st.shipped[:, : st.l2] = (r0[None, :] * comp)[:, None, :]
     if su.capped:
         st.prod_v_cum += ((su.lc * p0 + su.site_lag * r0)[None, :] * comp[2:]).T
+    st.wip[:] = su.lc * p0 + su.site_lag * r0
 
 
 def _start_accelerators(su: _Setup, st: _State, t: int) -> None:
@@ -323,6 +369,8 @@ def _start_accelerators(su: _Setup, st: _State, t: int) -> None:
         sup_v = units[:, None] * vmw_t
         cap_v = su.orders[rows, np.minimum(t + su.lead, su.w - 1)]
         got = np.maximum(np.minimum(st.prod_v_cum + sup_v, cap_v) - st.prod_v_cum, 0.0)
+        if su.demand is not None:
+            got += _demand_extra(su, st, t, got, sup_v)
         mw = got.sum(axis=1)
         code[mw < units * su.mw_unit[t] * (1 - 1e-9) - EPS_MW] = CODE["orders"]
         st.prod_v_cum += got
@@ -333,13 +381,44 @@ def _start_accelerators(su: _Setup, st: _State, t: int) -> None:
         # accelerators by SKU: each vendor's SKUs scaled by the share of its supply ordered
         kept = np.where(sup_v > 0, got / np.where(sup_v > 0, sup_v, 1.0), 0.0)
         by_sku[t] = (units[:, None] * kept[:, st.sku_vendor] * mix[t][None, :]).sum(axis=0) / 1e6
+        st.wip += mw
     else:
+        if np.isfinite(su.backlog_wk):
+            _backlog_gate(su, st, t, units, code)
         made[0, l1 + t] = units * su.mw_unit[t]
+        st.wip += made[0, l1 + t]
         made[1, l1 + t] = units * su.h_per_unit[t]
         if st.track_v:
             made[2:, l1 + t] = (units[:, None] * (su.by_vendor(t, su.it_w) / 1e6)).T
         by_sku[t] = units.sum() * mix[t] / 1e6
     st.chip_bind[t] = code
+
+
+def _demand_extra(su: _Setup, st: _State, t: int, got: F, sup_v: F) -> F:
+    """Demand-driven orders this week, by vendor (see :func:`gigafactory.demand.demand_orders`):
+    the fleet a lead time ahead must meet demand after renewing every retired MW."""
+    assert su.demand is not None
+    ahead = np.minimum(t + su.lead, su.w - 1)
+    f0 = np.where(su.life > 0, np.maximum(su.fleet0 - su.init_step * (ahead + 1), 0.0), su.fleet0)
+    ret_i = np.minimum(ahead - su.life, t - 1)
+    ret = np.where(ret_i >= 0, st.inst_cum[np.maximum(ret_i, 0), su.rows], 0.0)
+    need = required_production(su.demand[ahead, su.rows], f0, ret)
+    return demand_orders(need, st.prod_v_cum.sum(axis=1), got.sum(axis=1), sup_v - got)
+
+
+def _backlog_gate(su: _Setup, st: _State, t: int, units: F, code: NDArray[np.int8]) -> None:
+    """Industry backlog rule (in place on ``units``): starts ≤ the backlog allowance
+    (:func:`gigafactory.demand.backlog_allowance`); where it binds, the power tier that held
+    last week's installs is recorded as binding."""
+    cap_mw = units * su.mw_unit[t]
+    allow = backlog_allowance(
+        su.backlog_wk * cap_mw, power_in_sight(st.powered - st.online, st.freed, su.lead), st.wip
+    )
+    scale = np.minimum(1.0, allow / np.where(cap_mw > EPS_MW, cap_mw, np.inf))
+    units *= scale
+    if t > 0:
+        held = scale < 1.0 - 1e-9
+        code[held] = st.shell_label[t - 1][held]
 
 
 def _build_racks(su: _Setup, st: _State, t: int, o: dict[str, F32]) -> None:
@@ -406,12 +485,33 @@ def _install_racks(
     online += x
     st.h_online += inst[1]
     st.installed[st.lmax + t] = inst[: st.kr].T
+    st.wip -= x
+    if su.demand is not None:
+        st.inst_cum[t] = (st.inst_cum[t - 1] if t else 0.0) + x
+    if su.writeoff_wk > 0:
+        _write_off(su, st, t, x)
     if vendor_out is not None:
         st.delivered_v += inst[2:].T
         st.online_v += (inst[2:] - ret[2:]).T
         vendor_out[0][:, t] = st.delivered_v
         vendor_out[1][:, t] = st.online_v
     return x, r_init + ret[0]
+
+
+def _write_off(su: _Setup, st: _State, t: int, x: F) -> None:
+    """Racks waiting longer than ``writeoff_wk`` are written off, first in first out
+    (:func:`gigafactory.demand.writeoff_fifo`); the week's amount is kept in ``st.written``."""
+    racks = st.racks
+    st.arr_cum[t] = (st.arr_cum[t - 1] if t else 0.0) + st.shipped[
+        0, st.l2 + t - su.site_lag, su.rows
+    ]
+    st.removed_cum += x
+    aged = st.arr_cum[t - su.writeoff_wk] if t >= su.writeoff_wk else np.zeros(su.n)
+    wo = writeoff_fifo(aged, st.removed_cum, racks[0])
+    racks -= racks * (wo / np.where(racks[0] > EPS_MW, racks[0], np.inf))
+    st.removed_cum += wo
+    st.wip -= wo
+    st.written = wo
 
 
 def _record_week(su: _Setup, st: _State, t: int, o: dict[str, F32], x: F, retired: F) -> None:
@@ -435,6 +535,9 @@ def _record_week(su: _Setup, st: _State, t: int, o: dict[str, F32], x: F, retire
     o["racks_waiting_gw"][t] = st.racks[0]
     o["shells_unpowered_gw"][t] = q_g + q_o
     o["shells_empty_gw"][t] = st.powered - st.online
+    o["racks_written_off_gw"][t] = st.written
+    np.add(st.e_g, st.e_o, out=st.freed)
+    st.freed += retired
 
 
 def _to_reporting_units(inp: ModelInputs, sl: slice, su: _Setup, o: dict[str, F32]) -> None:
