@@ -15,6 +15,7 @@ import xarray as xr
 
 from .catalog.schema import Catalog
 from .compile import compile_inputs
+from .demand.views import add_market_views
 from .errors import GigafactoryError
 from .finance import run_finance, summarise_finance
 from .results.summary import summarise
@@ -61,7 +62,7 @@ def simulate_scenario(
     start = 0
     for size, stream in zip(sizes, streams, strict=True):
         inp = compile_inputs(sc, cat, size, s, rng=np.random.default_rng(stream))
-        part = simulate(inp, vendor_detail=vendor_detail)
+        part = add_market_views(inp, simulate(inp, vendor_detail=vendor_detail))
         if keep is not None:
             part = part[[v for v in keep if v in part]]
         if out is None:

@@ -48,7 +48,8 @@ def power_in_sight(empty_shells: F, freed_per_wk: F, lead_wk: NDArray[np.int64])
 def backlog_allowance(backlog_mw: F, in_sight: F, wip: F) -> F:
     """IT MW that may be started this week: ``a = max(B + H − WIP, 0)`` where ``WIP`` is every
     MW started and not yet installed or written off, ``B`` the backlog limit (``backlog_wk``
-    weeks of chip output at capacity) and ``H`` the power in sight."""
+    weeks of the output the market absorbs: IT MW energised + retired per week) and ``H`` the
+    power in sight."""
     return np.asarray(np.maximum(backlog_mw + in_sight - wip, 0.0))
 
 

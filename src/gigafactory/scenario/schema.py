@@ -31,6 +31,11 @@ class Scope(Model):
     allocation_scale: float = Field(
         1.0, gt=0, description="multiplies the buyer's allocation share of every global tier"
     )
+    market: Literal["on", "off"] = Field(
+        "on",
+        description="on: demand-driven orders (buyer scope) and the backlog rule with write-offs "
+        "(industry scope); off: supply push capped by contracts only (the planner's LP case)",
+    )
 
     @model_validator(mode="after")
     def _buyer(self) -> Scope:

@@ -29,6 +29,8 @@ F = NDArray[np.float64]
 F32 = NDArray[np.float32]
 Int = NDArray[np.int64]
 EPS_MW = 1e-6
+#: weeks of the exponential mean of the room the market makes (the backlog rule's rate)
+FREED_SMOOTH_WK = 13.0
 CODE = {t: i for i, t in enumerate(TIERS)}
 #: series reported in GW (computed in MW)
 _MW_SERIES = (
@@ -255,7 +257,7 @@ class _State:
     by_sku: F  # million accelerators started, summed over draws
     sku_vendor: Int
     wip: F  # IT MW started and not yet installed or written off
-    freed: F  # IT MW energised + retired last week (the backlog rule's power in sight)
+    freed: F  # IT MW energised + retired per week, 13-week exponential mean (backlog rule)
     inst_cum: F  # [W, n] cumulative IT MW installed
     arr_cum: F  # [W, n] cumulative IT MW of racks arrived on site
     removed_cum: F  # cumulative IT MW of racks installed or written off
@@ -408,11 +410,13 @@ def _demand_extra(su: _Setup, st: _State, t: int, got: F, sup_v: F) -> F:
 
 def _backlog_gate(su: _Setup, st: _State, t: int, units: F, code: NDArray[np.int8]) -> None:
     """Industry backlog rule (in place on ``units``): starts ≤ the backlog allowance
-    (:func:`gigafactory.demand.backlog_allowance`); where it binds, the power tier that held
+    (:func:`gigafactory.demand.backlog_allowance`) with ``B = backlog_wk · f``, ``backlog_wk``
+    weeks of the room the market makes (``f``, IT MW energised + retired per week, a
+    13-week exponential mean); where it binds, the power tier that held
     last week's installs is recorded as binding."""
     cap_mw = units * su.mw_unit[t]
     allow = backlog_allowance(
-        su.backlog_wk * cap_mw, power_in_sight(st.powered - st.online, st.freed, su.lead), st.wip
+        su.backlog_wk * st.freed, power_in_sight(st.powered - st.online, st.freed, su.lead), st.wip
     )
     scale = np.minimum(1.0, allow / np.where(cap_mw > EPS_MW, cap_mw, np.inf))
     units *= scale
@@ -536,8 +540,12 @@ def _record_week(su: _Setup, st: _State, t: int, o: dict[str, F32], x: F, retire
     o["shells_unpowered_gw"][t] = q_g + q_o
     o["shells_empty_gw"][t] = st.powered - st.online
     o["racks_written_off_gw"][t] = st.written
-    np.add(st.e_g, st.e_o, out=st.freed)
-    st.freed += retired
+    # the room the market makes per week, smoothed (lumpy vintages must not open the tap)
+    room = st.e_g + st.e_o + retired
+    if t == 0:
+        st.freed[:] = room
+    else:
+        st.freed += (room - st.freed) / FREED_SMOOTH_WK
 
 
 def _to_reporting_units(inp: ModelInputs, sl: slice, su: _Setup, o: dict[str, F32]) -> None:
