@@ -78,9 +78,12 @@ def test_shells_and_energisation_respect_capacity(announced_inputs: ModelInputs)
     generic = np.diff(recomputed - phases, axis=1, prepend=0.0)
     assert (generic >= -1.0).all()
     assert (generic <= inp.cap_construction_it_mw_per_wk + 1.0).all()
-    # the buyer's partners build no more shells than the contracts can fill (plus its fleet)
-    contracted = inp.orders_it_mw_cum[:, -1, :].sum(axis=1) + inp.fleet_it_mw0
-    assert (recomputed[:, -1] - phases[:, -1] + inp.fleet_it_mw0 <= contracted + 1.0).all()
+    # the buyer's partners build no more shells than the contracts or the buyer's demand can
+    # fill (docs/ordering.md: demand beyond the fleet it starts with)
+    contracted = inp.orders_it_mw_cum[:, -1, :].sum(axis=1)
+    if inp.demand_it_mw is not None:
+        contracted = np.maximum(contracted, inp.demand_it_mw.max(axis=1) - inp.fleet_it_mw0)
+    assert (recomputed[:, -1] - phases[:, -1] <= contracted + 1.0).all()
     # nothing is installed beyond the powered shells
     assert (ds.shells_empty_gw.values >= -GW_TOL).all()
 

@@ -14,15 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from ..demand.rules import (
-    backlog_allowance,
-    demand_orders,
-    power_in_sight,
-    required_production,
-    writeoff_fifo,
-)
 from ..units import HOURS_PER_WEEK
 from .inputs import CHIP_TIERS, TIERS, ModelInputs
+from .market import backlog_gate, demand_extra, demand_shells, write_off
 from .timing import first_week_reaching, lag_tm, shell_allowance
 
 F = NDArray[np.float64]
@@ -155,7 +149,7 @@ def _prepare(inp: ModelInputs, sl: slice) -> _Setup:
     demand = None if inp.demand_it_mw is None else np.ascontiguousarray(inp.demand_it_mw[sl].T)
     allowance = shell_allowance(inp, sl)
     if demand is not None and allowance is not None:
-        allowance = np.maximum(allowance, _demand_shells(inp, sl, demand, lc + site_lag, fleet0))
+        allowance = np.maximum(allowance, demand_shells(inp, sl, demand, lc + site_lag, fleet0))
     return _Setup(
         n=n,
         w=w,
@@ -195,21 +189,6 @@ def _prepare(inp: ModelInputs, sl: slice) -> _Setup:
         backlog_wk=float(inp.backlog_wk),
         writeoff_wk=int(inp.rack_writeoff_wk),
     )
-
-
-def _demand_shells(inp: ModelInputs, sl: slice, demand: F, lead: Int, fleet0: F) -> F:
-    """Generic shells (cumulative IT MW, ``[W, n]``) partners build for demand: the peak of
-    ``D(t + lead + planning) − F0 − named phases arrived`` so far (a shell is not unbuilt)."""
-    from .timing import SHELL_PLANNING_WK
-
-    w = demand.shape[0]
-    idx = np.minimum(np.arange(w)[:, None] + (lead + SHELL_PLANNING_WK)[None, :], w - 1)
-    need = np.take_along_axis(demand, idx, axis=0) - fleet0[None, :]
-    if inp.phase_ids:
-        pw, mw = inp.phase_power_wk[sl], inp.phase_it_mw[sl]
-        for p in range(pw.shape[1]):
-            need -= np.where(np.arange(w)[:, None] > pw[None, :, p], mw[None, :, p], 0.0)
-    return np.asarray(np.maximum.accumulate(np.maximum(need, 0.0), axis=0))
 
 
 @dataclass
@@ -372,7 +351,7 @@ def _start_accelerators(su: _Setup, st: _State, t: int) -> None:
         cap_v = su.orders[rows, np.minimum(t + su.lead, su.w - 1)]
         got = np.maximum(np.minimum(st.prod_v_cum + sup_v, cap_v) - st.prod_v_cum, 0.0)
         if su.demand is not None:
-            got += _demand_extra(su, st, t, got, sup_v)
+            got += demand_extra(su, st, t, got, sup_v)
         mw = got.sum(axis=1)
         code[mw < units * su.mw_unit[t] * (1 - 1e-9) - EPS_MW] = CODE["orders"]
         st.prod_v_cum += got
@@ -386,7 +365,7 @@ def _start_accelerators(su: _Setup, st: _State, t: int) -> None:
         st.wip += mw
     else:
         if np.isfinite(su.backlog_wk):
-            _backlog_gate(su, st, t, units, code)
+            backlog_gate(su, st, t, units, code)
         made[0, l1 + t] = units * su.mw_unit[t]
         st.wip += made[0, l1 + t]
         made[1, l1 + t] = units * su.h_per_unit[t]
@@ -394,35 +373,6 @@ def _start_accelerators(su: _Setup, st: _State, t: int) -> None:
             made[2:, l1 + t] = (units[:, None] * (su.by_vendor(t, su.it_w) / 1e6)).T
         by_sku[t] = units.sum() * mix[t] / 1e6
     st.chip_bind[t] = code
-
-
-def _demand_extra(su: _Setup, st: _State, t: int, got: F, sup_v: F) -> F:
-    """Demand-driven orders this week, by vendor (see :func:`gigafactory.demand.demand_orders`):
-    the fleet a lead time ahead must meet demand after renewing every retired MW."""
-    assert su.demand is not None
-    ahead = np.minimum(t + su.lead, su.w - 1)
-    f0 = np.where(su.life > 0, np.maximum(su.fleet0 - su.init_step * (ahead + 1), 0.0), su.fleet0)
-    ret_i = np.minimum(ahead - su.life, t - 1)
-    ret = np.where(ret_i >= 0, st.inst_cum[np.maximum(ret_i, 0), su.rows], 0.0)
-    need = required_production(su.demand[ahead, su.rows], f0, ret)
-    return demand_orders(need, st.prod_v_cum.sum(axis=1), got.sum(axis=1), sup_v - got)
-
-
-def _backlog_gate(su: _Setup, st: _State, t: int, units: F, code: NDArray[np.int8]) -> None:
-    """Industry backlog rule (in place on ``units``): starts ≤ the backlog allowance
-    (:func:`gigafactory.demand.backlog_allowance`) with ``B = backlog_wk · f``, ``backlog_wk``
-    weeks of the room the market makes (``f``, IT MW energised + retired per week, a
-    13-week exponential mean); where it binds, the power tier that held
-    last week's installs is recorded as binding."""
-    cap_mw = units * su.mw_unit[t]
-    allow = backlog_allowance(
-        su.backlog_wk * st.freed, power_in_sight(st.powered - st.online, st.freed, su.lead), st.wip
-    )
-    scale = np.minimum(1.0, allow / np.where(cap_mw > EPS_MW, cap_mw, np.inf))
-    units *= scale
-    if t > 0:
-        held = scale < 1.0 - 1e-9
-        code[held] = st.shell_label[t - 1][held]
 
 
 def _build_racks(su: _Setup, st: _State, t: int, o: dict[str, F32]) -> None:
@@ -493,29 +443,13 @@ def _install_racks(
     if su.demand is not None:
         st.inst_cum[t] = (st.inst_cum[t - 1] if t else 0.0) + x
     if su.writeoff_wk > 0:
-        _write_off(su, st, t, x)
+        write_off(su, st, t, x)
     if vendor_out is not None:
         st.delivered_v += inst[2:].T
         st.online_v += (inst[2:] - ret[2:]).T
         vendor_out[0][:, t] = st.delivered_v
         vendor_out[1][:, t] = st.online_v
     return x, r_init + ret[0]
-
-
-def _write_off(su: _Setup, st: _State, t: int, x: F) -> None:
-    """Racks waiting longer than ``writeoff_wk`` are written off, first in first out
-    (:func:`gigafactory.demand.writeoff_fifo`); the week's amount is kept in ``st.written``."""
-    racks = st.racks
-    st.arr_cum[t] = (st.arr_cum[t - 1] if t else 0.0) + st.shipped[
-        0, st.l2 + t - su.site_lag, su.rows
-    ]
-    st.removed_cum += x
-    aged = st.arr_cum[t - su.writeoff_wk] if t >= su.writeoff_wk else np.zeros(su.n)
-    wo = writeoff_fifo(aged, st.removed_cum, racks[0])
-    racks -= racks * (wo / np.where(racks[0] > EPS_MW, racks[0], np.inf))
-    st.removed_cum += wo
-    st.wip -= wo
-    st.written = wo
 
 
 def _record_week(su: _Setup, st: _State, t: int, o: dict[str, F32], x: F, retired: F) -> None:
