@@ -12,10 +12,29 @@ from hypothesis import strategies as st
 
 from conftest import GW_TOL
 from gigafactory import compile_inputs, load_scenario, simulate
+from gigafactory.demand import supply_only
 from gigafactory.supply import TIERS, ModelInputs
 from gigafactory.supply.inputs import CAPACITY_FIELDS
 
 CAPS = CAPACITY_FIELDS
+
+
+# The engine's supply-push mechanics (contracts cap, every tier monotone, the LP's case) are
+# tested here with the market rules off; tests/test_demand.py tests demand-driven orders, the
+# backlog rule and write-offs.
+@pytest.fixture(scope="module")
+def announced_inputs(announced_inputs: ModelInputs) -> ModelInputs:
+    return supply_only(announced_inputs)
+
+
+@pytest.fixture(scope="module")
+def industry_inputs(industry_inputs: ModelInputs) -> ModelInputs:
+    return supply_only(industry_inputs)
+
+
+@pytest.fixture(scope="module")
+def announced_run(announced_inputs: ModelInputs) -> xr.Dataset:
+    return simulate(announced_inputs)
 
 
 def _with(inp: ModelInputs, **changes: object) -> ModelInputs:

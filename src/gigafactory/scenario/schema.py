@@ -37,6 +37,12 @@ class Scope(Model):
         "(industry scope); off: supply push capped by contracts only (the planner's LP case)",
     )
 
+    @field_validator("market", mode="before")
+    @classmethod
+    def _on_off(cls, v: object) -> object:
+        """YAML reads a bare on/off as a boolean."""
+        return {True: "on", False: "off"}.get(v, v) if isinstance(v, bool) else v
+
     @model_validator(mode="after")
     def _buyer(self) -> Scope:
         if self.kind == "buyer" and not self.buyer:
