@@ -22,6 +22,7 @@ from gigafactory.finance.circularity import finn_cycling_index, money_loops
 from gigafactory.finance.contracts import capped, loan_flows
 from gigafactory.finance.engine import generate_postings, make_plan, physical_batch, sample_draws
 from gigafactory.finance.warrant import one_touch_share_value, one_touch_share_value_mc, vest_weeks
+from ledger_check import cash_change_from_flows
 
 #: float32 sums of ~$100B weekly flows: a few 1e-5 $B of rounding.
 BALANCE_TOL = 1e-3
@@ -45,22 +46,20 @@ def fin() -> xr.Dataset:
 
 
 # ---------------------------------------------------------------- conservation
-def test_every_weeks_postings_sum_to_zero() -> None:
-    """Recompute the ledger: for each kind, Σ over parties of (in − out) is 0 every week."""
-    post, _ = _postings(synthetic_physical(16))
-    parties = sorted({lk.payer for lk in post.links} | {lk.payee for lk in post.links})
-    for kind in ("cash", "equity", "warrant"):
-        net = np.zeros((len(parties), *post.flows[0].shape))
-        for lk, f in zip(post.links, post.flows, strict=True):
-            if lk.kind == kind:
-                net[parties.index(lk.payer)] -= f
-                net[parties.index(lk.payee)] += f
-        assert np.abs(net.sum(axis=0)).max() < BALANCE_TOL
-    assert all(np.isfinite(f).all() and (f >= -BALANCE_TOL).all() for f in post.flows)
+def test_cash_balances_move_by_the_reported_flows(fin: xr.Dataset) -> None:
+    """Each entity's weekly cash balance (the ledger's state) changes over a year by exactly its
+    cash in minus cash out summed from the per-link yearly flows the dataset reports — two
+    independent paths through the engine (the balance loop and the flow aggregation)."""
+    checked = 0
+    for e in fin.entity.values:
+        change, net = cash_change_from_flows(fin, str(e))
+        ok = np.isfinite(change)
+        checked += int(ok.sum())
+        np.testing.assert_allclose(change[ok], net[ok], atol=BALANCE_TOL * 10, rtol=1e-5)
+    assert checked > 0
 
 
 def test_cash_balances_follow_the_ledger(fin: xr.Dataset) -> None:
-    assert fin.attrs["max_weekly_imbalance_usd_b"] < BALANCE_TOL
     cash = fin["cash_usd_b"].sel(entity="openai")
     t0 = int(np.argmax(np.isfinite(cash.isel(draw=0).values)))
     incoming = (
@@ -118,24 +117,26 @@ def test_higher_hurdle_never_a_more_valuable_warrant(
 
 
 def test_amd_warrant_full_vesting_at_600_is_96_billion() -> None:
-    """160M shares × $600 = $96B ("~$100B"; UBS via https://wired24.co.za/2025/10/07/
-    wall-street-analysts-predict-amds-stock-will-offset-openais-billion-dollar-chip-investments ;
-    facts/finance.md §2.2)."""
-    d, w = 3, 100
-    price = np.full((d, w), 600.0, dtype=np.float32)
-    gw = np.full((d, w), 6.0, dtype=np.float32)
-    t = CAT.deals["amd_warrant"].terms
-    from gigafactory.finance.warrant import tranche_hurdles
-
-    k = int(t["tranches"].value)
-    hurdles = tranche_hurdles(t["first_hurdle_usd"].value, t["final_hurdle_usd"].value, k)
-    vest = vest_weeks(price, gw, hurdles, 6.0 * np.arange(1, k + 1) / k, 0, w - 1)
-    value = (vest >= 0).sum(axis=1) * t["shares_m"].value * 1e6 / k * 600.0 / 1e9
-    assert value == pytest.approx(np.full(d, 96.0))
-    fin = _run(synthetic_physical(4))
-    assert summarise_finance(fin)["warrants"]["amd_warrant"][
-        "full_at_final_hurdle_usd_b"
-    ] == pytest.approx(96.0)
+    """The engine's posted warrant shares, in a world where AMD delivers its 6 GW and trades at
+    $600, against the published full value: 160M shares × $600 = $96B ("~$100B"; UBS via
+    https://wired24.co.za/2025/10/07/wall-street-analysts-predict-amds-stock-will-offset-openais-
+    billion-dollar-chip-investments ; facts/deals-and-hardware.md amd.warrant_value).  The price
+    path is pinned in the sampled draws, so only the engine's vesting and posting are tested."""
+    ph = synthetic_physical(4, scale=2.0)  # ≥ 6 GW of AMD delivered in every draw
+    assert (ph["it_gw_delivered_by_vendor"].sel(vendor="amd").isel(week=-1) >= 6.0).all()
+    st_ = FinanceSettings(as_of="2025-12-31", p_convert=1.0)
+    plan = make_plan(ph, st_, CAT)
+    dr = sample_draws(plan, CAT, np.random.default_rng(1), 4)
+    dr.prices["amd"][:] = 600.0
+    post, _ = generate_postings(
+        plan, CAT, dr, physical_batch(plan, ph, slice(None), CAT, dr.convert)
+    )
+    got = sum(
+        f.sum(axis=1)
+        for lk, f in zip(post.links, post.flows, strict=True)
+        if lk.flow == "warrant_shares" and lk.contract == "amd_warrant"
+    )
+    np.testing.assert_allclose(got, 96.0, rtol=1e-4)
 
 
 def test_warrant_vests_only_after_both_price_and_gw() -> None:
@@ -236,7 +237,6 @@ def test_nvidia_loi_is_about_100_billion() -> None:
 def test_openai_commitments_cost_per_gw() -> None:
     """$1.4T for ~30 GW ≈ $46.7B per GW (https://www.newsmax.com/finance/streettalk/sam-altman-
     open-ai-trillion/2025/10/29/id/1232304/)."""
-    assert pytest.approx(46.7, abs=0.05) == 1400.0 / 30.0
     content = CAT.companies["nvidia"].facts["content_usd_b_per_gw"].value
     facility = CAT.companies["external"].facts["facility_capex_usd_b_per_gw"].value
     assert content + facility == pytest.approx(1400.0 / 30.0, rel=0.1)

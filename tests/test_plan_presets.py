@@ -61,3 +61,47 @@ def test_plan_cli_rejects_unknown_objective(tmp_path: Path) -> None:
     out = CliRunner().invoke(app, ["plan", "industry", "--objective", "fastest"])
     assert isinstance(out.exception, GigafactoryError)
     assert "max-gw, target, lexicographic" in str(out.exception)
+
+
+@pytest.mark.slow
+def test_plan_writes_no_file_without_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    out = CliRunner().invoke(app, ["plan", "gw-per-week", "--step", "month", "--no-store"])
+    assert out.exit_code == 0, out.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_plan_table_keeps_bracketed_constraint_names(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`cap-transformers[onsite]` is a name, not Rich markup: both rows stay distinct."""
+    import pandas as pd
+
+    from gigafactory.cli.plan import _print
+
+    monkeypatch.setenv("COLUMNS", "200")
+    doc = {
+        "scenario": "s",
+        "objective": "max-gw",
+        "step": "month",
+        "status": "optimal",
+        "model": {"variables": 1, "constraints": 1, "build_s": 0.0, "solve_s": 0.0},
+        "violations": [],
+    }
+    yearly = pd.DataFrame(
+        {"it_gw_online": [1.0], "facility_gw_online": [1.2], "gw_per_week": [0.1]}, index=[2027]
+    )
+    names = ["cap-transformers", "cap-transformers[onsite]", "cap-orders[nvidia]"]
+    by_y = pd.DataFrame(
+        {
+            "period": ["2027"] * 3,
+            "constraint": names,
+            "shadow_price": [3.0, 2.0, 1.0],
+            "unit": ["GW-weeks gained per 1 transformer"] * 3,
+            "rank": [1, 2, 3],
+            "sim_binding_weeks": [0, 0, 0],
+        }
+    )
+    _print(doc, yearly, by_y, None)
+    text = capsys.readouterr().out
+    assert "cap-transformers[onsite]" in text and "cap-orders[nvidia]" in text

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import stats
 
 from .catalog.schema import Catalog, DateFact, Fact, Path
 from .errors import GigafactoryError, Problem
-from .scenario.sampling import Dist, ppf, range_dist, uniforms
+from .scenario.sampling import Dist, loaded_uniforms, ppf, range_dist, uniforms
 from .scenario.schema import Scenario
 from .supply.inputs import ModelInputs
 from .timegrid import TimeGrid, decimal_year, parse_when
@@ -36,10 +38,22 @@ class _Sampler:
     """Draw catalog facts (or their scenario overrides) for ``n`` draws."""
 
     def __init__(
-        self, sc: Scenario, n: int, rng: np.random.Generator, median: bool, demand_z: F
+        self,
+        sc: Scenario,
+        n: int,
+        rng: np.random.Generator,
+        median: bool,
+        demand_z: F,
+        given: Mapping[str, F] | None = None,
     ) -> None:
         self.sc, self.n, self.rng, self.median, self.z = sc, n, rng, median, demand_z
         self.used: set[str] = set()  # catalog paths the model read (overrides must be among them)
+        #: each fact drawn on its own uniforms is drawn once: every reader sees the same draws
+        self.drawn: dict[str, F] = {}
+        # per-draw uniforms chosen by the caller (a sensitivity design), keyed by fact path,
+        # capacity-path name, ``deals.<id>.converts`` or ``<site phase>.power_ready``
+        self.given: Mapping[str, F] = given or {}
+        self.keys: set[str] = set()  # the key of every random uniform drawn (see ``given``)
 
     def dist(self, path: str, fact: Fact) -> Dist:
         self.used.add(path)
@@ -48,24 +62,34 @@ class _Sampler:
             return range_dist(fact.value, fact.low, fact.high, self.sc.uncertainty.catalog_ranges)
         return over if isinstance(over, Dist) else Dist(dist="fixed", value=float(over))
 
-    def u(self, loading: float = 0.0) -> F:
+    def u(self, loading: float = 0.0, key: str | None = None) -> F:
+        if key is not None:
+            self.keys.add(key)
+            if key in self.given:
+                return loaded_uniforms(self.given[key], loading, self.z)
         return np.full(self.n, 0.5) if self.median else uniforms(self.rng, self.n, loading, self.z)
 
     def fact(self, path: str, fact: Fact, u: F | None = None) -> F:
-        return ppf(self.dist(path, fact), self.u() if u is None else u)
+        """Per-draw values of a fact; drawn once per path unless tied uniforms ``u`` are given."""
+        if u is not None:
+            return ppf(self.dist(path, fact), u)
+        if path not in self.drawn:
+            self.drawn[path] = ppf(self.dist(path, fact), self.u(key=path))
+        return self.drawn[path]
 
     def point(self, path: str, fact: Fact) -> float:
         """A deterministic value: the override's or fact's median."""
         return self.dist(path, fact).median
 
-    def date_week(self, grid: TimeGrid, d: DateFact) -> NDArray[np.int64]:
+    def date_week(self, grid: TimeGrid, d: DateFact, key: str = "") -> NDArray[np.int64]:
         """Week index of a sourced date, triangular between low and high when given."""
         mid = parse_when(d.value)
         if d.low is None or d.high is None or self.median:
             days = np.zeros(self.n)
         else:
             lo, hi = (parse_when(d.low) - mid).days, (parse_when(d.high) - mid).days
-            days = ppf(Dist(dist="triangular", low=min(lo, 0), mode=0, high=max(hi, 0)), self.u())
+            tri = Dist(dist="triangular", low=min(lo, 0), mode=0, high=max(hi, 0))
+            days = ppf(tri, self.u(key=key))
         start = np.datetime64(grid.start)
         idx = ((np.datetime64(mid) - start).astype(int) + days) // 7
         return np.asarray(np.round(idx), dtype=np.int64)
@@ -100,7 +124,7 @@ def sample_path(
     """
     keys = sorted(path.points, key=lambda k: parse_when(k))
     years = np.array([decimal_year(parse_when(k)) for k in keys])
-    u = sm.u(loading) if u is None else u
+    u = sm.u(loading, key=name) if u is None else u
     vals = np.stack([sm.fact(f"{name}.points.{k}", path.points[k], u) for k in keys], axis=1)
     growth = sm.fact(f"{name}.growth_after_pct_per_yr", path.growth_after_pct_per_yr, u)
     log = path.interpolation == "log"
@@ -137,6 +161,7 @@ def _mix(
             for k in keys
         ]
     )
+    shares = _designer_entry(cat, skus, shares, years)
     wy = grid.fractional_years()
     wts, _ = _interp_weights(years, wy, log=False)
     wafer = wts.T @ shares  # [W, S]
@@ -163,6 +188,35 @@ def _mix(
     )
     units = wafer * ppw[None, :]
     return skus, units / units.sum(axis=1, keepdims=True)
+
+
+def _designer_entry(cat: Catalog, skus: tuple[str, ...], shares: F, years: F) -> F:
+    """Back-fill a designer's first sourced share over earlier mix points it is absent from.
+
+    A designer absent from a point because none of its accelerators was available yet (AMD
+    before the MI300X, AWS before Trainium) enters at its next sourced share on its first
+    availability date, instead of ramping up linearly from zero across the points; the
+    availability mask in :func:`_mix` keeps it at zero before that date.  ``shares`` is
+    ``[K, S]`` (points × SKUs) at decimal ``years``; the result is a new array.
+    """
+    out = shares.copy()
+    designer = np.array([cat.accelerators[s].designer for s in skus])
+    avail = np.array(
+        [
+            decimal_year(parse_when(cat.accelerators[s].first_available.value, start=True))
+            for s in skus
+        ]
+    )
+    for d in dict.fromkeys(designer):
+        cols = np.flatnonzero(designer == d)
+        present = out[:, cols].sum(axis=1) > 0
+        if not present.any():
+            continue
+        first = int(np.argmax(present))
+        for k in range(first):
+            if (years[k] < avail[cols]).all():  # nothing of this designer's existed yet
+                out[k, cols] = out[first, cols]
+    return out
 
 
 def _cum_schedule(
@@ -195,15 +249,19 @@ def _orders(
     out = np.zeros((n, w, len(vendors)))
     buyer = cat.buyers[str(sc.scope.buyer)]
     if buyer.baseline_vendor in vendors:
+        # the schedule's shape at the median; its size drawn per draw (one quantile for every
+        # point: a draw with more pre-existing contracts has more of them at every date)
+        u = sm.u(key=f"buyers.{sc.scope.buyer}.baseline_orders")
+        keys = list(buyer.baseline_orders)
+        pre = f"buyers.{sc.scope.buyer}.baseline_orders"
         pts = [
-            (
-                decimal_year(parse_when(k)),
-                sm.point(f"buyers.{sc.scope.buyer}.baseline_orders.{k}", f),
-            )
-            for k, f in buyer.baseline_orders.items()
+            (decimal_year(parse_when(k)), sm.point(f"{pre}.{k}", buyer.baseline_orders[k]))
+            for k in keys
         ]
+        size = sm.fact(f"{pre}.{keys[-1]}", buyer.baseline_orders[keys[-1]], u)
         base = _cum_schedule(pts, pts[-1][1], decimal_year(grid.start) - 1 / 52, wy)
-        out[:, :, vendors.index(buyer.baseline_vendor)] += base[None, :] * 1e3
+        scale = size / max(pts[-1][1], 1e-9)
+        out[:, :, vendors.index(buyer.baseline_vendor)] += scale[:, None] * base[None, :] * 1e3
     for did, deal in cat.deals.items():
         if deal.kind not in ("hardware_purchase", "cloud_capacity") or deal.gw is None:
             continue
@@ -217,7 +275,7 @@ def _orders(
             take = (
                 np.full(n, sc.finance.p_convert >= 0.5)
                 if sm.median
-                else sm.u() < sc.finance.p_convert
+                else sm.u(key=f"deals.{did}.converts") < sc.finance.p_convert
             )
         else:
             take = np.ones(n, dtype=bool)
@@ -241,13 +299,17 @@ def _phases(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid, pue: F) ->
     mw: list[F] = []
     power: list[NDArray[np.int64]] = []
     planned: list[int] = []
+    energised: list[bool] = []
     if sc.scope.kind == "buyer":
         as_of = parse_when(sc.as_of)
         for sid, site in cat.sites.items():
             if sc.scope.buyer not in site.users or (sc.sites != "all" and sid not in sc.sites):
                 continue
             known = [e for e in site.status_history if parse_when(e.date) <= as_of]
-            if not known or max(known, key=lambda e: parse_when(e.date)).status in DROPPED:
+            if not known:
+                continue
+            status_now = max(known, key=lambda e: parse_when(e.date)).status
+            if status_now in DROPPED:
                 continue
             for i, ph in enumerate(site.phases):
                 m = sm.fact(f"sites.{sid}.phases.{i}.mw", ph.mw)
@@ -255,8 +317,11 @@ def _phases(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid, pue: F) ->
                 site_of.append(sid)
                 onsite.append(ph.power == "onsite_gas")
                 mw.append(m / pue if ph.basis == "facility" else m)
-                power.append(sm.date_week(grid, ph.power_ready))
+                power.append(
+                    sm.date_week(grid, ph.power_ready, f"sites.{sid}.phases.{i}.power_ready")
+                )
                 planned.append(grid.index_of(ph.power_ready.value))
+                energised.append(_energised_by(ph.power_ready, status_now, as_of))
     n = sm.n
     return {
         "phase_ids": tuple(ids),
@@ -265,7 +330,16 @@ def _phases(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid, pue: F) ->
         "phase_it_mw": np.stack(mw, axis=1) if mw else np.zeros((n, 0)),
         "phase_power_wk": np.stack(power, axis=1) if power else np.zeros((n, 0), dtype=np.int64),
         "phase_planned_wk": np.array(planned, dtype=np.int64),
+        "phase_energised": np.array(energised, dtype=bool),
     }
+
+
+def _energised_by(power_ready: DateFact, status: str, as_of: dt.date) -> bool:
+    """A phase is history, not forecast, when its site is operating as of the scenario date and
+    its power-ready date was recorded on or after that date happened (``as_of ≥ value``)."""
+    when = parse_when(power_ready.value)
+    recorded = parse_when(power_ready.as_of)
+    return status == "operating" and when <= as_of and recorded >= when
 
 
 def _fleet(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid) -> tuple[F, F]:
@@ -306,6 +380,58 @@ def _fleet(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid) -> tuple[F,
     )
 
 
+def _money(sc: Scenario, cat: Catalog, sm: _Sampler) -> dict[str, F]:
+    """The money side's sampled facts, drawn here once, by catalog path (``[D]`` each).
+
+    Every company fact and every deal's GW (a deal's GW is the same draw for the chips and for
+    the payments); the deal values the finance pass reads as points (``usd_b``, schedule,
+    payments, terms) of the deals the buyer is party to are marked as read, so a scenario may
+    override them (see :func:`with_point_overrides`).
+    """
+    out = {
+        f"companies.{who}.facts.{key}": sm.fact(f"companies.{who}.facts.{key}", f)
+        for who, c in sorted(cat.companies.items())
+        for key, f in sorted(c.facts.items())
+    }
+    parties = {sc.finance.buyer, sc.finance.legacy_provider, str(sc.scope.buyer)}
+    for did, deal in sorted(cat.deals.items()):
+        if deal.gw is not None:
+            out[f"deals.{did}.gw"] = sm.fact(f"deals.{did}.gw", deal.gw)
+        if parties & {deal.payer, deal.payee}:
+            if deal.usd_b is not None:
+                sm.point(f"deals.{did}.usd_b", deal.usd_b)
+            for part in ("schedule", "payments", "terms"):
+                for k, f in getattr(deal, part).items():
+                    sm.point(f"deals.{did}.{part}.{k}", f)
+    return out
+
+
+def with_point_overrides(cat: Catalog, sc: Scenario) -> Catalog:
+    """The catalog with each overridden deal value replaced by the override's median.
+
+    The finance pass reads a deal's value, schedule, payments and terms as points; this is how a
+    scenario's override of one of them reaches it (sampled facts come from the compiled draws).
+    """
+    deals = dict(cat.deals)
+    for path, over in sorted(sc.overrides.items()):
+        parts = path.split(".")
+        if parts[0] != "deals" or len(parts) < 3 or parts[1] not in deals:
+            continue
+        did, deal = parts[1], deals[parts[1]]
+        med = over.median if isinstance(over, Dist) else float(over)
+        fixed = {"value": med, "low": None, "high": None}
+        if len(parts) == 3 and isinstance(getattr(deal, parts[2], None), Fact):
+            deals[did] = deal.model_copy(
+                update={parts[2]: getattr(deal, parts[2]).model_copy(update=fixed)}
+            )
+        elif len(parts) == 4 and parts[2] in ("schedule", "payments", "terms"):
+            table = dict(getattr(deal, parts[2]))
+            if parts[3] in table:
+                table[parts[3]] = table[parts[3]].model_copy(update=fixed)
+                deals[did] = deal.model_copy(update={parts[2]: table})
+    return cat.model_copy(update={"deals": deals})
+
+
 def compile_inputs(
     sc: Scenario,
     cat: Catalog,
@@ -314,6 +440,7 @@ def compile_inputs(
     *,
     median: bool = False,
     rng: np.random.Generator | None = None,
+    given: Mapping[str, F] | None = None,
 ) -> ModelInputs:
     """Sample every uncertain input for ``draws`` draws and lay it on the weekly grid.
 
@@ -323,13 +450,20 @@ def compile_inputs(
     draws, seed : default to the scenario's.
     median : every distribution at its median (one deterministic draw per row; for the planner).
     rng : a generator to use instead of ``default_rng(seed)`` (batched runs).
+    given : per-draw uniforms ``[draws]`` in (0, 1) to use instead of random ones (a sensitivity
+        design), keyed by fact path, capacity-path name (``tiers.cowos.capacity``: every point and
+        the growth), ``allocation``, ``deals.<id>.converts``, ``sites.<id>.phases.<i>.power_ready``,
+        ``buyers.<id>.baseline_orders`` or ``ai_demand`` (the shared factor, ``z = Φ⁻¹(u)``).
+        Capacity paths still load on the factor: ``u' = Φ(ρ·z + √(1 − ρ²)·Φ⁻¹(u))``.
     """
     n = int(draws if draws is not None else sc.draws)
     s = int(seed if seed is not None else sc.seed)
     gen = rng if rng is not None else np.random.default_rng(s)
     grid = TimeGrid.from_bounds(sc.horizon.start, sc.horizon.end)
     demand_z = np.zeros(n) if median else gen.standard_normal(n)
-    sm = _Sampler(sc, n, gen, median, demand_z)
+    if given and "ai_demand" in given:
+        demand_z = np.asarray(stats.norm.ppf(given["ai_demand"]), dtype=float)
+    sm = _Sampler(sc, n, gen, median, demand_z, given)
     # the order of the stages is the order of the random stream: keep it
     mix_id = "industry" if sc.scope.kind == "industry" else cat.buyers[str(sc.scope.buyer)].mix
     skus, mix = _mix(sc, cat, sm, mix_id, grid)
@@ -356,13 +490,15 @@ def compile_inputs(
         deal_converted=converted,
         goal_gw_per_wk=float(sh.goal),
         goal_basis=sc.goal.basis,
+        money=_money(sc, cat, sm),
         meta={"scenario": sc.name},
         **_phases(sc, cat, sm, grid, sh.pue),  # type: ignore[arg-type]
     )
     if sc.scope.market == "on":
         inp = dataclasses.replace(inp, **_market_fields(sc, cat, sm, grid))
     # which catalog values the model read: an override of anything else would change nothing
-    return dataclasses.replace(inp, meta={**inp.meta, "used": "|".join(sorted(sm.used))})
+    meta = {**inp.meta, "used": "|".join(sorted(sm.used)), "drawn": "|".join(sorted(sm.keys))}
+    return dataclasses.replace(inp, meta=meta)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -385,7 +521,7 @@ def _shared(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid) -> _Shared
     cowos_yield = sm.fact("tiers.cowos.params.yield", tiers["cowos"].params["yield"])
     # the buyer's allocation share is one uncertain quantity: every tier's share path is drawn
     # at the same quantile in a draw (independent draws per tier would bias the minimum down)
-    alloc_u = sm.u()
+    alloc_u = sm.u(key="allocation")
     ai_share = sample_path(
         sm,
         "tiers.logic_wafers.paths.ai_share",

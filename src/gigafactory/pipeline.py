@@ -14,10 +14,10 @@ import pandas as pd
 import xarray as xr
 
 from .catalog.schema import Catalog
-from .compile import compile_inputs
+from .compile import compile_inputs, with_point_overrides
 from .demand.views import add_market_views
 from .errors import GigafactoryError
-from .finance import run_finance, summarise_finance
+from .finance import run_finance
 from .results.summary import summarise
 from .scenario.schema import Scenario
 from .supply import ModelInputs, simulate
@@ -39,6 +39,18 @@ class RunResult:
     timings_s: dict[str, float] = field(default_factory=dict)
 
 
+def batch_streams(seed: int, batches: int) -> list[int | np.random.SeedSequence]:
+    """The seeded stream of each batch of draws (``default_rng(stream)`` per batch).
+
+    The first batch uses ``default_rng(seed)``, as ``compile_inputs(sc, cat, n, seed)`` does, so
+    up to :data:`BATCH_DRAWS` draws compile → simulate by hand gives the pipeline's numbers; the
+    others are independent children of ``SeedSequence(seed)``.  Sweeps use the same streams.
+    """
+    streams: list[int | np.random.SeedSequence] = [seed]
+    streams += np.random.SeedSequence(seed).spawn(batches)[1:]
+    return streams[:batches]
+
+
 def simulate_scenario(
     sc: Scenario,
     cat: Catalog,
@@ -57,7 +69,7 @@ def simulate_scenario(
     n = int(draws if draws is not None else sc.draws)
     s = int(seed if seed is not None else sc.seed)
     sizes = [min(BATCH_DRAWS, n - b) for b in range(0, n, BATCH_DRAWS)]
-    streams = np.random.SeedSequence(s).spawn(len(sizes))
+    streams = batch_streams(s, len(sizes))
     out: xr.Dataset | None = None
     start = 0
     for size, stream in zip(sizes, streams, strict=True):
@@ -121,11 +133,22 @@ def run_scenario(
     with_finance: bool = True,
     progress: Callable[[int], None] | None = None,
 ) -> RunResult:
-    """The physical results, the money side and the summary of one scenario."""
+    """The physical results, the money side and the summary of one scenario.
+
+    This is the one entry point: the CLI's ``run`` and :func:`gigafactory.run` both call it.
+    The returned scenario is the one that ran (its ``draws`` and ``seed`` are those used), so
+    what is stored is what ran.
+    """
     import time
 
+    sc = sc.model_copy(
+        update={
+            "draws": int(draws if draws is not None else sc.draws),
+            "seed": int(seed if seed is not None else sc.seed),
+        }
+    )
     t0 = time.perf_counter()
-    ds = simulate_scenario(sc, cat, draws, seed, progress=progress)
+    ds = simulate_scenario(sc, cat, progress=progress)
     bad = [
         v
         for v in ("it_gw_online", "h100e_online_m", "energy_twh")
@@ -137,16 +160,18 @@ def run_scenario(
             "probably zeroes a quantity the model divides by (a yield, packages per wafer, PUE)"
         )
     t1 = time.perf_counter()
-    median = compile_inputs(sc, cat, 1, sc.seed, median=True)
-    summary = summarise(ds, sc, median)
-    summary["delay_weeks"] = attribute_delays(sc, cat, ds, int(ds.attrs["seed"]))
-    fin = None
+    fin = run_money(sc, cat, ds) if with_finance else None
     t2 = time.perf_counter()
-    if with_finance:
-        settings = sc.finance.model_copy(update={"as_of": sc.as_of})
-        fin = run_finance(ds, settings, cat, np.random.default_rng([int(ds.attrs["seed"]), 1]))
-        summary["finance"] = summarise_finance(fin)
+    median = compile_inputs(sc, cat, 1, sc.seed, median=True)
+    summary = summarise(ds, sc, median, catalog=cat, finance=fin)
     t3 = time.perf_counter()
     return RunResult(
-        sc, ds, summary, fin, median, {"simulate": t1 - t0, "summary": t2 - t1, "finance": t3 - t2}
+        sc, ds, summary, fin, median, {"simulate": t1 - t0, "finance": t2 - t1, "summary": t3 - t2}
     )
+
+
+def run_money(sc: Scenario, cat: Catalog, ds: xr.Dataset) -> xr.Dataset:
+    """The finance pass over a physical run, reading its compiled draws (``money_facts``)."""
+    settings = sc.finance.model_copy(update={"as_of": sc.as_of})
+    rng = np.random.default_rng([int(ds.attrs["seed"]), 1])
+    return run_finance(ds, settings, with_point_overrides(cat, sc), rng)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -57,21 +58,54 @@ def _is_union_tag(part: str | int) -> bool:
     )
 
 
+_SCALAR_TAGS = {"float", "int", "str", "bool", "none"}
+
+
+def _branch_errors(exc: ValidationError) -> list[Any]:
+    """The errors to report: where a value failed every branch of a union (``float | Dist``),
+    only the branch its input's shape was meant for (a mapping: the model; else the scalar)."""
+    groups: dict[tuple[Any, ...], list[Any]] = {}
+    for err in exc.errors():
+        loc = tuple(p for p in err["loc"] if not _is_union_tag(p))
+        groups.setdefault(loc, []).append(err)
+    out = []
+    for loc, errs in groups.items():
+        tags = [{p for p in e["loc"] if _is_union_tag(p)} for e in errs]
+        deeper = any(len(o) > len(loc) and o[: len(loc)] == loc for o in groups)
+        if deeper and all(t and t <= _SCALAR_TAGS for t in tags):
+            continue  # a mapping meant as a model: its own errors (deeper) say what is wrong
+        if len(errs) > 1 and any(tags):
+            scalar = [t <= _SCALAR_TAGS and bool(t) for t in tags]
+            want_scalar = not isinstance(errs[0].get("input"), dict)
+            pick = [e for e, s in zip(errs, scalar, strict=True) if s == want_scalar]
+            errs = pick or errs
+        seen: set[str] = set()
+        for e in errs:
+            if e["msg"] not in seen:
+                seen.add(e["msg"])
+                out.append(e)
+    return out
+
+
 def problems_from(
     exc: ValidationError,
     model: type[BaseModel],
     file: str,
     lines: LineMap,
     prefix: tuple[str | int, ...] = (),
+    locate: Callable[[tuple[str | int, ...]], tuple[str, int | None]] | None = None,
 ) -> list[Problem]:
-    """One :class:`Problem` per pydantic error, with line, key path and allowed values."""
+    """One :class:`Problem` per pydantic error, with line, key path and allowed values.
+
+    ``locate`` maps a key path to (file, line) where the input spans several files.
+    """
     out: list[Problem] = []
-    for err in exc.errors():
+    for err in _branch_errors(exc):
         # Drop pydantic's union-branch tags (e.g. 'float', 'Dist') from the location.
         loc = tuple(p for p in err["loc"] if not _is_union_tag(p))
         full = (*prefix, *loc)
         key = ".".join(map(str, full)) or "-"
-        line = line_of(lines, full)
+        file, line = locate(full) if locate is not None else (file, line_of(lines, full))
         kind = err["type"]
         if kind == "extra_forbidden":
             parent = _model_at(model, loc[:-1])

@@ -13,7 +13,8 @@ LineMap = dict[tuple[str | int, ...], int]
 
 
 def _construct(node: yaml.Node, path: tuple[str | int, ...], lines: LineMap, file: str) -> Any:
-    lines[path] = node.start_mark.line + 1
+    # a key's line is the key's own (set by the caller), not the line its value starts on
+    lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:

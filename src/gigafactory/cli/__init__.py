@@ -29,6 +29,9 @@ err = Console(stderr=True)
 
 # the command groups register themselves on ``app`` (order = order in --help)
 from . import catalog, run, deals, plan, runs  # noqa: E402, F401, I001
+from ..sweep.cli import register as _register_sweep  # noqa: E402
+
+_register_sweep(app)  # after runs: adds `sensitivity`, `sweep` and `runs sweep`
 
 
 def main() -> None:

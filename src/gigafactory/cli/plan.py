@@ -52,7 +52,9 @@ def plan_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print plan.json instead of tables.")
     ] = False,
-    out: Annotated[Path, typer.Option("--out", help="Folder to write plan.json into.")] = Path("."),
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder to write plan.json into (none: no file).")
+    ] = None,
     store: Annotated[
         Path | None, typer.Option("--store", help="Run store (DuckDB file); default as for `run`.")
     ] = None,
@@ -101,18 +103,23 @@ def plan_command(
             scenario=sc.name,
             catalog=cat,
         )
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "plan.json"
-    path.write_text(json.dumps(doc, indent=2) + "\n")
+    path = None
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / "plan.json"
+        path.write_text(json.dumps(doc, indent=2) + "\n")
     if as_json:
         typer.echo(json.dumps(doc, indent=2))
         return
     _print(doc, yearly, by_y, path)
 
 
-def _print(doc: dict[str, Any], yearly: pd.DataFrame, by_y: pd.DataFrame, path: Path) -> None:
+def _print(
+    doc: dict[str, Any], yearly: pd.DataFrame, by_y: pd.DataFrame, path: Path | None
+) -> None:
     import numpy as np
     import pandas as pd
+    from rich.markup import escape
 
     con = Console()
     con.print(
@@ -145,7 +152,7 @@ def _print(doc: dict[str, Any], yearly: pd.DataFrame, by_y: pd.DataFrame, path: 
         sbw = r["sim_binding_weeks"]
         b.add_row(
             str(r["period"]),
-            str(r["constraint"]),
+            escape(str(r["constraint"])),  # cap-transformers[onsite] is not markup
             f"{r['shadow_price']:.4g}",
             str(r["unit"]).split(" per ", 1)[-1],
             "" if sbw is pd.NA else str(sbw),
@@ -158,9 +165,10 @@ def _print(doc: dict[str, Any], yearly: pd.DataFrame, by_y: pd.DataFrame, path: 
         for r in doc["violations"]:
             v.add_row(
                 *(
-                    str(r[c]) if not isinstance(r[c], float) else f"{r[c]:.4g}"
+                    escape(str(r[c])) if not isinstance(r[c], float) else f"{r[c]:.4g}"
                     for c in ("constraint", "period", "item", "amount", "unit")
                 )
             )
         con.print(v)
-    con.print(f"wrote {path}")
+    if path is not None:
+        con.print(f"wrote {path}")

@@ -14,7 +14,6 @@ from rich.table import Table
 
 from .. import __version__
 from ..catalog import load_catalog
-from ..errors import GigafactoryError, Problem, allowed_list, did_you_mean
 from ..scenario import load_scenario, preset_names, resolved_yaml
 from . import app, console, err
 
@@ -25,13 +24,15 @@ def _fmt_q(q: dict[str, float], digits: int = 1) -> str:
 
 def summary_tables(summary: dict[str, Any]) -> list[Table]:
     """Rich tables of a run summary: GW by year with the binding tiers, and the goal."""
+    lead = summary.get("lead_basis", summary["goal"]["basis"])
+    bases = (lead, "it" if lead == "facility" else "facility")  # the goal's basis leads
+    label = {"it": "IT GW online", "facility": "facility GW online"}
     t = Table(
         title=f"{summary['scenario']} — {summary['scope']} — {summary['draws']} draws (p50 and p5–p95)"
     )
     for c in (
         "year",
-        "IT GW online",
-        "facility GW online",
+        *(label[b] for b in bases),
         "GW/week added*",
         "H100e online (M)",
         "binding (share of draws)",
@@ -41,8 +42,7 @@ def summary_tables(summary: dict[str, Any]) -> list[Table]:
         bind = ", ".join(f"{k} {s:.0%}" for k, s in list(v["binding"].items())[:3])
         t.add_row(
             y,
-            _fmt_q(v["it_gw_online"]),
-            _fmt_q(v["facility_gw_online"]),
+            *(_fmt_q(v[f"{b}_gw_online"]) for b in bases),
             _fmt_q(v["gw_added_per_week"], 2),
             _fmt_q(v["h100e_online_m"]),
             bind,
@@ -50,8 +50,9 @@ def summary_tables(summary: dict[str, Any]) -> list[Table]:
     goal = summary["goal"]
     reached = summary["gw_per_week_reached"]
     per = summary["gw_per_week_reached_by_draw"]
+    note = f"; {goal['scope_note']}" if goal.get("scope_note") else ""
     g = Table(
-        title=f"Goal: {goal['gw_per_week']:g} GW/week ({goal['basis']} basis; *{goal['rate']})",
+        title=f"Goal: {goal['gw_per_week']:g} GW/week ({goal['basis']} basis{note}; *{goal['rate']})",
         show_header=False,
     )
     g.add_column("k")
@@ -139,7 +140,7 @@ def run(
     ),
 ) -> None:
     """Run a scenario: simulate the buildout and the money, print the summary, write the files."""
-    from ..pipeline import run_scenario
+    from .. import run as run_scenario  # the public API: the CLI and Python give one answer
 
     cat = load_catalog()
     sc = load_scenario(scenario, cat)
@@ -215,62 +216,6 @@ def _save_to_store(store: Path | None, result: Any, keep_draws: bool = False) ->
     from .files import save_run_to_store
 
     return save_run_to_store(store, result, trajectories=keep_draws)
-
-
-@app.command()
-def sensitivity(
-    scenario: str = typer.Argument(..., help="a preset name or a scenario YAML file"),
-    metric: str = typer.Option("it_gw_2030", "--metric", "-m", help="it_gw_2030 | goal_week"),
-    top: int = typer.Option(15, "--top", min=1, help="rows to show"),
-    as_json: bool = typer.Option(False, "--json"),
-) -> None:
-    """Which inputs drive the answer: a one-at-a-time tornado over the uncertain catalog values."""
-    from ..sensitivity import METRICS, candidate_count, tornado
-
-    if metric not in METRICS:
-        raise GigafactoryError(
-            [
-                Problem(
-                    "<command line>",
-                    None,
-                    "--metric",
-                    f"unknown metric '{metric}'{did_you_mean(metric, METRICS)}; allowed: {allowed_list(METRICS)}",
-                )
-            ]
-        )
-    cat = load_catalog()
-    sc = load_scenario(scenario, cat)
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=err,
-        transient=True,
-        disable=as_json,
-    ) as bar:
-        task = bar.add_task("varying inputs", total=candidate_count(sc, cat))
-        base, df = tornado(sc, cat, metric, progress=lambda k: bar.advance(task, k))
-    if as_json:
-        typer.echo(
-            json.dumps(
-                {"metric": metric, "base": base, "rows": df.head(top).to_dict("records")}, indent=2
-            )
-        )
-        return
-    t = Table(
-        title=f"{sc.name}: {METRICS[metric]} — median case {base:.4g}; each input at its low and high bound"
-    )
-    for c in ("input", "low → high", "metric at low", "metric at high", "swing"):
-        t.add_column(c, justify="left" if c == "input" else "right")
-    for r in df.head(top).itertuples(index=False):
-        t.add_row(
-            str(r.path),
-            f"{r.low:g} → {r.high:g} {r.unit}",
-            f"{r.at_low:.4g}",
-            f"{r.at_high:.4g}",
-            f"{r.swing:.4g}",
-        )
-    console.print(t)
 
 
 @app.command()

@@ -14,14 +14,13 @@ from .inputs import (
     Plan,
 )
 
+#: flows derived from a contract (shares issued, strike paid, shares sold) carry no face value
+_DERIVED = ("shares_issued", "warrant_strike", "share_sale")
+
 
 def _committed(plan: Plan, link: Link) -> tuple[float, float]:
     """(committed, contingent) $B of the contract behind a link (0 for derived flows)."""
-    if link.contract not in plan.deals or link.flow in (
-        "shares_issued",
-        "warrant_strike",
-        "share_sale",
-    ):
+    if link.contract not in plan.deals or link.flow in _DERIVED:
         return 0.0, 0.0
     deal, binding = plan.deals[link.contract]
     val = deal.usd_b.value if deal.usd_b is not None else 0.0
@@ -31,6 +30,33 @@ def _committed(plan: Plan, link: Link) -> tuple[float, float]:
         val = 0.0
     extra = deal.terms["contingent_usd_b"].value if "contingent_usd_b" in deal.terms else 0.0
     return (val, extra) if binding else (0.0, val + extra)
+
+
+def _primary_links(plan: Plan, links: list[Link]) -> set[int]:
+    """The one link per contract that carries its face value: the first link from the deal's
+    payer to its payee (else the contract's first link).  A cloud contract also drives hardware,
+    facility-capex and energy links; attaching its value to each would count it again."""
+    first: dict[str, int] = {}
+    direct: dict[str, int] = {}
+    for li, lk in enumerate(links):
+        if lk.contract not in plan.deals or lk.flow in _DERIVED:
+            continue
+        deal = plan.deals[lk.contract][0]
+        first.setdefault(lk.contract, li)
+        if (lk.payer, lk.payee) == (deal.payer, deal.payee):
+            direct.setdefault(lk.contract, li)
+    return {direct.get(c, i) for c, i in first.items()}
+
+
+def committed_by_link(plan: Plan, links: list[Link]) -> np.ndarray:
+    """``[L, 2]`` (committed, contingent) $B: each contract's value once, on its primary link.
+
+    ``Σ_links committed = Σ_contracts committed`` (the contract of ``summary.json``).
+    """
+    out = np.zeros((len(links), 2))
+    for li in _primary_links(plan, links):
+        out[li] = _committed(plan, links[li])
+    return out
 
 
 def _dataset(
@@ -43,7 +69,7 @@ def _dataset(
 ) -> xr.Dataset:
     n = res["flow"].shape[0]
     ids = [f"{lk.payer}>{lk.payee}:{lk.flow}:{lk.contract}" for lk in links]
-    committed = np.array([_committed(plan, lk) for lk in links]).reshape(len(links), 2)
+    committed = committed_by_link(plan, links)
     buyer = plan.buyer
     # counterparty exposure to the buyer: unpaid committed contracts + financing extended (at cost)
     cps = sorted(

@@ -40,7 +40,9 @@ def run_finance(
     physical : the supply engine's results (dims draw, week, vendor; see docs/interfaces.md).
     settings : the scenario's ``finance:`` section.
     catalog : sourced facts (companies, deals).
-    rng : the only source of randomness.
+    rng : the source of randomness of the share-price paths and of the conversions the
+        physical side did not decide; every sampled catalog fact comes from the compiled draws
+        (``physical["money_facts"]``), never from a second sampler.
 
     Returns
     -------
@@ -59,7 +61,15 @@ def run_finance(
         if "deal_converted" in physical.data_vars
         else None
     )
-    dr = sample_draws(plan, catalog, rng, n, converted)
+    facts = (
+        {
+            str(k): physical["money_facts"].values[:, i].astype(float)
+            for i, k in enumerate(physical["fact"].values)
+        }
+        if "money_facts" in physical.data_vars
+        else None
+    )
+    dr = sample_draws(plan, catalog, rng, n, converted, facts)
     res: dict[str, Any] = {}
 
     def batch(sl: slice) -> tuple[list[Link], dict[str, Any], _Ledger, Draws]:

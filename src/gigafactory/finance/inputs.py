@@ -129,26 +129,21 @@ def make_plan(physical: xr.Dataset, settings: FinanceSettings, cat: Catalog) -> 
 
 # --------------------------------------------------------------------------- sampling
 class Sampler:
-    """Per-draw values of catalog facts: triangular(low, value, high) where a range is given.
+    """Per-draw values of catalog facts, read from the compiled draws (one sampler per run).
 
-    Every call consumes one uniform per draw whatever the fact, so the random stream — and
-    therefore every other draw — does not depend on which facts are uncertain or on settings.
+    ``facts`` maps catalog paths (``companies.openai.facts.cash_usd_b``, ``deals.X.gw``) to
+    ``[n]`` draws made by :func:`gigafactory.compile.compile_inputs`, so the chips and the money
+    see the same draw of every fact, honouring the scenario's overrides and ``catalog_ranges``.
+    A fact not compiled (a hand-made physical dataset) takes its catalog value in every draw.
     """
 
-    def __init__(self, rng: np.random.Generator, n: int) -> None:
-        self.rng, self.n = rng, n
+    def __init__(self, n: int, facts: dict[str, F] | None = None) -> None:
+        self.n, self.facts = n, facts or {}
 
-    def fact(self, f: Fact | None, default: float = 0.0) -> F:
-        u = self.rng.random(self.n)
-        if f is None:
-            return np.full(self.n, default)
-        if not f.uncertain or f.low is None or f.high is None:
-            return np.full(self.n, f.value)
-        a, c, b = f.low, f.value, f.high
-        fc = (c - a) / (b - a)
-        lo = a + np.sqrt(u * (b - a) * (c - a))
-        hi = b - np.sqrt((1 - u) * (b - a) * (b - c))
-        return np.where(u < fc, lo, hi)
+    def fact(self, path: str, f: Fact | None, default: float = 0.0) -> F:
+        if path in self.facts:
+            return np.asarray(self.facts[path], dtype=float)
+        return np.full(self.n, default if f is None else f.value)
 
 
 @dataclass
@@ -195,9 +190,10 @@ class Draws:
         )
 
 
-def _cf(cat: Catalog, who: str, key: str) -> Fact | None:
+def _cf(s: Sampler, cat: Catalog, who: str, key: str, default: float = 0.0) -> F:
+    """Draws of ``companies.<who>.facts.<key>`` (``default`` where the catalog has no such fact)."""
     c = cat.companies.get(who)
-    return c.facts.get(key) if c is not None else None
+    return s.fact(f"companies.{who}.facts.{key}", c.facts.get(key) if c else None, default)
 
 
 def sample_draws(
@@ -206,26 +202,27 @@ def sample_draws(
     rng: np.random.Generator,
     n: int,
     converted: dict[str, NDArray[np.bool_]] | None = None,
+    facts: dict[str, F] | None = None,
 ) -> Draws:
-    """Draw every uncertain input once per draw, in a fixed order.
+    """Per-draw inputs: facts from the compiled draws, share-price paths and conversions drawn here.
 
-    ``converted`` (the physical results' ``deal_converted``) fixes whether a non-binding deal
+    ``facts`` are the physical results' ``money_facts`` (see :class:`Sampler`).  ``converted`` (the physical results' ``deal_converted``) fixes whether a non-binding deal
     converted in each draw, so the money follows the same deals as the chips; deals it does not
     name are drawn here.
     """
-    s, st = Sampler(rng, n), plan.settings
-    ext = "external"
+    s, st = Sampler(n, facts), plan.settings
+    ext, buyer = "external", plan.buyer
     p: dict[str, F] = {
-        "rent": s.fact(_cf(cat, ext, "rent_usd_b_per_gw_yr")),
-        "facility": s.fact(_cf(cat, ext, "facility_capex_usd_b_per_gw")),
-        "energy_price": s.fact(_cf(cat, ext, "energy_usd_per_mwh")),
-        "rate": s.fact(_cf(cat, ext, "risk_free_pct")) / 100.0,
-        "rev": s.fact(_cf(cat, plan.buyer, "revenue_per_gw_yr_usd_b")),
-        "rev_vol": s.fact(_cf(cat, plan.buyer, "revenue_vol_pct_per_sqrt_yr")) / 100.0,
-        "opex_share": s.fact(_cf(cat, plan.buyer, "opex_share_of_revenue")),
-        "ltc": s.fact(_cf(cat, "dc_spv", "loan_to_cost")),
-        "loan_rate": s.fact(_cf(cat, "dc_spv", "loan_rate_pct")) / 100.0,
-        "fac_life": s.fact(_cf(cat, "dc_spv", "facility_life_years"), 14.0),
+        "rent": _cf(s, cat, ext, "rent_usd_b_per_gw_yr"),
+        "facility": _cf(s, cat, ext, "facility_capex_usd_b_per_gw"),
+        "energy_price": _cf(s, cat, ext, "energy_usd_per_mwh"),
+        "rate": _cf(s, cat, ext, "risk_free_pct") / 100.0,
+        "rev": _cf(s, cat, buyer, "revenue_per_gw_yr_usd_b"),
+        "rev_vol": _cf(s, cat, buyer, "revenue_vol_pct_per_sqrt_yr") / 100.0,
+        "opex_share": _cf(s, cat, buyer, "opex_share_of_revenue"),
+        "ltc": _cf(s, cat, "dc_spv", "loan_to_cost"),
+        "loan_rate": _cf(s, cat, "dc_spv", "loan_rate_pct") / 100.0,
+        "fac_life": _cf(s, cat, "dc_spv", "facility_life_years", 14.0),
     }
     for who in sorted(cat.companies):
         for key in (
@@ -235,7 +232,7 @@ def sample_draws(
             "other_cash_flow_usd_b_per_yr",
         ):
             if key in cat.companies[who].facts:
-                p[f"{who}.{key}"] = s.fact(cat.companies[who].facts[key])
+                p[f"{who}.{key}"] = _cf(s, cat, who, key)
     convert: dict[str, NDArray[np.bool_]] = {}
     for did, (deal, binding) in sorted(plan.deals.items()):
         u = rng.random(n)  # drawn even when the physical side decided, to keep the stream fixed
@@ -246,7 +243,7 @@ def sample_draws(
         else:
             convert[did] = u < st.p_convert
         if deal.gw is not None:
-            p[f"{did}.gw"] = s.fact(deal.gw)
+            p[f"{did}.gw"] = s.fact(f"deals.{did}.gw", deal.gw)
     z = brownian_paths(rng, n, plan.n_weeks, plan.asof_week)
     paths: dict[str, tuple[F, F, F32]] = {}
     tau = years_since(plan.n_weeks, plan.asof_week)
@@ -254,7 +251,8 @@ def sample_draws(
     for who in sorted(cat.companies):
         f = cat.companies[who].facts
         if "share_price_usd" in f and "volatility_pct" in f:
-            s0, vol = s.fact(f["share_price_usd"]), s.fact(f["volatility_pct"]) / 100.0
+            s0 = _cf(s, cat, who, "share_price_usd")
+            vol = _cf(s, cat, who, "volatility_pct") / 100.0
             paths[who] = (s0, vol, brownian_paths(rng, n, plan.n_weeks, plan.asof_week))
             p[f"{who}.share_price_usd"], p[f"{who}.volatility_pct"] = s0, vol * 100.0
     return Draws(p, convert, z, paths, drift_rate, tau, st.demand_correlation)

@@ -124,10 +124,13 @@ def _reduce(
         # max_t (min − cash_t) is min − min_t cash_t, and min − cash_t > 0 iff cash_t < min
         # (float subtraction is monotone), so no [d, W] shortfall array is needed
         mn32 = mn.astype(np.float32)
-        res["gap"][sl, j] = np.maximum(mn32 - cash.min(axis=1), 0.0)
-        breached = cash < mn32[:, None]
+        # gap and breach are forecasts: measured from the scenario's as-of week, never before
+        s0 = max(plan.asof_week, t0) - t0
+        ahead = cash[:, s0:]
+        res["gap"][sl, j] = np.maximum(mn32 - ahead.min(axis=1), 0.0) if ahead.size else 0.0
+        breached = ahead < mn32[:, None]
         idx = breached.argmax(axis=1)  # the first True, or 0 when there is none
-        first = np.where(breached[np.arange(d), idx], idx + t0, -1)
+        first = np.where(breached[np.arange(d), idx], idx + t0 + s0, -1)
         res["breach"][sl, j] = first
         res["runway"][sl, j] = np.where(
             first >= 0, np.maximum(first - plan.asof_week, 0), w - 1 - plan.asof_week

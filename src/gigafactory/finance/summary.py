@@ -26,6 +26,22 @@ def _q(x: xr.DataArray | np.ndarray) -> dict[str, float]:
     return {"p5": round(float(p[0]), 3), "p50": round(float(p[1]), 3), "p95": round(float(p[2]), 3)}
 
 
+def _by_contract(fin: xr.Dataset) -> dict[str, dict[str, float]]:
+    """Committed and contingent $B per distinct contract (each counted once)."""
+    out: dict[str, dict[str, float]] = {}
+    for c, com, con in zip(
+        fin["link_contract"].values,
+        fin["committed_usd_b"].values,
+        fin["contingent_usd_b"].values,
+        strict=True,
+    ):
+        if com or con:
+            row = out.setdefault(str(c), {"committed": 0.0, "contingent": 0.0})
+            row["committed"] = round(row["committed"] + float(com), 2)
+            row["contingent"] = round(row["contingent"] + float(con), 2)
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]["committed"] - kv[1]["contingent"]))
+
+
 def summarise_finance(fin: xr.Dataset) -> dict[str, Any]:
     """Summarise a finance dataset (from :func:`run_finance`) as plain JSON-able numbers.
 
@@ -61,6 +77,7 @@ def summarise_finance(fin: xr.Dataset) -> dict[str, Any]:
         "commitments_usd_b": {
             "committed": round(float(committed.sum()), 2),
             "contingent": round(float(contingent.sum()), 2),
+            "by_contract": _by_contract(fin),
             "funded_by_as_of": round(
                 float(fin["paid_by_as_of_usd_b"].median("draw")[basis != "operating"].sum()), 2
             ),

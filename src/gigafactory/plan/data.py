@@ -24,7 +24,15 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ..errors import GigafactoryError
-from ..supply.inputs import ModelInputs
+from ..supply.inputs import CHIP_TIERS, ModelInputs
+from ..supply.physics import (
+    chip_limited_units,
+    chip_requirements,
+    due_week,
+    fleet_left,
+    start_wip,
+    wip_by_vendor,
+)
 from ..units import WEEKS_PER_YEAR
 from .settings import PlanSettings
 
@@ -119,6 +127,9 @@ class PlanData:
     #: cumulative generic shells (IT GW) the buyer's partners may have built by the end of each
     #: period (the simulator's ``shell_allowance``); None = build at capacity
     shell_allow_gw: F | None = None
+    #: ``[Ph]`` phases energised in history (the simulator powers them at their date outside
+    #: the equipment queues); None = none
+    phase_known: NDArray[np.bool_] | None = None
 
     @property
     def n(self) -> int:
@@ -184,12 +195,15 @@ def prepare(inp: ModelInputs, settings: PlanSettings) -> PlanData:
     it_w = inp.it_w[d]
     w_bar = mix @ it_w  # W per unit
     units_per_gw = np.where(w_bar > 0, 1e9 / np.maximum(w_bar, 1e-300), 0.0)
-    per_unit = {
-        "logic_wafers": 1.0 / inp.packages_per_logic_wafer[d],
-        "cowos": 1.0 / inp.good_packages_per_cowos_wafer[d],
-        "hbm": inp.hbm_stacks_per_unit[d],
+    per_sku = (
+        inp.packages_per_logic_wafer[d],
+        inp.good_packages_per_cowos_wafer[d],
+        inp.hbm_stacks_per_unit[d],
+    )
+    coef = {
+        k: units_per_gw * r / CAP_UNITS[k][1]
+        for k, r in zip(CHIP_TIERS, chip_requirements(mix, *per_sku), strict=True)
     }
-    coef = {k: units_per_gw * (mix @ r) / CAP_UNITS[k][1] for k, r in per_unit.items()}
 
     def lag(weeks: int) -> int:
         return round(weeks / mean_n)
@@ -208,7 +222,7 @@ def prepare(inp: ModelInputs, settings: PlanSettings) -> PlanData:
     # contracts date deliveries; production leads them by the chain's lead time (as in the
     # simulator), and the work in progress at t0 counts against them first (below)
     lead = int(inp.chip_lead_wk[d]) + int(inp.rack_lead_wk[d]) + int(inp.install_lead_wk[d])
-    ahead = np.minimum(last_week + lead, inp.n_weeks - 1)
+    ahead = due_week(last_week, lead, inp.n_weeks)
     orders = (
         inp.orders_it_mw_cum[d][ahead].T / 1e3
         if inp.orders_it_mw_cum.size
@@ -216,32 +230,24 @@ def prepare(inp: ModelInputs, settings: PlanSettings) -> PlanData:
     )
 
     # work in progress: week-0 production (chip-limited, then cut by week-0 orders by vendor)
-    w0_mix = inp.mix[0]
-    w0_gw = float(w0_mix @ it_w) / 1e9
-    u0 = min(
-        float(inp.capacity(k)[d, 0]) / max(float(w0_mix @ r), 1e-300) for k, r in per_unit.items()
-    )
-    v0 = np.asarray([float((w0_mix * it_w)[vendor_of == v].sum()) for v in range(len(inp.vendors))])
-    v0 = u0 * v0 / max(float(v0.sum()), 1e-300) * w0_gw  # IT GW by vendor in week 0
-    o0 = (
-        inp.orders_it_mw_cum[d][min(lead, inp.n_weeks - 1)] / 1e3
+    w0 = chip_requirements(inp.mix[:1], *per_sku)
+    u0 = chip_limited_units([inp.capacity(k)[d, 0] for k in CHIP_TIERS], [r[0] for r in w0])
+    mw_v = np.asarray([(inp.mix[0] * it_w)[vendor_of == v].sum() for v in range(len(inp.vendors))])
+    due = (
+        inp.orders_it_mw_cum[d][int(due_week(0, lead, inp.n_weeks))]
         if inp.orders_it_mw_cum.size
-        else np.full_like(v0, np.inf)
+        else np.full_like(mw_v, np.inf)
     )
-    p0_v = np.minimum(v0, o0 / max(lead, 1))
-    p0 = float(p0_v.sum())
-    r0 = min(p0, float(inp.cap_rack_it_mw_per_wk[d, 0]) / 1e3)
+    lc, site_wk = int(inp.chip_lead_wk[d]), int(inp.rack_lead_wk[d]) + int(inp.install_lead_wk[d])
+    p0_v, p0, r0 = start_wip(u0, mw_v / 1e6, due, lead, float(inp.cap_rack_it_mw_per_wk[d, 0]))
+    orders = orders - wip_by_vendor(p0_v, p0, r0, lc, site_wk)[:, None] / 1e3
     weeks = np.arange(inp.n_weeks)
-    site_wk = int(inp.rack_lead_wk[d]) + int(inp.install_lead_wk[d])
-    wip_v = (int(inp.chip_lead_wk[d]) * p0 + site_wk * r0) * p0_v / max(p0, 1e-300)
-    orders = orders - wip_v[:, None]
-    wip_acc = _sum_by(np.where(weeks < int(inp.chip_lead_wk[d]), p0, 0.0), g, n)
-    wip_rack = _sum_by(np.where(weeks < site_wk, r0, 0.0), g, n)
+    wip_acc = _sum_by(np.where(weeks < lc, p0 / 1e3, 0.0), g, n)
+    wip_rack = _sum_by(np.where(weeks < site_wk, r0 / 1e3, 0.0), g, n)
 
     life = max(lag(int(inp.life_wk[d])), 1)
-    t_end = np.cumsum(nw)
     f0 = float(inp.fleet_it_mw0[d]) / 1e3
-    fleet0 = f0 * np.clip(1.0 - t_end / max(float(inp.life_wk[d]), 1.0), 0.0, 1.0)
+    fleet0 = fleet_left(f0, inp.life_wk[d], np.cumsum(nw))  # at the end of each period
 
     first = inp.phase_power_wk[d] if len(inp.phase_ids) else np.zeros(0, dtype=np.int64)
     phase_first = np.asarray(
@@ -271,6 +277,9 @@ def prepare(inp: ModelInputs, settings: PlanSettings) -> PlanData:
         phase_it_gw=np.asarray(inp.phase_it_mw[d], dtype=np.float64) / 1e3,
         phase_first=phase_first,
         phase_onsite=np.asarray(inp.phase_onsite, dtype=bool),
+        phase_known=None
+        if inp.phase_energised is None
+        else np.asarray(inp.phase_energised, dtype=bool),
         discount=(1.0 + settings.discount_rate) ** (-years),
         draw=d,
         shell_allow_gw=_shell_allowance(inp, d, g, n),

@@ -27,6 +27,7 @@ import pandas as pd
 import xarray as xr
 
 from ..supply.inputs import ModelInputs
+from ..supply.physics import transformer_split
 from ..timegrid import parse_when
 from .data import CAP_UNITS, PlanData, prepare
 from .settings import PlanSettings
@@ -144,15 +145,22 @@ class Builder:
                 "energise_phase", coords=[ph, pd.RangeIndex(d.n, name="period")], upper=upper
             )
             onsite = xr.DataArray(d.phase_onsite.astype(float), coords=[ph])
-            grid_it = grid_it + (e_ph * (1.0 - onsite)).sum("phase")
-            gas_it = gas_it + (e_ph * onsite).sum("phase")
+            # phases energised in history are powered at their date outside the equipment
+            # queues, as in the simulator
+            known = np.zeros(len(ph)) if d.phase_known is None else d.phase_known.astype(float)
+            queued = xr.DataArray(1.0 - known, coords=[ph])
+            grid_it = grid_it + (e_ph * queued * (1.0 - onsite)).sum("phase")
+            gas_it = gas_it + (e_ph * queued * onsite).sum("phase")
+            history = (e_ph * xr.DataArray(known, coords=[ph])).sum("phase")
             self.limit("phase", e_ph.sum("period"), xr.DataArray(d.phase_it_gw, coords=[ph]))
-        powered = grid_it + gas_it
+        else:
+            history = None
+        powered = grid_it + gas_it if history is None else grid_it + gas_it + history
         # transformers are split between the grid and on-site queues in the on-site share, as
         # in the simulator (a shared pool served greedily is not monotone in capacity)
-        tx = _p(d, d.cap["transformers"])
-        self.limit("transformers", d.pue * grid_it, tx * (1.0 - d.onsite_share))
-        self.limit("transformers_onsite", d.pue * gas_it, tx * d.onsite_share)
+        tx_grid, tx_onsite = transformer_split(_p(d, d.cap["transformers"]), d.onsite_share)
+        self.limit("transformers", d.pue * grid_it, tx_grid)
+        self.limit("transformers_onsite", d.pue * gas_it, tx_onsite)
         self.limit("gas_turbines", d.pue * gas_it, _p(d, d.cap["gas_turbines"]))
         self.limit("grid", d.pue * grid_it, _p(d, d.cap["grid"]))
         # powered shells are occupied at installation and freed at retirement, including the

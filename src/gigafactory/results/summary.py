@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from ..catalog.schema import Catalog
 from ..demand.views import fleet_notes
 from ..scenario.schema import Scenario
 from ..supply.inputs import TIERS, ModelInputs
@@ -116,8 +117,24 @@ def needs_table(inp: ModelInputs, goal_gw_per_wk: float, basis: str) -> list[dic
     return rows
 
 
-def summarise(ds: xr.Dataset, sc: Scenario, inputs: ModelInputs | None = None) -> dict[str, Any]:
-    """The ``summary.json`` content of a run (see docs/interfaces.md)."""
+def summarise(
+    ds: xr.Dataset,
+    sc: Scenario,
+    inputs: ModelInputs | None = None,
+    *,
+    catalog: Catalog | None = None,
+    finance: xr.Dataset | None = None,
+) -> dict[str, Any]:
+    """The ``summary.json`` content of a run (see docs/interfaces.md).
+
+    Parameters
+    ----------
+    ds : the physical results (``simulate`` or ``simulate_scenario``).
+    sc : the scenario that ran (``scenario_resolved`` records it, with the draws that ran).
+    inputs : median compiled inputs, for the ``needs`` table.
+    catalog : when given, also the weeks of delay by tier (``delay_weeks``).
+    finance : the finance results (``run_finance``), summarised under ``finance``.
+    """
     weeks = pd.DatetimeIndex(ds["week"].values)
     ye = _year_end_index(weeks)
     years_of_week = np.asarray((weeks + pd.Timedelta(days=3)).year)
@@ -175,10 +192,23 @@ def summarise(ds: xr.Dataset, sc: Scenario, inputs: ModelInputs | None = None) -
     }
     if "demand_it_gw" in ds:
         out["fleet_shrinks"] = fleet_notes(ds, {int(y): i for y, i in ye.items()})
-    if inputs is not None:
+    industry = str(ds.attrs["scope"]) == "industry"
+    out["lead_basis"] = str(ds.attrs["goal_basis"])  # the basis the tables and cards lead with
+    if not industry:  # the goal is the industry's: a buyer's run is not measured against it
+        out["goal"]["scope_note"] = "an industry-wide goal; this run is one buyer's share"
+    if inputs is not None and industry:
         out["needs"] = needs_table(
             inputs, float(ds.attrs["goal_gw_per_week"]), str(ds.attrs["goal_basis"])
         )
+    if catalog is not None:
+        from ..pipeline import attribute_delays
+
+        out["delay_weeks"] = attribute_delays(sc, catalog, ds, int(ds.attrs["seed"]))
+    if finance is not None:
+        from ..finance import summarise_finance
+
+        out["finance"] = summarise_finance(finance)
+    out["scenario_resolved"] = {**sc.model_dump(mode="json"), "draws": int(ds.sizes["draw"])}
     return out
 
 

@@ -18,6 +18,7 @@ from ..errors import GigafactoryError, Problem, allowed_list, did_you_mean
 from ..validation import problems_from
 from ..yamlio import LineMap, line_of, load_yaml, load_yaml_file
 from .domains import check_override
+from .sampling import Dist
 from .schema import Scenario
 
 PRESET_DIR = Path(__file__).parent / "presets"
@@ -63,9 +64,13 @@ def _locate(ref: str, relative_to: Path | None) -> Path:
 
 
 def _read_chain(
-    path: Path, seen: tuple[Path, ...] = ()
+    path: Path, seen: tuple[Path, ...] = (), broken: list[Problem] | None = None
 ) -> list[tuple[str, dict[str, Any], LineMap]]:
-    """The file and its ``extends`` ancestors, child first."""
+    """The file and its ``extends`` ancestors, child first.
+
+    An ``extends`` that names no preset or file is added to ``broken`` (when given) and the
+    chain stops there, so the file's other problems can still be listed with it.
+    """
     if path.resolve() in seen:
         raise GigafactoryError([Problem(str(path), None, "extends", "extends itself (a cycle)")])
     data, lines = load_yaml_file(path)
@@ -85,7 +90,15 @@ def _read_chain(
                     )
                 ]
             )
-        chain += _read_chain(_locate(parent, path), (*seen, path.resolve()))
+        try:
+            found = _locate(parent, path)
+        except GigafactoryError as exc:
+            if broken is None:
+                raise
+            line = lines.get(("extends",))
+            broken += [Problem(p.file, line, p.key, p.message) for p in exc.problems]
+            return chain
+        chain += _read_chain(found, (*seen, path.resolve()), broken)
     return chain
 
 
@@ -94,44 +107,51 @@ def fact_paths(catalog: Catalog) -> dict[str, Fact]:
     return {p: f for p, f in iter_facts(catalog) if isinstance(f, Fact)}
 
 
+def _override_file(
+    key: str, chain: list[tuple[str, dict[str, Any], LineMap]]
+) -> tuple[str, int | None]:
+    """(file, line) of an override key: the nearest file in the chain that sets it."""
+    file, lines = next(
+        ((f, ln) for f, d, ln in chain if key in (d.get("overrides") or {})),
+        (chain[0][0], chain[0][2]),
+    )
+    return file, line_of(lines, ("overrides", key))
+
+
+def _unknown_override(key: str, known: dict[str, Fact], file: str, line: int | None) -> Problem:
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.5)
+    prefix = key.rsplit(".", 1)[0]
+    siblings = sorted({p.rsplit(".", 1)[1] for p in known if p.startswith(prefix + ".")})
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    allowed = (
+        f"; allowed under '{prefix}': {allowed_list(siblings)}"
+        if siblings
+        else "; see `gigafactory catalog list`"
+    )
+    return Problem(file, line, f"overrides.{key}", f"not a catalog value{hint}{allowed}")
+
+
+def _override_problems(
+    overrides: dict[str, Any], chain: list[tuple[str, dict[str, Any], LineMap]], catalog: Catalog
+) -> list[Problem]:
+    """Override keys that name no catalog value, and values outside a key's domain."""
+    known = fact_paths(catalog)
+    problems: list[Problem] = []
+    for key, over in overrides.items():
+        file, line = _override_file(key, chain)
+        if key not in known:
+            problems.append(_unknown_override(key, known, file, line))
+        elif isinstance(over, float | int | Dist):
+            msg = check_override(key, known[key], over)
+            if msg:
+                problems.append(Problem(file, line, f"overrides.{key}", msg))
+    return problems
+
+
 def _check_overrides(
     sc: Scenario, chain: list[tuple[str, dict[str, Any], LineMap]], catalog: Catalog
 ) -> list[Problem]:
-    known = fact_paths(catalog)
-    problems: list[Problem] = []
-    for key, over in sc.overrides.items():
-        if key in known:
-            msg = check_override(key, known[key], over)
-            if msg:
-                file, lines = next(
-                    ((f, ln) for f, d, ln in chain if key in (d.get("overrides") or {})),
-                    (chain[0][0], chain[0][2]),
-                )
-                problems.append(
-                    Problem(file, line_of(lines, ("overrides", key)), f"overrides.{key}", msg)
-                )
-            continue
-        file, lines = next(
-            ((f, ln) for f, d, ln in chain if key in (d.get("overrides") or {})),
-            (chain[0][0], chain[0][2]),
-        )
-        close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.5)
-        prefix = key.rsplit(".", 1)[0]
-        siblings = sorted({p.rsplit(".", 1)[1] for p in known if p.startswith(prefix + ".")})
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        allowed = (
-            f"; allowed under '{prefix}': {allowed_list(siblings)}"
-            if siblings
-            else "; see `gigafactory catalog list`"
-        )
-        problems.append(
-            Problem(
-                file,
-                line_of(lines, ("overrides", key)),
-                f"overrides.{key}",
-                f"not a catalog value{hint}{allowed}",
-            )
-        )
+    problems = _override_problems(dict(sc.overrides), chain, catalog)
     if sc.scope.kind == "buyer" and sc.scope.buyer not in catalog.buyers:
         file, _, lines = chain[0]
         problems.append(
@@ -156,9 +176,29 @@ def _check_overrides(
     return problems
 
 
+def _locator(
+    chain: list[tuple[str, dict[str, Any], LineMap]],
+) -> Any:
+    """(file, line) of a key path (pydantic's tuple: an override key with dots is one element),
+    in the nearest file of the chain (child first) that sets it."""
+
+    def locate(path: tuple[str | int, ...]) -> tuple[str, int | None]:
+        for k in range(len(path), 0, -1):
+            for f, _, ln in chain:
+                if path[:k] in ln:
+                    return f, ln[path[:k]]
+        return chain[0][0], None
+
+    return locate
+
+
 def scenario_from_chain(
-    chain: list[tuple[str, dict[str, Any], LineMap]], catalog: Catalog
+    chain: list[tuple[str, dict[str, Any], LineMap]],
+    catalog: Catalog,
+    broken: list[Problem] | None = None,
 ) -> Scenario:
+    """Merge and validate a chain; every problem found (``broken``: of its ``extends``) at once."""
+    broken = broken or []
     merged: dict[str, Any] = {}
     for _, data, _ in reversed(chain):
         merged = _deep_merge(merged, data)
@@ -172,20 +212,39 @@ def scenario_from_chain(
     try:
         sc = Scenario.model_validate(merged)
     except ValidationError as exc:
-        problems: list[Problem] = []
-        for p in problems_from(exc, Scenario, chain[0][0], {}):
-            path = tuple(int(x) if x.isdigit() else x for x in p.key.split("."))
-            where = next(
-                ((f, line_of(ln, path)) for f, _, ln in chain if path[:1] in ln),
-                (chain[0][0], None),
-            )
-            problems.append(Problem(where[0], where[1], p.key, p.message))
-        raise GigafactoryError(problems) from None
+        problems = problems_from(exc, Scenario, chain[0][0], {}, locate=_locator(chain))
+        unmerged = {"missing"} if broken else set()  # the parent may have supplied it
+        problems = [
+            p for p in problems if not (p.message == "required key is missing" and unmerged)
+        ]
+        raw = merged.get("overrides")
+        if isinstance(raw, dict):  # unknown override keys, even when other keys are invalid
+            bad = {p.key for p in problems}
+            problems += [
+                p
+                for p in _override_problems(
+                    {k: v for k, v in raw.items() if f"overrides.{k}" not in bad}, chain, catalog
+                )
+                if p.message.startswith("not a catalog value")
+            ]
+        raise GigafactoryError(_unique([*broken, *problems])) from None
     problems = _check_overrides(sc, chain, catalog)
-    if problems:
-        raise GigafactoryError(problems)
+    if problems or broken:
+        raise GigafactoryError(_unique([*broken, *problems]))
     _check_compiles(sc, chain, catalog)
     return sc
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    """Each problem once, in order."""
+    seen: set[tuple[str, int | None, str, str]] = set()
+    out = []
+    for p in problems:
+        k = (p.file, p.line, p.key, p.message)
+        if k not in seen:
+            seen.add(k)
+            out.append(p)
+    return out
 
 
 def _check_compiles(
@@ -220,7 +279,9 @@ def load_scenario(ref: str | Path, catalog: Catalog | None = None) -> Scenario:
     from ..catalog import load_catalog
 
     cat = catalog if catalog is not None else load_catalog()
-    return scenario_from_chain(_read_chain(_locate(str(ref), None)), cat)
+    broken: list[Problem] = []
+    chain = _read_chain(_locate(str(ref), None), broken=broken)
+    return scenario_from_chain(chain, cat, broken)
 
 
 def load_scenario_text(
@@ -234,9 +295,14 @@ def load_scenario_text(
     if not isinstance(data, dict):
         raise GigafactoryError([Problem(name, 1, "-", "a scenario must be a YAML mapping")])
     chain = [(name, data, lines)]
+    broken: list[Problem] = []
     if isinstance(data.get("extends"), str):
-        chain += _read_chain(_locate(data["extends"], None))
-    return scenario_from_chain(chain, cat)
+        try:
+            chain += _read_chain(_locate(data["extends"], None), broken=broken)
+        except GigafactoryError as exc:
+            line = lines.get(("extends",))
+            broken += [Problem(name, line, "extends", p.message) for p in exc.problems]
+    return scenario_from_chain(chain, cat, broken)
 
 
 def resolved_yaml(sc: Scenario) -> str:

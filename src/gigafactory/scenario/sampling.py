@@ -135,3 +135,14 @@ def uniforms(rng: np.random.Generator, n: int, loading: float = 0.0, factor: F |
     eps = rng.standard_normal(n)
     z = loading * factor + np.sqrt(1.0 - loading**2) * eps
     return np.asarray(stats.norm.cdf(z), dtype=float)
+
+
+def loaded_uniforms(u: F, loading: float, factor: F) -> F:
+    """Given uniforms ``u`` loaded on the shared factor as :func:`uniforms` does.
+
+    ``u' = Φ(loading·factor + √(1 − loading²)·Φ⁻¹(u))``; ``u`` itself when ``loading`` is 0.
+    """
+    if loading == 0.0:
+        return np.asarray(u, dtype=float)
+    z = loading * factor + np.sqrt(1.0 - loading**2) * stats.norm.ppf(u)
+    return np.asarray(stats.norm.cdf(z), dtype=float)

@@ -17,7 +17,16 @@ from numpy.typing import NDArray
 from ..units import HOURS_PER_WEEK
 from .inputs import CHIP_TIERS, TIERS, ModelInputs
 from .market import backlog_gate, demand_extra, demand_shells, write_off
-from .timing import first_week_reaching, lag_tm, shell_allowance
+from .physics import (
+    chip_limited_units,
+    chip_requirements,
+    due_week,
+    fleet_retired,
+    start_wip,
+    transformer_split,
+    wip_by_vendor,
+)
+from .timing import energised_phases, first_week_reaching, lag_tm, shell_allowance
 
 F = NDArray[np.float64]
 F32 = NDArray[np.float32]
@@ -91,6 +100,7 @@ class _Setup:
     build: F
     new_g: F  # named phases joining the grid / on-site queues, [W, n]
     new_o: F
+    direct: F  # phases energised in history: powered at their recorded week, no queue [W, n]
     allowance: F | None
     cxg: F
     cxo: F
@@ -99,8 +109,6 @@ class _Setup:
     life: Int
     fleet0: F
     h0: F
-    init_step: F
-    h_step: F
     demand: F | None  # [W, n] IT MW the buyer wants online (None = no demand-driven orders)
     backlog_wk: float  # industry backlog rule (inf = off)
     writeoff_wk: int  # racks waiting longer are written off (0 = never)
@@ -116,10 +124,11 @@ def _prepare(inp: ModelInputs, sl: slice) -> _Setup:
     mix = inp.mix
     rows = np.arange(n)
     onehot = (np.array(inp.sku_vendor)[:, None] == np.array(inp.vendors)[None, :]).astype(float)
-    reqs = (
-        mix @ (1.0 / inp.packages_per_logic_wafer[sl]).T,
-        mix @ (1.0 / inp.good_packages_per_cowos_wafer[sl]).T,
-        mix @ inp.hbm_stacks_per_unit[sl].T,
+    reqs = chip_requirements(
+        mix,
+        inp.packages_per_logic_wafer[sl],
+        inp.good_packages_per_cowos_wafer[sl],
+        inp.hbm_stacks_per_unit[sl],
     )
     it_w, h_unit = inp.it_w[sl], inp.h100e_per_unit[sl]
     orders = inp.orders_it_mw_cum[sl]
@@ -132,17 +141,20 @@ def _prepare(inp: ModelInputs, sl: slice) -> _Setup:
     # shells (built, queued or powered) are short of what the contracts can fill
     new_g = np.zeros((w, n))
     new_o = np.zeros((w, n))
+    direct = np.zeros((w, n))
     if inp.phase_ids:
         pw = inp.phase_power_wk[sl]
         cols = np.broadcast_to(rows[:, None], pw.shape)
         on = np.broadcast_to(inp.phase_onsite[None, :], pw.shape)
+        known = np.broadcast_to(energised_phases(inp)[None, :], pw.shape)
         wk = np.clip(pw, 0, w - 1)
-        for target, m in ((new_g, (pw < w) & ~on), (new_o, (pw < w) & on)):
+        for target, m in (
+            (new_g, (pw < w) & ~on & ~known),
+            (new_o, (pw < w) & on & ~known),
+            (direct, (pw < w) & known),
+        ):
             np.add.at(target, (wk[m], cols[m]), inp.phase_it_mw[sl][m])
-    # Transformer supply is split between grid-connected and on-site shells in the on-site
-    # share: two independent queues keep energisation monotone in every capacity (a shared
-    # pool served by priority would not be).
-    cx = inp.cap_transformers_fac_mw_per_wk[sl].T / pue
+    cxg, cxo = transformer_split(inp.cap_transformers_fac_mw_per_wk[sl].T / pue, onsite)
     life = inp.life_wk[sl]
     fleet0 = inp.fleet_it_mw0[sl].astype(float)
     h0 = inp.fleet_h100e0[sl].astype(float)
@@ -175,16 +187,15 @@ def _prepare(inp: ModelInputs, sl: slice) -> _Setup:
         build=inp.cap_construction_it_mw_per_wk[sl].T,
         new_g=new_g,
         new_o=new_o,
+        direct=direct,
         allowance=allowance,
-        cxg=cx * (1.0 - onsite),
-        cxo=cx * onsite,
+        cxg=cxg,
+        cxo=cxo,
         cg=inp.cap_grid_fac_mw_per_wk[sl].T / pue,
         ct=inp.cap_gas_turbines_fac_mw_per_wk[sl].T / pue,
         life=life,
         fleet0=fleet0,
         h0=h0,
-        init_step=np.where(life > 0, fleet0 / np.maximum(life, 1), fleet0),
-        h_step=np.where(life > 0, h0 / np.maximum(life, 1), h0),
         demand=demand,
         backlog_wk=float(inp.backlog_wk),
         writeoff_wk=int(inp.rack_writeoff_wk),
@@ -220,8 +231,6 @@ class _State:
     powered: F
     online: F
     h_online: F
-    init_left: F
-    h_init_left: F
     e_g: F
     e_o: F
     x: F
@@ -276,8 +285,6 @@ def _init_state(
         powered=su.fleet0.copy(),
         online=su.fleet0.copy(),
         h_online=su.h0.copy(),
-        init_left=su.fleet0.copy(),
-        h_init_left=su.h0.copy(),
         e_g=np.empty(n),
         e_o=np.empty(n),
         x=np.empty(n),
@@ -307,15 +314,10 @@ def _fill_pipelines(su: _Setup, st: _State) -> None:
     flight at the horizon start (made before it).  In buyer scope that work in progress counts
     against the orders first: its weekly rate is at most orders ÷ (lc + site_lag)."""
     n, w, rows, caps, reqs = su.n, su.w, su.rows, su.caps, su.reqs
-    u0 = np.min([caps[j][0] / np.maximum(reqs[j][0], 1e-12) for j in range(3)], axis=0)
+    u0 = chip_limited_units([c[0] for c in caps], [r[0] for r in reqs])
     vmw0 = su.by_vendor(0, su.it_w) / 1e6
-    p0_v = u0[:, None] * vmw0
-    if su.capped:
-        p0_v = np.minimum(
-            p0_v, su.orders[rows, np.minimum(su.lead, w - 1)] / np.maximum(su.lead, 1)[:, None]
-        )
-    p0 = p0_v.sum(axis=1)
-    r0 = np.minimum(p0, su.rack_cap[0])
+    due = su.orders[rows, due_week(0, su.lead, w)] if su.capped else np.inf
+    p0_v, p0, r0 = start_wip(u0, vmw0, due, su.lead, su.rack_cap[0])
     hpm0 = su.by_vendor(0, su.h_unit) / np.where(vmw0 > 0, vmw0, np.inf)
     h_ratio0 = (p0_v * hpm0).sum(axis=1) / np.maximum(p0, 1e-12)
     comp = np.concatenate(
@@ -329,7 +331,7 @@ def _fill_pipelines(su: _Setup, st: _State) -> None:
     st.made[:, : st.l1] = (p0[None, :] * comp)[:, None, :]  # rows before lc are never read
     st.shipped[:, : st.l2] = (r0[None, :] * comp)[:, None, :]
     if su.capped:
-        st.prod_v_cum += ((su.lc * p0 + su.site_lag * r0)[None, :] * comp[2:]).T
+        st.prod_v_cum += wip_by_vendor(p0_v, p0, r0, su.lc, su.site_lag)
     st.wip[:] = su.lc * p0 + su.site_lag * r0
 
 
@@ -348,7 +350,7 @@ def _start_accelerators(su: _Setup, st: _State, t: int) -> None:
     if su.capped:
         vmw_t = su.by_vendor(t, su.it_w) / 1e6
         sup_v = units[:, None] * vmw_t
-        cap_v = su.orders[rows, np.minimum(t + su.lead, su.w - 1)]
+        cap_v = su.orders[rows, due_week(t, su.lead, su.w)]
         got = np.maximum(np.minimum(st.prod_v_cum + sup_v, cap_v) - st.prod_v_cum, 0.0)
         if su.demand is not None:
             got += demand_extra(su, st, t, got, sup_v)
@@ -413,6 +415,7 @@ def _energise_shells(su: _Setup, st: _State, t: int) -> None:
     q_o -= e_o
     st.powered += e_g
     st.powered += e_o
+    st.powered += su.direct[t]
     if st.e_g_t is not None and st.e_o_t is not None:
         st.e_g_t[t], st.e_o_t[t] = e_g, e_o
 
@@ -424,10 +427,8 @@ def _install_racks(
     vintage after ``life``); racks on site go into free powered shells,
     ``x = max(min(racks, powered − online), 0)``.  Returns (IT MW installed, retired)."""
     rows, racks, x, online = su.rows, st.racks, st.x, st.online
-    r_init = np.minimum(st.init_left, su.init_step)
-    st.init_left -= r_init
-    rh_init = np.minimum(st.h_init_left, su.h_step)
-    st.h_init_left -= rh_init
+    r_init = fleet_retired(su.fleet0, su.life, t)
+    rh_init = fleet_retired(su.h0, su.life, t)
     ret = st.installed[st.lmax + t - su.life, rows].T  # this week's retiring vintage, [kr, n]
     online -= r_init + ret[0]
     st.h_online -= rh_init + ret[1]
@@ -527,7 +528,8 @@ def _phase_weeks(inp: ModelInputs, sl: slice, su: _Setup, st: _State) -> Int:
         np.take_along_axis(np.cumsum(su.new_o, axis=0).T, wk, axis=1),
     )
     phase_week = np.where(inp.phase_onsite[None, :], weeks_o, weeks_g)
-    return np.where((pw < w) & (phase_week >= 0), np.maximum(phase_week, pw), -1)
+    phase_week = np.where((pw < w) & (phase_week >= 0), np.maximum(phase_week, pw), -1)
+    return np.where(energised_phases(inp)[None, :] & (pw < w), pw, phase_week)
 
 
 def simulate_batch(

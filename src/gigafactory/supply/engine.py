@@ -112,6 +112,9 @@ def simulate(inp: ModelInputs, *, vendor_detail: bool = True, batch: int = 4096)
             ("draw", "deal"),
             np.stack(list(inp.deal_converted.values()), axis=1),
         )
+    if inp.money:
+        coords["fact"] = list(inp.money)
+        data["money_facts"] = (("draw", "fact"), np.stack(list(inp.money.values()), axis=1))
     if vd_vo is not None:
         for arr in vd_vo:
             arr *= np.float32(1e-3)  # MW → GW

@@ -118,9 +118,14 @@ class ModelInputs:
     backlog_wk: float = float("inf")
     #: racks waiting for power longer than this are written off (0 = never)
     rack_writeoff_wk: int = 0
+    #: the money side's sampled facts by catalog path ([D] each): compiled once, read by finance
+    money: dict[str, F] = field(default_factory=dict)
     goal_gw_per_wk: float = 1.0
     goal_basis: str = "facility"
     meta: dict[str, str] = field(default_factory=dict)
+    #: [P] phases the catalog records as energised by the scenario's as-of date: history, so
+    #: they are powered at their date instead of queueing for transformers and grid (None: none)
+    phase_energised: NDArray[np.bool_] | None = None
 
     @property
     def n_weeks(self) -> int:

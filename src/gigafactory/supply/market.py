@@ -17,6 +17,7 @@ from ..demand.rules import (
     writeoff_fifo,
 )
 from .inputs import ModelInputs
+from .physics import fleet_left
 from .timing import SHELL_PLANNING_WK
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ def demand_extra(su: _Setup, st: _State, t: int, got: F, sup_v: F) -> F:
     the fleet a lead time ahead must meet demand after renewing every retired MW."""
     assert su.demand is not None
     ahead = np.minimum(t + su.lead, su.w - 1)
-    f0 = np.where(su.life > 0, np.maximum(su.fleet0 - su.init_step * (ahead + 1), 0.0), su.fleet0)
+    f0 = np.where(su.life > 0, fleet_left(su.fleet0, su.life, ahead + 1), su.fleet0)
     ret_i = np.minimum(ahead - su.life, t - 1)
     ret = np.where(ret_i >= 0, st.inst_cum[np.maximum(ret_i, 0), su.rows], 0.0)
     need = required_production(su.demand[ahead, su.rows], f0, ret)

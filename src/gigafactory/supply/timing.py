@@ -45,6 +45,13 @@ def first_week_reaching(cum: F, level: F) -> Int:
     return np.where(j < w, j, -1).astype(np.int64)
 
 
+def energised_phases(inp: ModelInputs) -> NDArray[np.bool_]:
+    """``[P]`` phases energised in history: powered at their recorded week, outside the queues."""
+    if inp.phase_energised is None:
+        return np.zeros(len(inp.phase_ids), dtype=bool)
+    return np.asarray(inp.phase_energised, dtype=bool)
+
+
 def shell_allowance(inp: ModelInputs, sl: slice = slice(None)) -> F | None:
     """How many generic shells (cumulative IT MW, ``[W, n]``) a buyer's partners may have built
     by each week, or None when they build at capacity (industry scope, or no contracts).

@@ -1,0 +1,172 @@
+"""Benchmark global sensitivity and sweeps on dask (``industry``, 2025–2035, 574 weeks).
+
+1. Sobol' (N base samples over every uncertain input group, 3 metrics incl. the funding gap,
+   bootstrap included): seconds in-process and on a 2-worker LocalCluster.
+2. A 24-point Latin-hypercube sweep at 2,000 draws per point on 1 and on 2 local workers:
+   seconds, draws/s and the speed-up.
+3. 1,000,000 draws of ``industry`` as a one-point sweep in batches of 2,000 on 2 workers:
+   seconds and the peak RSS of the client and of each worker (per-draw scalars only, so
+   memory is O(draws × years), not O(draws × weeks)).
+
+    python benchmarks/bench_sweep.py            # the full table (~15 min on 2 busy cores)
+    python benchmarks/bench_sweep.py --smoke    # small sizes, for CI
+    python benchmarks/bench_sweep.py --only sobol|scaling|million [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from gigafactory import load_catalog, load_scenario
+from gigafactory.results.store import RunStore
+from gigafactory.results.sweeps import SweepStore
+from gigafactory.sweep.inputs import uncertain_inputs
+from gigafactory.sweep.run import connect, run_sweep
+from gigafactory.sweep.sensitivity import sobol
+from gigafactory.sweep.spec import Sweep, load_sweep
+
+PRESET = "industry"
+METRICS = ["it_gw_2030", "goal_week", "funding_gap"]
+LHS = """\
+extends: industry
+draws: {draws}
+sweep:
+  method: lhs
+  points: {points}
+  ranges:
+    params.pue: [1.1, 1.4]
+    tiers.transformers.params.mw_per_unit: [60, 250]
+    finance.p_convert: [0.2, 0.9]
+"""
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _worker_peak_mb() -> float:
+    import resource as r
+
+    return r.getrusage(r.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def bench_sobol(n: int) -> list[dict[str, Any]]:
+    cat = load_catalog()
+    sc = load_scenario(PRESET, cat)
+    groups = len(uncertain_inputs(sc, cat).names)
+    rows = []
+    for workers in (None, 2):
+        t0 = time.perf_counter()
+        if workers is None:
+            sobol(sc, cat, n, METRICS, seed=1)
+        else:
+            with connect(workers) as client:
+                t0 = time.perf_counter()  # cluster start-up is not the analysis
+                sobol(sc, cat, n, METRICS, seed=1, client=client)
+        sec = time.perf_counter() - t0
+        rows.append(
+            {
+                "bench": "sobol",
+                "N": n,
+                "groups": groups,
+                "draws": n * (groups + 2),
+                "metrics": len(METRICS),
+                "workers": workers or "in-process",
+                "seconds": round(sec, 1),
+            }
+        )
+    return rows
+
+
+def _sweep_seconds(sweep: Sweep, workers: int, finance: bool) -> tuple[float, list[float]]:
+    cat = load_catalog()
+    with tempfile.TemporaryDirectory() as d, connect(workers) as client:
+        store = SweepStore(RunStore(Path(d) / "b.duckdb"))
+        client.run(lambda: None)  # workers up before the clock starts
+        t0 = time.perf_counter()
+        run_sweep(sweep, cat, store, client, finance=finance)
+        sec = time.perf_counter() - t0
+        peaks = list(client.run(_worker_peak_mb).values())
+    return sec, peaks
+
+
+def bench_scaling(points: int, draws: int) -> list[dict[str, Any]]:
+    cat = load_catalog()
+    with tempfile.TemporaryDirectory() as d:
+        f = Path(d) / "lhs.yaml"
+        f.write_text(LHS.format(points=points, draws=draws))
+        sweep = load_sweep(f, cat)
+    rows = []
+    for workers in (1, 2):
+        sec, _ = _sweep_seconds(sweep, workers, finance=True)
+        rows.append(
+            {
+                "bench": "scaling",
+                "points": points,
+                "draws_per_point": draws,
+                "workers": workers,
+                "seconds": round(sec, 1),
+                "draws_per_s": round(points * draws / sec),
+            }
+        )
+    rows[1]["speed_up"] = round(rows[0]["seconds"] / rows[1]["seconds"], 2)
+    return rows
+
+
+def bench_million(draws: int) -> list[dict[str, Any]]:
+    cat = load_catalog()
+    sc = load_scenario(PRESET, cat).model_copy(update={"draws": draws})
+    sweep = Sweep(sc.name, PRESET, "single", (), ({},), (sc,), sc)
+    sec, peaks = _sweep_seconds(sweep, 2, finance=False)
+    return [
+        {
+            "bench": "large run",
+            "draws": draws,
+            "workers": 2,
+            "seconds": round(sec, 1),
+            "draw_weeks_per_s": round(draws * 574 / sec),
+            "client_peak_rss_mb": round(_peak_mb()),
+            "worker_peak_rss_mb": [round(p) for p in peaks],
+            "total_peak_rss_mb": round(_peak_mb() + sum(peaks)),
+        }
+    ]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--only", choices=["sobol", "scaling", "million"])
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--draws", type=int, help="draws of the large run (default 1,000,000)")
+    a = ap.parse_args()
+    sizes = (
+        {"sobol": (16,), "scaling": (4, 200), "million": (4_000,)}
+        if a.smoke
+        else {"sobol": (1024,), "scaling": (24, 2000), "million": (1_000_000,)}
+    )
+    if a.draws:
+        sizes["million"] = (a.draws,)
+    runs = {"sobol": bench_sobol, "scaling": bench_scaling, "million": bench_million}
+    rows: list[dict[str, Any]] = []
+    for name, fn in runs.items():
+        if a.only in (None, name):
+            part = fn(*sizes[name])  # type: ignore[operator]
+            for r in part:  # the machine is shared: say how busy it was
+                r["load_avg_1min"] = round(os.getloadavg()[0], 1)
+            rows += part
+            if not a.json:
+                for r in part:
+                    print(", ".join(f"{k}={v}" for k, v in r.items()), flush=True)
+    if a.json:
+        print(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,365 @@
+"""CLI commands: ``sensitivity`` (sobol | morris | oat), ``sweep FILE`` and ``runs sweep ID``.
+
+``register(app)`` adds them to the main app (``sweep`` and ``sensitivity`` at the top level,
+``sweep`` under ``runs``).  User mistakes raise ``GigafactoryError`` (exit 2, nothing run).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..errors import GigafactoryError, Problem, allowed_list, did_you_mean
+
+err = Console(stderr=True)
+out = Console(highlight=False, width=max(Console().width, 120))
+
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="Run store (DuckDB file); default $GIGAFACTORY_STORE or ~/.local/share/gigafactory/runs.duckdb.",
+    ),
+]
+WorkersOpt = Annotated[
+    int | None, typer.Option("--workers", min=1, help="local dask workers (one process each)")
+]
+SchedOpt = Annotated[
+    str | None, typer.Option("--scheduler", help="an existing dask scheduler, tcp://HOST:PORT")
+]
+DEFAULT_METRICS = ["it_gw_2030", "goal_week", "funding_gap"]
+
+
+def _bar(disable: bool = False) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=disable,
+    )
+
+
+def _check_method(method: str, workers: int | None, scheduler: str | None) -> None:
+    from .sensitivity import METHODS
+
+    problems = []
+    if method not in METHODS:
+        problems.append(
+            Problem(
+                "<command line>",
+                None,
+                "--method",
+                f"unknown method '{method}'{did_you_mean(method, METHODS)}; allowed: {allowed_list(METHODS)}",
+            )
+        )
+    if workers is not None and scheduler is not None:
+        problems.append(
+            Problem(
+                "<command line>",
+                None,
+                "--workers",
+                "give --workers (a local cluster) or --scheduler (an existing one), not both",
+            )
+        )
+    if problems:
+        raise GigafactoryError(problems)
+
+
+def _clean(v: Any) -> Any:
+    return None if isinstance(v, float) and math.isnan(v) else v
+
+
+def sensitivity(
+    scenario: Annotated[str, typer.Argument(help="a preset name or a scenario YAML file")],
+    method: Annotated[
+        str, typer.Option("--method", help="sobol | morris | oat (one-at-a-time tornado)")
+    ] = "oat",
+    metric: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--metric",
+            "-m",
+            help="repeatable: it_gw_YYYY, goal_week, funding_gap, unfunded (oat: it_gw_2030 | goal_week)",
+        ),
+    ] = None,
+    draws: Annotated[
+        int,
+        typer.Option(
+            "--draws",
+            min=2,
+            help="Sobol': base samples N (a power of two; runs N·(groups+2) draws); Morris: trajectories",
+        ),
+    ] = 512,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    workers: WorkersOpt = None,
+    scheduler: SchedOpt = None,
+    store: StoreOpt = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="rows to show")] = 15,
+    html: Annotated[
+        str | None, typer.Option("--html", help="also write the indices chart to this HTML file")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Which inputs drive the answer: Sobol' indices with 95 % intervals, Morris screening, or
+    the one-at-a-time tornado.  Derived inputs are grouped so nothing is counted twice."""
+    from ..catalog import load_catalog
+    from ..scenario import load_scenario
+
+    _check_method(method, workers, scheduler)
+    if method == "oat":
+        return _oat(scenario, (metric or ["it_gw_2030"])[0], top, as_json)
+    from ..results.store import RunStore
+    from ..results.sweeps import SweepStore
+    from .metrics import check_metrics
+    from .sensitivity import morris, row_count, sobol
+
+    metrics = metric or DEFAULT_METRICS
+    check_metrics(metrics)
+    if method == "sobol" and (draws & (draws - 1)):
+        raise GigafactoryError(
+            [
+                Problem(
+                    "<command line>",
+                    None,
+                    "--draws",
+                    f"Sobol' needs a power of two; got {draws} (try {1 << (draws.bit_length() - 1)} or {1 << draws.bit_length()})",
+                )
+            ]
+        )
+    cat = load_catalog()
+    sc = load_scenario(scenario, cat)
+    fn = sobol if method == "sobol" else morris
+    with _bar(as_json) as bar:
+        task = bar.add_task(f"{method} draws", total=row_count(sc, cat, draws, method, metrics))
+
+        def go(client: Any) -> dict[str, Any]:
+            return fn(
+                sc,
+                cat,
+                draws,
+                metrics,
+                seed,
+                client=client,
+                progress=lambda k: bar.advance(task, k),
+            )
+
+        if workers is None and scheduler is None:
+            tables = go(None)
+        else:
+            from .run import connect
+
+            with connect(workers, scheduler) as client:
+                tables = go(client)
+    aid = SweepStore(RunStore(store)).save_indices(sc.name, method, draws, tables)
+    if html:
+        from ..report.sweep_charts import chart_indices, write_html
+
+        write_html(html, f"{sc.name}: {method} sensitivity", [chart_indices(tables, top)])
+    cols = (
+        ["input", "S1", "S1_conf", "ST", "ST_conf"]
+        if method == "sobol"
+        else ["input", "mu_star", "mu_star_conf", "sigma"]
+    )
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    m: [{k: _clean(v) for k, v in r.items()} for r in df[cols].to_dict("records")]
+                    for m, df in tables.items()
+                },
+                indent=2,
+            )
+        )
+        return
+    for m, df in tables.items():
+        t = Table(
+            title=f"{sc.name}: {method} on {m} — {draws} {'base samples' if method == 'sobol' else 'trajectories'}"
+        )
+        for c in cols:
+            t.add_column(c, justify="left" if c == "input" else "right")
+        for r in df.head(top).itertuples(index=False):
+            t.add_row(
+                str(r[0]), *(f"{v:.3f}" if not math.isnan(v) else "–" for v in r[1 : len(cols)])
+            )
+        out.print(t)
+    out.print(f"indices stored as analysis {aid}")
+
+
+def _oat(scenario: str, metric: str, top: int, as_json: bool) -> None:
+    """The one-at-a-time tornado (``gigafactory.sensitivity``)."""
+    from ..catalog import load_catalog
+    from ..scenario import load_scenario
+    from ..sensitivity import METRICS, candidate_count, tornado
+
+    if metric not in METRICS:
+        raise GigafactoryError(
+            [
+                Problem(
+                    "<command line>",
+                    None,
+                    "--metric",
+                    f"unknown metric '{metric}' for oat{did_you_mean(metric, METRICS)}; allowed: {allowed_list(METRICS)}",
+                )
+            ]
+        )
+    cat = load_catalog()
+    sc = load_scenario(scenario, cat)
+    with _bar(as_json) as bar:
+        task = bar.add_task("varying inputs", total=candidate_count(sc, cat))
+        base, df = tornado(sc, cat, metric, progress=lambda k: bar.advance(task, k))
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {"metric": metric, "base": base, "rows": df.head(top).to_dict("records")}, indent=2
+            )
+        )
+        return
+    t = Table(
+        title=f"{sc.name}: {METRICS[metric]} — median case {base:.4g}; each input at its low and high bound"
+    )
+    for c in ("input", "low → high", "metric at low", "metric at high", "swing"):
+        t.add_column(c, justify="left" if c == "input" else "right")
+    for r in df.head(top).itertuples(index=False):
+        t.add_row(
+            str(r.path),
+            f"{r.low:g} → {r.high:g} {r.unit}",
+            f"{r.at_low:.4g}",
+            f"{r.at_high:.4g}",
+            f"{r.swing:.4g}",
+        )
+    out.print(t)
+
+
+def sweep(
+    file: Annotated[str, typer.Argument(help="a scenario YAML file with a `sweep:` section")],
+    workers: WorkersOpt = None,
+    scheduler: SchedOpt = None,
+    store: StoreOpt = None,
+    draws: Annotated[
+        int | None, typer.Option("--draws", min=1, help="draws per point (default: the scenario's)")
+    ] = None,
+    finance: Annotated[
+        bool, typer.Option("--finance/--no-finance", help="run the finance pass on every batch")
+    ] = True,
+) -> None:
+    """Run every point of a grid or Latin-hypercube sweep as a full Monte Carlo run on dask;
+    each point is stored as a run as soon as it completes.  The last word printed is the sweep id."""
+    from ..catalog import load_catalog
+    from ..results.store import RunStore
+    from ..results.sweeps import SweepStore
+    from .run import batch_sizes, connect, run_sweep
+    from .spec import load_sweep
+
+    _check_method("sobol", workers, scheduler)
+    cat = load_catalog()
+    spec = load_sweep(file, cat)
+    ss = SweepStore(RunStore(store))
+    total = sum(sum(batch_sizes(int(draws or sc.draws))) for sc in spec.scenarios)
+    state: dict[str, Any] = {"id": None, "stored": 0}
+    with connect(workers, scheduler) as client:
+        err.print(
+            f"{len(spec.points)} points on {len(client.scheduler_info().get('workers', {}))} workers ({client.scheduler_info().get('address', '?')})"
+        )
+        with _bar() as bar:
+            task = bar.add_task("draws", total=total)
+
+            def stored(i: int, run_id: str) -> None:
+                state["stored"] += 1
+                bar.console.print(f"point {i} {spec.points[i]} → run {run_id}")
+
+            try:
+                state["id"] = run_sweep(
+                    spec,
+                    cat,
+                    ss,
+                    client,
+                    draws=draws,
+                    finance=finance,
+                    progress=lambda k: bar.advance(task, k),
+                    on_point=stored,
+                )
+            except KeyboardInterrupt:
+                err.print(
+                    f"interrupted: {state['stored']} of {len(spec.points)} points are stored (`gigafactory runs sweep` lists them); the rest were cancelled"
+                )
+                raise typer.Exit(130) from None
+    out.print(f"{len(spec.points)} points stored; sweep {state['id']}")
+
+
+def runs_sweep(
+    sweep_id: Annotated[str, typer.Argument(help="a sweep id (printed by `gigafactory sweep`)")],
+    store: StoreOpt = None,
+    metric: Annotated[
+        str, typer.Option("--metric", help="summary path shown and drawn")
+    ] = "years.2030.it_gw_online.p50",
+    html: Annotated[
+        str | None,
+        typer.Option(
+            "--html", help="write a heatmap of --metric over the first two swept parameters"
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Summarise a sweep: one row per stored point with its parameters and a metric."""
+    from ..report.sweep_charts import chart_heatmap, sweep_frame, write_html
+    from ..results.store import RunStore
+    from ..results.sweeps import SweepStore
+
+    sw = SweepStore(RunStore(store)).sweep(sweep_id)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "sweep_id": sweep_id,
+                    "n_points": sw["n_points"],
+                    "points": [
+                        {k: p[k] for k in ("run_id", "params", "summary")} for p in sw["points"]
+                    ],
+                }
+            )
+        )
+        return
+    df = sweep_frame(sw["points"], metric)
+    params = sw["spec"]["params"]
+    t = Table(
+        title=f"sweep {sweep_id} of {sw['scenario']}: {len(sw['points'])} of {sw['n_points']} points stored"
+    )
+    for c in ("point", "run", *params, metric):
+        t.add_column(c, justify="right")
+    for p, (_, r) in zip(sw["points"], df.iterrows(), strict=True):
+        t.add_row(
+            str(p["point"]), p["run_id"], *(f"{r[k]:.4g}" for k in params), f"{r[metric]:.4g}"
+        )
+    out.print(t)
+    if html:
+        if len(params) < 2:
+            raise GigafactoryError(
+                [
+                    Problem(
+                        "<command line>",
+                        None,
+                        "--html",
+                        "a heatmap needs a sweep over at least two parameters",
+                    )
+                ]
+            )
+        write_html(html, f"sweep {sweep_id}", [chart_heatmap(df, params[0], params[1], metric)])
+        out.print(f"heatmap written to {html}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``sensitivity``, ``sweep`` and ``runs sweep`` to the main app (after ``runs``)."""
+    from ..cli.runs import runs_app
+
+    app.command("sensitivity")(sensitivity)
+    app.command("sweep")(sweep)
+    runs_app.command("sweep")(runs_sweep)
