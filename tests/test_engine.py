@@ -12,10 +12,29 @@ from hypothesis import strategies as st
 
 from conftest import GW_TOL
 from gigafactory import compile_inputs, load_scenario, simulate
+from gigafactory.demand import supply_only
 from gigafactory.supply import TIERS, ModelInputs
 from gigafactory.supply.inputs import CAPACITY_FIELDS
 
 CAPS = CAPACITY_FIELDS
+
+
+# The engine's supply-push mechanics (contracts cap, every tier monotone, the LP's case) are
+# tested here with the market rules off; tests/test_demand.py tests demand-driven orders, the
+# backlog rule and write-offs.
+@pytest.fixture(scope="module")
+def announced_inputs(announced_inputs: ModelInputs) -> ModelInputs:
+    return supply_only(announced_inputs)
+
+
+@pytest.fixture(scope="module")
+def industry_inputs(industry_inputs: ModelInputs) -> ModelInputs:
+    return supply_only(industry_inputs)
+
+
+@pytest.fixture(scope="module")
+def announced_run(announced_inputs: ModelInputs) -> xr.Dataset:
+    return simulate(announced_inputs)
 
 
 def _with(inp: ModelInputs, **changes: object) -> ModelInputs:
@@ -85,9 +104,12 @@ def test_shells_and_energisation_respect_capacity(announced_inputs: ModelInputs)
     generic = np.diff(recomputed - phases, axis=1, prepend=0.0)
     assert (generic >= -1.0).all()
     assert (generic <= inp.cap_construction_it_mw_per_wk + 1.0).all()
-    # the buyer's partners build no more shells than the contracts can fill (plus its fleet)
-    contracted = inp.orders_it_mw_cum[:, -1, :].sum(axis=1) + inp.fleet_it_mw0
-    assert (recomputed[:, -1] - phases[:, -1] + inp.fleet_it_mw0 <= contracted + 1.0).all()
+    # the buyer's partners build no more shells than the contracts or the buyer's demand can
+    # fill (docs/ordering.md: demand beyond the fleet it starts with)
+    contracted = inp.orders_it_mw_cum[:, -1, :].sum(axis=1)
+    if inp.demand_it_mw is not None:
+        contracted = np.maximum(contracted, inp.demand_it_mw.max(axis=1) - inp.fleet_it_mw0)
+    assert (recomputed[:, -1] - phases[:, -1] <= contracted + 1.0).all()
     # nothing is installed beyond the powered shells
     assert (ds.shells_empty_gw.values >= -GW_TOL).all()
 

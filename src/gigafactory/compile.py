@@ -494,6 +494,8 @@ def compile_inputs(
         meta={"scenario": sc.name},
         **_phases(sc, cat, sm, grid, sh.pue),  # type: ignore[arg-type]
     )
+    if sc.scope.market == "on":
+        inp = dataclasses.replace(inp, **_market_fields(sc, cat, sm, grid))
     # which catalog values the model read: an override of anything else would change nothing
     meta = {**inp.meta, "used": "|".join(sorted(sm.used)), "drawn": "|".join(sorted(sm.keys))}
     return dataclasses.replace(inp, meta=meta)
@@ -619,3 +621,48 @@ def _site_fields(cat: Catalog, sm: _Sampler) -> dict[str, Any]:
             dtype=np.int64,
         ),
     }
+
+
+def _market_fields(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid) -> dict[str, Any]:
+    """Demand (buyer scope with deals) or the backlog rule (industry scope), docs/ordering.md.
+
+    Demand ``D[d, t] = revenue[d, t] ÷ revenue per IT GW-yr[d] × 1e3`` IT MW; the revenue path
+    is drawn at the quantile ``Φ(z_d)`` of the shared AI-demand factor (no draw of its own, so
+    the random stream of every earlier input is unchanged).
+    """
+    from scipy.special import ndtr
+
+    out: dict[str, Any] = {}
+    if sc.scope.kind == "industry":
+        m = cat.market
+        if "backlog_weeks" in m:
+            out["backlog_wk"] = float(sm.point("market.backlog_weeks", m["backlog_weeks"]))
+        if "rack_writeoff_weeks" in m:
+            wk = sm.point("market.rack_writeoff_weeks", m["rack_writeoff_weeks"])
+            out["rack_writeoff_wk"] = round(wk)
+        return out
+    buyer = str(sc.scope.buyer)
+    dem = cat.demand.get(buyer)
+    if dem is None or sc.scope.orders != "deals":
+        return out
+    u = np.asarray(ndtr(sm.z), dtype=float)
+    name = f"demand.{buyer}"
+    rev = sample_path(sm, f"{name}.revenue", dem.revenue, grid.fractional_years(), u=u)
+    # drawn on its own (drawn with the revenue quantile it would cancel the revenue's spread)
+    per_gw = sm.fact(f"{name}.revenue_usd_b_per_it_gw_yr", dem.revenue_usd_b_per_it_gw_yr)
+    demand = np.asarray(rev, dtype=float) / per_gw[:, None] * 1e3
+    if not np.isfinite(demand).all() or (demand < 0).any() or (per_gw <= 0).any():
+        raise GigafactoryError(
+            [
+                Problem(
+                    "<scenario>",
+                    None,
+                    f"overrides.{name}",
+                    "a demand path must stay finite and ≥ 0 and revenue per IT GW-yr must be > 0; "
+                    "check the overrides of the revenue points, growth (≥ −100 %/yr) and "
+                    f"{name}.revenue_usd_b_per_it_gw_yr",
+                )
+            ]
+        )
+    out["demand_it_mw"] = demand
+    return out

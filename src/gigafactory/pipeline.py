@@ -15,6 +15,7 @@ import xarray as xr
 
 from .catalog.schema import Catalog
 from .compile import compile_inputs, with_point_overrides
+from .demand.views import add_market_views
 from .economics import industry_economics
 from .errors import GigafactoryError
 from .finance import run_finance
@@ -87,7 +88,7 @@ def simulate_scenario(
     for size, stream in zip(sizes, streams, strict=True):
         with limit_blas():
             inp = compile_inputs(sc, cat, size, s, rng=np.random.default_rng(stream))
-            part = simulate(inp, vendor_detail=vendor_detail)
+            part = add_market_views(inp, simulate(inp, vendor_detail=vendor_detail))
         if keep is not None:
             part = part[[v for v in keep if v in part]]
         if out is None:

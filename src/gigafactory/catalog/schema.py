@@ -360,6 +360,26 @@ class Buyer(Model):
     )
 
 
+class Demand(Model):
+    """A buyer's compute demand: an annualised revenue path and the revenue one GW of IT earns.
+
+    ``D(t) [IT GW] = revenue(t) [USD B/yr] ÷ revenue_usd_b_per_it_gw_yr`` (docs/ordering.md).
+    """
+
+    description: str
+    revenue: Path
+    revenue_usd_b_per_it_gw_yr: Fact
+
+    @model_validator(mode="after")
+    def _non_negative(self) -> Demand:
+        for k, f in self.revenue.points.items():
+            if f.value < 0 or (f.low is not None and f.low < 0):
+                raise ValueError(f"revenue.points.{k}: a demand path cannot fall below zero")
+        if self.revenue_usd_b_per_it_gw_yr.value <= 0:
+            raise ValueError("revenue_usd_b_per_it_gw_yr must be positive")
+        return self
+
+
 class Catalog(Model):
     constants: dict[str, Fact] = Field(
         {}, description="sourced inputs of derived facts that the model does not read itself"
@@ -374,6 +394,12 @@ class Catalog(Model):
     sites: dict[str, Site]
     companies: dict[str, Company]
     deals: dict[str, Deal]
+    demand: dict[str, Demand] = Field(
+        {}, description="compute demand by buyer id ('industry' for the industry scope)"
+    )
+    market: dict[str, Fact] = Field(
+        {}, description="supply-answers-its-market rules: backlog_weeks, rack_writeoff_weeks"
+    )
 
     @model_validator(mode="after")
     def _cross_refs(self) -> Catalog:

@@ -9,6 +9,7 @@ import pandas as pd
 import xarray as xr
 
 from ..catalog.schema import Catalog
+from ..demand.views import fleet_notes
 from ..scenario.schema import Scenario
 from ..supply.inputs import TIERS, ModelInputs
 from ..timegrid import iso_week
@@ -170,6 +171,9 @@ def summarise(
             "energy_twh": _q(ds["energy_twh"].values[:, sel].sum(axis=1)),
             "binding": dict(sorted(shares.items(), key=lambda kv: -kv[1])),
         }
+        for v in ("demand_it_gw", "contracted_it_gw"):
+            if v in ds:
+                years[str(y)][v] = _q(ds[v].values[:, i])
     first, per_draw = goal_reached(ds)
     first_net, per_draw_net = goal_reached(ds, net=True)
     bw = ds["binding_weeks"].values
@@ -193,6 +197,8 @@ def summarise(
         "gw_per_week_reached_net_by_draw": per_draw_net,
         "binding_weeks_mean": {t: round(float(bw[:, k].mean()), 2) for k, t in enumerate(TIERS)},
     }
+    if "demand_it_gw" in ds:
+        out["fleet_shrinks"] = fleet_notes(ds, {int(y): i for y, i in ye.items()})
     industry = str(ds.attrs["scope"]) == "industry"
     out["lead_basis"] = str(ds.attrs["goal_basis"])  # the basis the tables and cards lead with
     if not industry:  # the goal is the industry's: a buyer's run is not measured against it

@@ -30,6 +30,7 @@ _POSITIVE = (
     "mw_per_unit",
     "it_kw",
     "accelerators",
+    "revenue_usd_b_per_it_gw_yr",
 )
 
 

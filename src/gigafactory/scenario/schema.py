@@ -37,6 +37,17 @@ class Scope(Model):
         le=100.0,
         description="multiplies the buyer's allocation share of every global tier",
     )
+    market: Literal["on", "off"] = Field(
+        "on",
+        description="on: demand-driven orders (buyer scope) and the backlog rule with write-offs "
+        "(industry scope); off: supply push capped by contracts only (the planner's LP case)",
+    )
+
+    @field_validator("market", mode="before")
+    @classmethod
+    def _on_off(cls, v: object) -> object:
+        """YAML reads a bare on/off as a boolean."""
+        return {True: "on", False: "off"}.get(v, v) if isinstance(v, bool) else v
 
     @model_validator(mode="after")
     def _buyer(self) -> Scope:

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from ..units import HOURS_PER_WEEK
 from .inputs import CHIP_TIERS, TIERS, ModelInputs
+from .market import backlog_gate, demand_extra, demand_shells, write_off
 from .physics import (
     chip_limited_units,
     chip_requirements,
@@ -31,6 +32,8 @@ F = NDArray[np.float64]
 F32 = NDArray[np.float32]
 Int = NDArray[np.int64]
 EPS_MW = 1e-6
+#: weeks of the exponential mean of the room the market makes (the backlog rule's rate)
+FREED_SMOOTH_WK = 13.0
 CODE = {t: i for i, t in enumerate(TIERS)}
 #: series reported in GW (computed in MW)
 _MW_SERIES = (
@@ -42,6 +45,7 @@ _MW_SERIES = (
     "shells_empty_gw",
     "it_gw_produced",
     "accelerators_waiting_gw",
+    "racks_written_off_gw",
 )
 
 
@@ -105,6 +109,9 @@ class _Setup:
     life: Int
     fleet0: F
     h0: F
+    demand: F | None  # [W, n] IT MW the buyer wants online (None = no demand-driven orders)
+    backlog_wk: float  # industry backlog rule (inf = off)
+    writeoff_wk: int  # racks waiting longer are written off (0 = never)
 
     def by_vendor(self, t: int, per_unit: F) -> F:
         """[n, V]: Σ_{s∈v} m[t,s]·x[d,s] — per accelerator of week t's mix, by vendor."""
@@ -151,6 +158,10 @@ def _prepare(inp: ModelInputs, sl: slice) -> _Setup:
     life = inp.life_wk[sl]
     fleet0 = inp.fleet_it_mw0[sl].astype(float)
     h0 = inp.fleet_h100e0[sl].astype(float)
+    demand = None if inp.demand_it_mw is None else np.ascontiguousarray(inp.demand_it_mw[sl].T)
+    allowance = shell_allowance(inp, sl)
+    if demand is not None and allowance is not None:
+        allowance = np.maximum(allowance, demand_shells(inp, sl, demand, lc + site_lag, fleet0))
     return _Setup(
         n=n,
         w=w,
@@ -177,7 +188,7 @@ def _prepare(inp: ModelInputs, sl: slice) -> _Setup:
         new_g=new_g,
         new_o=new_o,
         direct=direct,
-        allowance=shell_allowance(inp, sl),
+        allowance=allowance,
         cxg=cxg,
         cxo=cxo,
         cg=inp.cap_grid_fac_mw_per_wk[sl].T / pue,
@@ -185,6 +196,9 @@ def _prepare(inp: ModelInputs, sl: slice) -> _Setup:
         life=life,
         fleet0=fleet0,
         h0=h0,
+        demand=demand,
+        backlog_wk=float(inp.backlog_wk),
+        writeoff_wk=int(inp.rack_writeoff_wk),
     )
 
 
@@ -230,6 +244,12 @@ class _State:
     e_o_t: F | None
     by_sku: F  # million accelerators started, summed over draws
     sku_vendor: Int
+    wip: F  # IT MW started and not yet installed or written off
+    freed: F  # IT MW energised + retired per week, 13-week exponential mean (backlog rule)
+    inst_cum: F  # [W, n] cumulative IT MW installed
+    arr_cum: F  # [W, n] cumulative IT MW of racks arrived on site
+    removed_cum: F  # cumulative IT MW of racks installed or written off
+    written: F  # IT MW of racks written off this week
 
 
 def _init_state(
@@ -278,6 +298,12 @@ def _init_state(
         e_o_t=np.empty((w, n)) if keep_e else None,
         by_sku=np.zeros((w, len(inp.skus))),
         sku_vendor=np.array([inp.vendors.index(s) for s in inp.sku_vendor]),
+        wip=np.zeros(n),
+        freed=np.zeros(n),
+        inst_cum=np.zeros((w, n)) if su.demand is not None else np.zeros((1, n)),
+        arr_cum=np.zeros((w, n)) if su.writeoff_wk > 0 else np.zeros((1, n)),
+        removed_cum=np.zeros(n),
+        written=np.zeros(n),
     )
     _fill_pipelines(su, st)
     return st
@@ -306,6 +332,7 @@ def _fill_pipelines(su: _Setup, st: _State) -> None:
     st.shipped[:, : st.l2] = (r0[None, :] * comp)[:, None, :]
     if su.capped:
         st.prod_v_cum += wip_by_vendor(p0_v, p0, r0, su.lc, su.site_lag)
+    st.wip[:] = su.lc * p0 + su.site_lag * r0
 
 
 def _start_accelerators(su: _Setup, st: _State, t: int) -> None:
@@ -325,6 +352,8 @@ def _start_accelerators(su: _Setup, st: _State, t: int) -> None:
         sup_v = units[:, None] * vmw_t
         cap_v = su.orders[rows, due_week(t, su.lead, su.w)]
         got = np.maximum(np.minimum(st.prod_v_cum + sup_v, cap_v) - st.prod_v_cum, 0.0)
+        if su.demand is not None:
+            got += demand_extra(su, st, t, got, sup_v)
         mw = got.sum(axis=1)
         code[mw < units * su.mw_unit[t] * (1 - 1e-9) - EPS_MW] = CODE["orders"]
         st.prod_v_cum += got
@@ -335,8 +364,12 @@ def _start_accelerators(su: _Setup, st: _State, t: int) -> None:
         # accelerators by SKU: each vendor's SKUs scaled by the share of its supply ordered
         kept = np.where(sup_v > 0, got / np.where(sup_v > 0, sup_v, 1.0), 0.0)
         by_sku[t] = (units[:, None] * kept[:, st.sku_vendor] * mix[t][None, :]).sum(axis=0) / 1e6
+        st.wip += mw
     else:
+        if np.isfinite(su.backlog_wk):
+            backlog_gate(su, st, t, units, code)
         made[0, l1 + t] = units * su.mw_unit[t]
+        st.wip += made[0, l1 + t]
         made[1, l1 + t] = units * su.h_per_unit[t]
         if st.track_v:
             made[2:, l1 + t] = (units[:, None] * (su.by_vendor(t, su.it_w) / 1e6)).T
@@ -407,6 +440,11 @@ def _install_racks(
     online += x
     st.h_online += inst[1]
     st.installed[st.lmax + t] = inst[: st.kr].T
+    st.wip -= x
+    if su.demand is not None:
+        st.inst_cum[t] = (st.inst_cum[t - 1] if t else 0.0) + x
+    if su.writeoff_wk > 0:
+        write_off(su, st, t, x)
     if vendor_out is not None:
         st.delivered_v += inst[2:].T
         st.online_v += (inst[2:] - ret[2:]).T
@@ -436,6 +474,13 @@ def _record_week(su: _Setup, st: _State, t: int, o: dict[str, F32], x: F, retire
     o["racks_waiting_gw"][t] = st.racks[0]
     o["shells_unpowered_gw"][t] = q_g + q_o
     o["shells_empty_gw"][t] = st.powered - st.online
+    o["racks_written_off_gw"][t] = st.written
+    # the room the market makes per week, smoothed (lumpy vintages must not open the tap)
+    room = st.e_g + st.e_o + retired
+    if t == 0:
+        st.freed[:] = room
+    else:
+        st.freed += (room - st.freed) / FREED_SMOOTH_WK
 
 
 def _to_reporting_units(inp: ModelInputs, sl: slice, su: _Setup, o: dict[str, F32]) -> None:

@@ -44,6 +44,7 @@ HEADLINE = (
     "it_gw_produced",
     "accelerators_waiting_gw",
     "racks_waiting_gw",
+    "racks_written_off_gw",
     "shells_unpowered_gw",
     "shells_empty_gw",
     "energy_twh",

@@ -110,6 +110,14 @@ class ModelInputs:
     # the goal
     #: per non-binding-or-binding deal feeding the orders: did it convert in each draw ([D] bool)
     deal_converted: dict[str, NDArray[np.bool_]] = field(default_factory=dict)
+    #: the buyer's compute demand, IT MW online wanted ``[D, W]`` (see gigafactory.demand);
+    #: None = no demand-driven orders (the supply-only case the planner's LP assumes)
+    demand_it_mw: F | None = None
+    #: industry backlog rule: started-not-installed hardware may exceed the power in sight by at
+    #: most this many weeks of chip output (inf = off, the LP's assumption)
+    backlog_wk: float = float("inf")
+    #: racks waiting for power longer than this are written off (0 = never)
+    rack_writeoff_wk: int = 0
     #: the money side's sampled facts by catalog path ([D] each): compiled once, read by finance
     money: dict[str, F] = field(default_factory=dict)
     goal_gw_per_wk: float = 1.0
