@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from gigafactory.results.example import example_physical, example_summary
 from typer.testing import CliRunner
 
+from fixtures import example_physical, example_summary
 from gigafactory.budget import check_budget, estimate_bytes, parse_size
 from gigafactory.catalog.schema import Catalog
 from gigafactory.cli import app
