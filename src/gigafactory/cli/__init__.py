@@ -9,6 +9,7 @@ the command functions, so ``gigafactory --help`` loads little.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from ..threads import limit_blas_env
 
@@ -33,6 +34,22 @@ app = typer.Typer(
 console = Console()
 #: Progress bars and errors (stderr).
 err = Console(stderr=True)
+
+
+def progress_bar(disable: bool = False) -> Any:
+    """The progress bar of every long command (on stderr; gone when done)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=disable,
+    )
+
 
 # the command groups register themselves on ``app`` (order = order in --help)
 from . import catalog, run, deals, plan, runs  # noqa: E402, F401, I001

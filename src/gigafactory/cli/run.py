@@ -9,14 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .. import __version__
 from ..limits import MAX_DRAWS, MAX_SEED
 from ..results.files import check_out_dir, publish_dir, staging_dir, temporary
 from ..text import plain
-from . import app, console, err
+from . import app, console, err, progress_bar
 
 #: ``--no-store`` (``None`` means the default store)
 _NO_STORE: Any = Path("/nonexistent/--no-store")
@@ -226,16 +225,8 @@ def run(
     if out is not None:
         check_out_dir(out, force)
     _check_memory(sc, n, finance=not no_finance, outputs=out is not None, max_memory=max_memory)
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=as_json,
-    ) as bar:
-        task = bar.add_task(f"simulating {sc.name}", total=n)
+    with progress_bar(as_json) as bar:
+        task = bar.add_task(f"simulating {plain(sc.name)}", total=n)
 
         def phase(name: str) -> None:
             clock.start(name)

@@ -12,7 +12,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ..errors import GigafactoryError, Problem, allowed_list, did_you_mean
@@ -36,16 +35,10 @@ SchedOpt = Annotated[
 DEFAULT_METRICS = ["it_gw_2030", "goal_week", "funding_gap"]
 
 
-def _bar(disable: bool = False) -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=disable,
-    )
+def _bar(disable: bool = False) -> Any:
+    from ..cli import progress_bar
+
+    return progress_bar(disable)
 
 
 def _check_method(method: str, workers: int | None, scheduler: str | None) -> None:
