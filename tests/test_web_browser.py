@@ -8,7 +8,6 @@ workbook; a ``<script>`` in a scenario name is shown as text and never runs.
 from __future__ import annotations
 
 import io
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,8 +25,6 @@ from web_helpers import RUN_TIMEOUT_S, running_server, save_example_run, wait_do
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 EVIL = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>'
 DRAWS = 20
 
@@ -44,15 +41,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if CHROMIUM is None:
-        pytest.skip("chromium is not installed (`make browser` installs Debian's chromium as root)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield b
-        b.close()
+def browser(chromium: Any) -> Any:
+    """The session's headless Chromium (conftest): one Playwright per process, and a CI run
+    without Chromium fails instead of skipping."""
+    return chromium
 
 
 class Session:
