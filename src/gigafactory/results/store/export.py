@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from .read import StoreReader
-from .schema import _json_default
+from .schema import RUN_COLUMNS, _json_default
 
 
 class StoreExporter(StoreReader):
@@ -24,19 +24,7 @@ class StoreExporter(StoreReader):
         out = Path(directory) / run.run_id
         out.mkdir(parents=True, exist_ok=True)
         written: list[Path] = []
-        meta = {
-            k: getattr(run, k)
-            for k in (
-                "run_id",
-                "kind",
-                "scenario",
-                "seed",
-                "draws",
-                "version",
-                "input_hash",
-                "note",
-            )
-        }
+        meta = {k: getattr(run, k) for k in RUN_COLUMNS if k != "created_at"}
         meta |= {
             "created_at": run.created_at.isoformat(),
             "summary": run.summary,

@@ -18,7 +18,7 @@ from ..series import (
     SERIES_COLUMNS,
 )
 from .locking import StoreBase
-from .schema import HEADLINE_METRICS, StoredRun
+from .schema import HEADLINE_METRICS, RUN_COLUMNS, StoredRun
 
 
 class StoreReader(StoreBase):
@@ -62,17 +62,7 @@ class StoreReader(StoreBase):
         Columns: ``run_id, created_at, kind, scenario, seed, draws, version, input_hash, note``
         and one per ``HEADLINE_METRICS`` entry.
         """
-        base = [
-            "run_id",
-            "created_at",
-            "kind",
-            "scenario",
-            "seed",
-            "draws",
-            "version",
-            "input_hash",
-            "note",
-        ]
+        base = list(RUN_COLUMNS)
         with self._connect(write=False) as con:
             if con is None:
                 return pd.DataFrame(columns=[*base, *HEADLINE_METRICS])

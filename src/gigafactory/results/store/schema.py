@@ -19,6 +19,18 @@ ENV_VAR = "GIGAFACTORY_STORE"
 Kind = Literal["run", "plan"]
 
 #: Metrics shown by ``list_runs`` and compared first by ``diff_runs``.
+#: a stored run's lineage columns in the ``runs`` table (listed and exported in this order)
+RUN_COLUMNS = (
+    "run_id",
+    "created_at",
+    "kind",
+    "scenario",
+    "seed",
+    "draws",
+    "version",
+    "input_hash",
+    "note",
+)
 HEADLINE_METRICS: tuple[str, ...] = (
     "gw_per_week_reached",
     "years.2027.facility_gw_online.p50",
