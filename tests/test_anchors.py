@@ -15,9 +15,10 @@ import xarray as xr
 
 from gigafactory import compile_inputs, load_scenario
 from gigafactory.catalog.schema import Catalog
+from gigafactory.formulas import training_flop
 from gigafactory.pipeline import simulate_scenario
 from gigafactory.results.summary import summarise
-from gigafactory.units import H100E_FLOPS, training_flop
+from gigafactory.units import H100E_FLOPS
 
 AI2027_TOL = 0.25
 #: back-test tolerance per designer and year (issue 8)
@@ -29,7 +30,7 @@ def test_epoch_2e29_flop_run() -> None:
     16M H100e at 2e15 FLOP/s (FP8), 40 % utilisation, for half a year ≈ 2e29 FLOP.
     https://epoch.ai/blog/can-ai-scaling-continue-through-2030 — checks ``training_flop`` and the
     H100e yardstick against Epoch's own arithmetic; tolerance 2 %."""
-    flop = training_flop(16e6, 0.40, 365.25 / 2, flop_per_s=H100E_FLOPS)
+    flop = float(training_flop(16e6, 0.40, 0.5, flops_per_h100e=H100E_FLOPS))
     assert flop == pytest.approx(2.0e29, rel=0.02)
 
 
