@@ -204,6 +204,8 @@ def render_html(data: ReportData) -> str:
         plotlyjs=Markup(plotly.offline.get_plotlyjs()),
         cards=headline_cards(data),
         years=year_rows(data.summary),
+        frontier=frontier_table(data.summary),
+        frontier_note=_frontier_note(data.summary),
         finance=finance_tables(finance) if finance else None,
         facts=data.facts.to_dict("records"),
         bottlenecks=data.bottlenecks.assign(abs_price=data.bottlenecks["shadow_price"].abs())
@@ -242,6 +244,17 @@ def source_links(source: str) -> Markup:
         else:
             parts.append(Markup('<code title="project document: shared/{0}">{0}</code>').format(s))
     return Markup("; ").join(parts)
+
+
+def _frontier_note(summary: Mapping[str, Any]) -> str:
+    f = summary.get("frontier")
+    if not isinstance(f, Mapping):
+        return ""
+    parts = [
+        f"{k.removeprefix('frontier_')} {v['value']:g} {v['unit']}"
+        for k, v in f["assumptions"].items()
+    ]
+    return f"Share of the fleet in one run {f['cluster_share']:g} (" + "; ".join(parts) + ")."
 
 
 def _band(q: Any) -> str:
@@ -315,6 +328,23 @@ def year_rows(summary: Mapping[str, Any]) -> list[dict[str, str]]:
             }
         )
     return rows
+
+
+def frontier_table(summary: Mapping[str, Any]) -> tuple[list[str], list[list[str]]] | None:
+    """The ``frontier`` section as a table: the largest training run and site by year."""
+    f = summary.get("frontier")
+    if not isinstance(f, Mapping) or not f.get("years"):
+        return None
+    cols = {
+        "cluster_h100e_m": "cluster H100e (M)",
+        "largest_run_flop": "largest run (FLOP)",
+        "cluster_facility_gw": "cluster facility GW",
+        "largest_site_facility_gw": "largest site facility GW",
+    }
+    first = next(iter(f["years"].values()))
+    keys = [k for k in cols if k in first]
+    rows = [[str(y), *(_band(v.get(k)) for k in keys)] for y, v in sorted(f["years"].items())]
+    return ["year", *(cols[k] for k in keys)], rows
 
 
 def table_of(obj: Any, key_name: str = "item") -> tuple[list[str], list[list[str]]]:

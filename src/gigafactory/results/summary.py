@@ -211,6 +211,9 @@ def summarise(
         from ..pipeline import attribute_delays
 
         out["delay_weeks"] = attribute_delays(sc, catalog, ds, int(ds.attrs["seed"]))
+        from ..studies.frontier import frontier_section
+
+        out["frontier"] = frontier_section(ds, catalog)  # the largest training run (issue 11)
     if finance is not None:
         from ..finance import summarise_finance
 
