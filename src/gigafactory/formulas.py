@@ -175,3 +175,51 @@ def one_touch_share_value(
     p = np.clip(a1 + a2, 0.0, 1.0)
     p = np.where(b <= 0, 1.0, np.where(t <= 0, 0.0, p))
     return np.asarray(s0 * p, dtype=float)
+
+
+def vintage_fleet_power_gw(
+    produced_m: ArrayLike,
+    kw_per_h100e: ArrayLike,
+    stock_m: ArrayLike,
+    start_m: float,
+    start_kw: float,
+) -> F:
+    """Power of a fleet tracked by vintage, retiring the oldest first (AI 2027's power series).
+
+    Each year's production keeps the watts per H100e of its year; the fleet is trimmed to the
+    stated stock by retiring the oldest vintages first:
+
+        P_t = Σ_v n_{v,t} · w_v,   n_{v,t} = surviving H100e of vintage v at the end of year t,
+        Σ_v n_{v,t} = S_t (retire oldest first when Σ produced exceeds the stock).
+
+    With AI 2027's rows (production 2, 5, 11, 25, 60M; stock 4, 8.5, 18, 40, 100M; 1.3, 1.0,
+    0.75, 0.70, 0.55 kW per H100e; 2M pre-2023 H100e at 1.3 kW) this gives 5.2, 9.55, 15.85,
+    29.75, 62.75 GW against its published 5, 9, 15, 29, 62 GW (within 7 %); stock × the year’s
+    kW misses by up to 11 % (13.5 GW in 2025, 55 GW in 2027).
+
+    Parameters
+    ----------
+    produced_m : H100e produced in each year, million.
+    kw_per_h100e : data-centre kW per H100e of each year's production.
+    stock_m : the fleet at each year end, million H100e (≥ what survives is kept).
+    start_m, start_kw : the fleet before the first year, million H100e, and its kW per H100e.
+
+    Returns
+    -------
+    GW at each year end (million H100e × kW = GW).
+    """
+    prod = np.asarray(produced_m, dtype=float)
+    kw = np.asarray(kw_per_h100e, dtype=float)
+    stock = np.asarray(stock_m, dtype=float)
+    n = np.concatenate([[start_m], np.zeros(prod.size)])  # surviving H100e by vintage
+    w = np.concatenate([[start_kw], kw])
+    out = np.empty(prod.size)
+    for t in range(prod.size):  # a loop over years
+        n[t + 1] = prod[t]
+        excess = max(n.sum() - stock[t], 0.0)
+        for v in range(t + 2):  # oldest first
+            cut = min(n[v], excess)
+            n[v] -= cut
+            excess -= cut
+        out[t] = float(n @ w)
+    return out
