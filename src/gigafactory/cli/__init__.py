@@ -52,7 +52,7 @@ def progress_bar(disable: bool = False) -> Any:
 
 
 # the command groups register themselves on ``app`` (order = order in --help)
-from . import catalog, run, deals, plan, runs, calc  # noqa: E402, F401, I001
+from . import catalog, run, deals, plan, runs, calc, backtest  # noqa: E402, F401, I001
 from ..sweep.cli import register as _register_sweep  # noqa: E402
 
 from ..web.cli import register as _register_web  # noqa: E402
