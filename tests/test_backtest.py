@@ -87,3 +87,22 @@ def test_studies_markdown_is_the_tests_figures() -> None:
     assert sum("not reached" in r["status"] or "outside" in r["status"] for r in rows) == sum(
         1 for f in FIGURES if f.gap
     )
+
+
+def test_report_chart_when_the_summary_has_a_backtest() -> None:
+    """summary.json carries ``backtest`` rows (with a catalog); the report draws them."""
+    from gigafactory.report.html import _backtest_chart
+
+    rows = [
+        {
+            "metric": "it_gw_online:openai",
+            "year": 2025,
+            "actual": 1.9,
+            "model_p50": 1.85,
+            "error_pct": -2.6,
+            "source": "x",
+        },
+    ]
+    html = _backtest_chart({"scenario": "s", "backtest": rows})
+    assert html is not None and 'id="chart-backtest"' in html and "it_gw_online:openai 2025" in html
+    assert _backtest_chart({"scenario": "s"}) is None

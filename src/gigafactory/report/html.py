@@ -205,6 +205,7 @@ def render_html(data: ReportData) -> str:
         cards=headline_cards(data),
         years=year_rows(data.summary),
         frontier=frontier_table(data.summary),
+        backtest=_backtest_chart(data.summary),
         frontier_note=_frontier_note(data.summary),
         finance=finance_tables(finance) if finance else None,
         facts=data.facts.to_dict("records"),
@@ -244,6 +245,20 @@ def source_links(source: str) -> Markup:
         else:
             parts.append(Markup('<code title="project document: shared/{0}">{0}</code>').format(s))
     return Markup("; ").join(parts)
+
+
+def _backtest_chart(summary: Mapping[str, Any]) -> Markup | None:
+    """The back-test chart (model median vs actual, 2023–2025) when the summary has one."""
+    rows = summary.get("backtest")
+    if not isinstance(rows, list) or not rows:
+        return None
+    from ..studies.charts import backtest_chart
+
+    fig = backtest_chart(rows, str(summary.get("scenario", "")))
+    html = fig.to_html(
+        full_html=False, include_plotlyjs=False, div_id="chart-backtest", config=_PLOT_CONFIG
+    )
+    return Markup(html)
 
 
 def _frontier_note(summary: Mapping[str, Any]) -> str:

@@ -214,6 +214,10 @@ def summarise(
         from ..studies.frontier import frontier_section
 
         out["frontier"] = frontier_section(ds, catalog)  # the largest training run (issue 11)
+        from ..studies.backtest import backtest_rows
+
+        if rows := backtest_rows(ds, catalog):  # 2023–2025 against actuals (issue 11)
+            out["backtest"] = rows
     if finance is not None:
         from ..finance import summarise_finance
 
