@@ -106,3 +106,15 @@ def test_report_chart_when_the_summary_has_a_backtest() -> None:
     html = _backtest_chart({"scenario": "s", "backtest": rows})
     assert html is not None and 'id="chart-backtest"' in html and "it_gw_online:openai 2025" in html
     assert _backtest_chart({"scenario": "s"}) is None
+
+
+def test_studies_cli_one_study_with_the_mechanisms() -> None:
+    res = runner.invoke(app, ["studies", "--study", "epoch-2030"])
+    assert res.exit_code == 0, res.output
+    assert "inside" in res.output and "FLOP" in res.output and "mechanisms" in res.output
+    bad = runner.invoke(app, ["studies", "--study", "epoch2030"])
+    assert isinstance(bad.exception, GigafactoryError) and "epoch-2030" in str(bad.exception)
+
+
+def test_fmt() -> None:
+    assert fmt(5200.0) == "5,200" and fmt(2.0196864e29) == "2.02e+29" and fmt(0.161) == "0.161"

@@ -14,6 +14,7 @@ facility-watts         TDP · overhead · PUE                                W
 crf                    i / (1 − (1 + i)^−n)                                1/yr
 tco                    CRF(i, L_IT)·C_IT + CRF(i, L_fac)·C_fac + opex      $B/yr
 one-touch              S0 · P^S(max S ≥ H)                                 $/share
+fleet-power            Σ_v n_v · w_v, oldest vintages retired first        GW
 =====================  ==================================================  ============
 """
 

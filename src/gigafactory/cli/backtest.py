@@ -70,13 +70,15 @@ def backtest(
 @app.command()
 def studies(
     markdown: bool = typer.Option(False, "--markdown", help="print the README's markdown table"),
+    study: str | None = typer.Option(None, "--study", help="one study preset (e.g. epoch-2030)"),
     draws: int = _DRAWS,
     seed: int = _SEED,
 ) -> None:
-    """The published studies' figures beside the model's (the table the tests hold)."""
-    from ..studies.table import figure_rows, markdown_table
+    """The published studies' figures beside the model's (the table the tests hold), and what
+    the mechanisms each study lacks change."""
+    from ..studies.table import contrast_rows, figure_rows, markdown_table
 
-    rows = figure_rows(draws, seed)
+    rows = figure_rows(draws, seed, study)
     if markdown:
         typer.echo(markdown_table(rows))
         return
@@ -91,6 +93,14 @@ def studies(
             )
         )
     console.print(t)
+    m = Table(title="What the mechanisms the studies lack change (same run, read two ways)")
+    for c in ("study", "reading", "the study's way", "with the model's mechanisms", "unit"):
+        m.add_column(c, overflow="fold")
+    for r in contrast_rows(draws, seed, study):
+        m.add_row(
+            *(plain(str(r[k])) for k in ("study", "what", "study_way", "with_mechanisms", "unit"))
+        )
+    console.print(m)
 
 
 def _cell(r: dict[str, Any], key: str) -> str:

@@ -160,3 +160,55 @@ def one_touch(
         years=(years, _NON_NEGATIVE),
     )
     _print(float(f(spot, barrier, rate, vol, years)), "$/share", as_json)
+
+
+def _floats(calc: str, key: str, text: str) -> list[float]:
+    """A comma-separated list of finite, non-negative numbers (one message otherwise)."""
+    try:
+        out = [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        out = []
+    if not out or not all(math.isfinite(v) and v >= 0 for v in out):
+        raise GigafactoryError(
+            [
+                Problem(
+                    f"calc {calc}", None, key, f"must be comma-separated numbers ≥ 0; got {text!r}"
+                )
+            ]
+        )
+    return out
+
+
+@calc_app.command("fleet-power")
+def fleet_power(
+    produced_m: str = typer.Option(..., help="H100e produced per year, million: 2,5,11,25,60"),
+    kw_per_h100e: str = typer.Option(..., help="kW per H100e of each year: 1.3,1.0,0.75,0.7,0.55"),
+    stock_m: str = typer.Option(..., help="fleet at each year end, million: 4,8.5,18,40,100"),
+    start_m: float = typer.Option(..., help="fleet before the first year, million H100e"),
+    start_kw: float = typer.Option(..., help="kW per H100e of that fleet"),
+    as_json: bool = _JSON,
+) -> None:
+    """Power of a vintage-tracked fleet, oldest retired first (AI 2027's power series), GW."""
+    from ..formulas import vintage_fleet_power_gw as f
+
+    p = _floats("fleet-power", "--produced-m", produced_m)
+    k = _floats("fleet-power", "--kw-per-h100e", kw_per_h100e)
+    s = _floats("fleet-power", "--stock-m", stock_m)
+    if not len(p) == len(k) == len(s):
+        raise GigafactoryError(
+            [
+                Problem(
+                    "calc fleet-power",
+                    None,
+                    "--produced-m",
+                    "--produced-m, --kw-per-h100e and "
+                    f"--stock-m need one value per year each; got {len(p)}, {len(k)}, {len(s)}",
+                )
+            ]
+        )
+    _check("fleet-power", start_m=(start_m, _NON_NEGATIVE), start_kw=(start_kw, _NON_NEGATIVE))
+    gw = [round(float(v), 6) for v in f(p, k, s, start_m, start_kw)]
+    if as_json:
+        typer.echo(json.dumps({"value": gw, "unit": "GW"}))
+    else:
+        typer.echo(" ".join(f"{v:.4g}" for v in gw) + " GW")

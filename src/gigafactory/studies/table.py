@@ -2,17 +2,66 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from .figures import FIGURES, STUDY_PRESETS, Figure
+from ..errors import GigafactoryError, Problem, allowed_list, did_you_mean
+from .figures import CONTRASTS, FIGURES, STUDY_PRESETS, Figure
 from .runs import StudyRun, cached_run
+
+
+def check_study(study: str | None) -> None:
+    """A study name must be one of the study presets (one message otherwise)."""
+    if study is not None and study not in STUDY_PRESETS:
+        raise GigafactoryError(
+            [
+                Problem(
+                    "<command line>",
+                    None,
+                    "--study",
+                    f"no study '{study}'{did_you_mean(study, STUDY_PRESETS)}; "
+                    f"studies: {allowed_list(STUDY_PRESETS)}",
+                )
+            ]
+        )
+
+
+def _getter(draws: int, seed: int) -> Callable[[str], StudyRun]:
+    def get(preset: str) -> StudyRun:
+        return cached_run(preset, draws, seed, STUDY_PRESETS[preset])
+
+    return get
+
+
+def contrast_rows(
+    draws: int = 100, seed: int = 11, study: str | None = None
+) -> list[dict[str, Any]]:
+    """Each study's reading against the model's mechanisms: the study's way vs the model's."""
+    get = _getter(draws, seed)
+    return [
+        {
+            "study": c.study,
+            "what": c.what,
+            "study_way": fmt(c.study_way(get)),
+            "with_mechanisms": fmt(c.with_mechanisms(get)),
+            "unit": c.unit,
+        }
+        for c in CONTRASTS
+        if study is None or c.study == study
+    ]
 
 
 def fmt(v: float) -> str:
     """3 significant figures; scientific notation for very large or small values."""
     if v == 0:
         return "0"
-    return f"{v:.2e}" if abs(v) >= 1e5 or abs(v) < 1e-2 else f"{v:.3g}"
+    return (
+        f"{v:.2e}"
+        if abs(v) >= 1e6 or abs(v) < 1e-2
+        else f"{v:,.4g}"
+        if abs(v) >= 1e3
+        else f"{v:.3g}"
+    )
 
 
 def status(f: Figure, value: float | None) -> str:
@@ -26,14 +75,14 @@ def status(f: Figure, value: float | None) -> str:
     return f"outside: {f.gap}" if f.gap else "outside"
 
 
-def figure_rows(draws: int = 100, seed: int = 11) -> list[dict[str, Any]]:
-    """Evaluate every figure on the study presets (one run per preset)."""
-
-    def get(preset: str) -> StudyRun:
-        return cached_run(preset, draws, seed, STUDY_PRESETS[preset])
-
+def figure_rows(draws: int = 100, seed: int = 11, study: str | None = None) -> list[dict[str, Any]]:
+    """Evaluate every figure (of ``study``) on the study presets (one run per preset)."""
+    check_study(study)
+    get = _getter(draws, seed)
     rows = []
     for f in FIGURES:
+        if study is not None and f.study != study:
+            continue
         try:
             value: float | None = f.model(get)
         except KeyError:  # a year outside the preset's horizon
