@@ -199,7 +199,21 @@ def test_calc_missing_option_exits_2() -> None:
 
 def test_calc_fleet_power_is_ai2027s_series() -> None:
     """AI 2027's rows through `calc fleet-power` give 5.2, 9.55, 15.85, 29.75, 62.75 GW."""
-    args = ["calc", "fleet-power", "--produced-m", "2,5,11,25,60", "--kw-per-h100e", "1.3,1.0,0.75,0.7,0.55", "--stock-m", "4,8.5,18,40,100", "--start-m", "2", "--start-kw", "1.3", "--json"]
+    args = [
+        "calc",
+        "fleet-power",
+        "--produced-m",
+        "2,5,11,25,60",
+        "--kw-per-h100e",
+        "1.3,1.0,0.75,0.7,0.55",
+        "--stock-m",
+        "4,8.5,18,40,100",
+        "--start-m",
+        "2",
+        "--start-kw",
+        "1.3",
+        "--json",
+    ]
     res = runner.invoke(app, args)
     assert res.exit_code == 0, res.output
     assert json.loads(res.output) == {"value": [5.2, 9.55, 15.85, 29.75, 62.75], "unit": "GW"}
