@@ -13,12 +13,12 @@ from typer.testing import CliRunner
 
 from gigafactory.cli import app
 from gigafactory.formulas import vintage_fleet_power_gw
+from gigafactory.studies.contrasts import CONTRASTS, Contrast
 from gigafactory.studies.figures import (
     AI2027_KW_PER_H100E,
     AI2027_POWER_GW,
     AI2027_PRODUCED_M,
     AI2027_STOCK_M,
-    CONTRASTS,
     FIGURES,
     STUDY_PRESETS,
     Figure,
@@ -80,8 +80,6 @@ def test_vintage_power_by_hand() -> None:
 def test_the_mechanisms_the_study_lacks_make_a_difference(c: object) -> None:
     """The same run read the study's way and with the model's mechanisms on differ by > 5 %
     (the preset's description names the mechanism)."""
-    from gigafactory.studies.figures import Contrast
-
     assert isinstance(c, Contrast)
     a, b = c.study_way(get), c.with_mechanisms(get)
     assert a > 0 and b > 0

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import GigafactoryError, Problem, allowed_list, did_you_mean
-from .figures import CONTRASTS, FIGURES, STUDY_PRESETS, Figure
+from .contrasts import CONTRASTS
+from .figures import FIGURES, STUDY_PRESETS, Figure
 from .runs import StudyRun, cached_run
 
 
