@@ -158,7 +158,10 @@ def sensitivity(
     if html:
         from ..report.sweep_charts import chart_indices, write_html
 
-        write_html(html, f"{sc.name}: {method} sensitivity", [chart_indices(tables, top)])
+        kind = "base samples" if method == "sobol" else "trajectories"
+        sub = f"{sc.name} — {method}, {draws:,} {kind}"
+        figure = chart_indices(tables, top, subtitle=sub, catalog=cat)
+        write_html(html, f"{sc.name}: {method} sensitivity", [figure])
     cols = (
         ["input", "S1", "S1_conf", "ST", "ST_conf"]
         if method == "sobol"
@@ -364,7 +367,11 @@ def runs_sweep(
                     )
                 ]
             )
-        write_html(html, f"sweep {sweep_id}", [chart_heatmap(df, params[0], params[1], metric)])
+        draws = sorted({p["summary"].get("draws") for p in sw["points"]} - {None})
+        each = f", {'/'.join(f'{d:,}' for d in draws)} draws each" if draws else ""
+        sub = f"{sw['scenario']} — sweep {sweep_id}: {len(sw['points'])} points{each}"
+        figure = chart_heatmap(df, params[0], params[1], metric, subtitle=sub)
+        write_html(html, f"sweep {sweep_id} of {sw['scenario']}", [figure])
         out.print(f"heatmap written to {html}")
 
 
