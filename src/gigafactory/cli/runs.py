@@ -307,12 +307,38 @@ def runs_export(
 def runs_delete(
     run_id: Annotated[str, typer.Argument(help="Run id (a prefix must be unique).")],
     store: StoreOpt = None,
+    yes: Annotated[
+        bool,
+        typer.Option("--yes", "-y", help="Delete without asking (needed when not at a terminal)."),
+    ] = False,
 ) -> None:
-    """Delete a run and everything stored with it."""
+    """Delete a run and everything stored with it (asks first unless --yes)."""
     from ..results.store import RunStore
 
-    full = RunStore(store).delete_run(run_id)
+    st = RunStore(store)
+    run = st.get_run(run_id)  # a missing or ambiguous id fails here, before any question
+    if not yes:
+        what = (
+            f"run {run.run_id} ({plain(run.scenario)}, {run.draws} draws, "
+            f"{run.created_at:%Y-%m-%d %H:%M} UTC)"
+        )
+        if not interactive():
+            raise GigafactoryError(
+                f"runs delete: not deleting {visible(what)} without confirmation: stdin is not "
+                "a terminal; add --yes to delete it"
+            )
+        if not typer.confirm(f"Delete {visible(what)} and everything stored with it?"):
+            typer.echo(f"kept run {run.run_id}")
+            raise typer.Exit(1)
+    full = st.delete_run(run.run_id)
     typer.echo(f"deleted run {full}")
+
+
+def interactive() -> bool:
+    """Whether a person can answer a question: stdin is a terminal."""
+    import sys
+
+    return sys.stdin.isatty()
 
 
 @app.command("report")
