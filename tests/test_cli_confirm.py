@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 import xarray as xr
-from fixtures import example_physical, example_summary
 from typer.testing import CliRunner
 
+from fixtures import example_physical, example_summary
 from gigafactory.cli import app
 from gigafactory.results.store import RunStore
 
