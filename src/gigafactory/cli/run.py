@@ -11,7 +11,6 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from .. import __version__
 from ..labels import fmt
 from ..limits import MAX_DRAWS, MAX_SEED
 from ..results.files import check_out_dir, publish_dir, staging_dir, temporary
@@ -395,5 +394,7 @@ def tiers() -> None:
 @app.command()
 def version() -> None:
     """Print the version."""
+
+    from .. import __version__  # importlib.metadata: not loaded for --help
 
     typer.echo(__version__)
