@@ -46,7 +46,12 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "first_breach": ("First covenant breach", "date"),
 }
 #: scenario ``params.*`` → plain label
-PARAMS: dict[str, str] = {"pue": "PUE (facility ÷ IT power)"}
+PARAMS: dict[str, str] = {
+    "pue": "PUE (facility ÷ IT power)",
+    "onsite_power_share": "Share of new shells on on-site power",
+    "life_years": "Accelerator service life",
+    "load_factor": "Load factor",
+}
 #: words in a variable or path → unit (last resort, after :data:`VARIABLES`)
 _UNIT_WORDS = (("usd_b", "$B"), ("gw_added", "GW/week"), ("gw", "GW"), ("weeks", "weeks"))
 
@@ -84,7 +89,7 @@ def fmt(value: Any, unit: str = "") -> str:
 
 def with_unit(label: str, unit: str) -> str:
     """``label (unit)``, or the label alone when it has no unit or already ends with it."""
-    if not unit or unit == "date" or label.endswith(f"({unit})"):
+    if unit in ("", "date", "ratio", "fraction") or label.lower().endswith((f"({unit})", unit)):
         return label
     return f"{label} ({unit})"
 
@@ -117,7 +122,10 @@ def label_of(name: str, catalog: Any = None) -> str:
         what = tier.name if tier is not None else parts[3].replace("_", " ")
         return f"{parts[1]} share of {what}{when}"
     if parts[0] == "params" and len(parts) == 2:
-        return PARAMS.get(parts[1], parts[1].replace("_", " "))
+        fact = catalog.params.get(parts[1]) if catalog is not None else None
+        unit = getattr(fact, "unit", "")
+        name = PARAMS.get(parts[1], parts[1].replace("_", " ").capitalize())
+        return with_unit(name, unit)
     if parts[0] == "transformers (units/yr × MW/unit)":
         return "Transformer supply (units/yr × MW per unit)"
     return name.replace("_", " ")
