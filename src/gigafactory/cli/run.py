@@ -282,7 +282,7 @@ def run(
         clock.stop()
     clock.write()
     if not as_json:
-        err.print(clock.line(), highlight=False, markup=False, soft_wrap=True)
+        err.print(clock.line(), highlight=False, markup=False)  # wrapped at words to the width
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
         return

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from ..errors import GigafactoryError, Problem, allowed_list, did_you_mean
-from ..labels import label_of
+from ..labels import fmt, label_of, unit_of
 from ..tables import Col, WideOpt, fit_table, out_console
 from ..text import plain
 
@@ -337,16 +337,34 @@ def runs_sweep(
             )
         )
         return
-    df = sweep_frame(sw["points"], metric)
     params = sw["spec"]["params"]
+    if html and len(params) < 2:  # before anything is printed or written
+        raise GigafactoryError(
+            [
+                Problem(
+                    "<command line>",
+                    None,
+                    "--html",
+                    f"a heatmap needs a sweep over at least two parameters; sweep {sweep_id} "
+                    f"varies {len(params)} ({', '.join(params)})",
+                )
+            ]
+        )
+    df = sweep_frame(sw["points"], metric)
+    cat = None
+    if any(k.startswith(("tiers.", "buyers.")) for k in params):  # their labels name the tier
+        from ..catalog import load_catalog
+
+        cat = load_catalog()
+    unit = unit_of(metric)
     rows = [
-        [str(p["point"]), p["run_id"], *(f"{r[k]:.4g}" for k in params), f"{r[metric]:.4g}"]
+        [str(p["point"]), p["run_id"], *(f"{r[k]:.4g}" for k in params), fmt(r[metric], unit)]
         for p, (_, r) in zip(sw["points"], df.iterrows(), strict=True)
     ]
     cols = [
         Col("point", "id", right=True),
         Col("run", "id"),
-        *(Col(plain(label_of(k)), "id", right=True, drop=1) for k in params),
+        *(Col(plain(label_of(k, cat)), "id", right=True, drop=1) for k in params),
         Col(plain(label_of(metric)), "id", right=True),
     ]
     title = (
@@ -356,21 +374,10 @@ def runs_sweep(
     out = out_console(wide)
     out.print(fit_table(title, cols, rows, wide=wide))
     if html:
-        if len(params) < 2:
-            raise GigafactoryError(
-                [
-                    Problem(
-                        "<command line>",
-                        None,
-                        "--html",
-                        "a heatmap needs a sweep over at least two parameters",
-                    )
-                ]
-            )
         draws = sorted({p["summary"].get("draws") for p in sw["points"]} - {None})
         each = f", {'/'.join(f'{d:,}' for d in draws)} draws each" if draws else ""
         sub = f"{sw['scenario']} — sweep {sweep_id}: {len(sw['points'])} points{each}"
-        figure = chart_heatmap(df, params[0], params[1], metric, subtitle=sub)
+        figure = chart_heatmap(df, params[0], params[1], metric, subtitle=sub, catalog=cat)
         write_html(html, f"sweep {sweep_id} of {sw['scenario']}", [figure])
         out.print(f"heatmap written to {html}")
 
