@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..errors import GigafactoryError, did_you_mean
+from ..errors import GigafactoryError, Problem, did_you_mean
 from ..labels import fmt, label_of, unit_of, with_unit
 from ..limits import MAX_DRAWS, MAX_SEED
 from ..tables import Col, WideOpt, fit_table, out_console
@@ -324,8 +324,15 @@ def runs_delete(
         )
         if not interactive():
             raise GigafactoryError(
-                f"runs delete: not deleting {visible(what)} without confirmation: stdin is not "
-                "a terminal; add --yes to delete it"
+                [
+                    Problem(
+                        "<command line>",
+                        None,
+                        "--yes",
+                        f"not deleting {visible(what)} without confirmation: stdin is not a "
+                        "terminal; add --yes to delete it",
+                    )
+                ]
             )
         if not typer.confirm(f"Delete {visible(what)} and everything stored with it?"):
             typer.echo(f"kept run {run.run_id}")

@@ -172,7 +172,13 @@ def write_html(path: str | Path, title: str, figures: list[go.Figure]) -> Path:
 
 
 def png_heatmap(
-    df: pd.DataFrame, x: str, y: str, metric: str, path: str | Path, subtitle: str = ""
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    metric: str,
+    path: str | Path,
+    subtitle: str = "",
+    catalog: Any = None,
 ) -> Path:
     """The grid heatmap as a PNG (matplotlib), plain labels and ``subtitle`` in the title."""
     import matplotlib
@@ -187,8 +193,8 @@ def png_heatmap(
     ax.set_yticks(range(grid.shape[0]), [f"{v:g}" for v in grid.index])
     for (i, j), v in np.ndenumerate(grid.values):
         ax.text(j, i, f"{v:.3g}", ha="center", va="center", color="w", fontsize=8)
-    ax.set_xlabel(label_of(x))
-    ax.set_ylabel(label_of(y))
+    ax.set_xlabel(label_of(x, catalog))
+    ax.set_ylabel(label_of(y, catalog))
     ax.set_title(label_of(metric) + (f"\n{subtitle}" if subtitle else ""))
     fig.colorbar(im, ax=ax)
     fig.tight_layout()
@@ -198,7 +204,12 @@ def png_heatmap(
 
 
 def png_indices(
-    df: pd.DataFrame, metric: str, path: str | Path, top: int = 12, subtitle: str = ""
+    df: pd.DataFrame,
+    metric: str,
+    path: str | Path,
+    top: int = 12,
+    subtitle: str = "",
+    catalog: Any = None,
 ) -> Path:
     """Sobol' S1/ST bars with 95 % intervals for one metric, as a PNG (plain labels)."""
     import matplotlib
@@ -211,7 +222,7 @@ def png_indices(
     fig, ax = plt.subplots(figsize=(7.5, 0.35 * len(d) + 1.2))
     ax.barh(pos + 0.2, d["ST"], 0.4, xerr=d["ST_conf"], label="ST (total)", color="#4c78a8")
     ax.barh(pos - 0.2, d["S1"], 0.4, xerr=d["S1_conf"], label="S1 (first order)", color="#f58518")
-    ax.set_yticks(pos, [label_of(str(i)) for i in d["input"]])
+    ax.set_yticks(pos, [label_of(str(i), catalog) for i in d["input"]])
     ax.set_title(f"Sobol' indices: {label_of(metric)}" + (f"\n{subtitle}" if subtitle else ""))
     ax.legend(loc="lower right")
     fig.tight_layout()
