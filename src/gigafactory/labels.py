@@ -52,6 +52,8 @@ PARAMS: dict[str, str] = {
     "life_years": "Accelerator service life",
     "load_factor": "Load factor",
 }
+#: tier ``params.*`` → plain label (the catalog gives the unit)
+TIER_PARAMS: dict[str, str] = {"mw_per_unit": "size", "ai_share": "share for AI"}
 #: words in a variable or path → unit (last resort, after :data:`VARIABLES`)
 _UNIT_WORDS = (("usd_b", "$B"), ("gw_added", "GW/week"), ("gw", "GW"), ("weeks", "weeks"))
 
@@ -143,5 +145,6 @@ def _tier_label(parts: list[str], catalog: Any) -> str:
         return with_unit(f"{name} {what}", "%/yr" if "growth" in rest else unit)
     if parts[2] == "params" and len(parts) > 3:
         fact = tier.params.get(parts[3]) if tier is not None else None
-        return with_unit(f"{name}: {parts[3].replace('_', ' ')}", getattr(fact, "unit", ""))
+        what = TIER_PARAMS.get(parts[3], parts[3].replace("_", " "))
+        return with_unit(f"{name}: {what}", getattr(fact, "unit", ""))
     return f"{name}: {' '.join(parts[2:]).replace('_', ' ')}"

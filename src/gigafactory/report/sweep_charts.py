@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..errors import GigafactoryError, Problem, allowed_list, did_you_mean
-from ..labels import label_of, unit_of
+from ..labels import fmt, label_of, unit_of
 
 #: an axis with at most this many distinct values is a grid axis (else the points are scattered)
 GRID_MAX = 25
@@ -84,7 +84,7 @@ def chart_heatmap(
                 y=[f"{v:g}" for v in grid.index],
                 colorscale="Viridis",
                 colorbar={"title": escape(unit_of(metric) or label_of(metric))},
-                text=np.round(grid.values, 3),
+                text=[[fmt(v, unit_of(metric)) for v in row] for row in grid.values],
                 texttemplate="%{text}",
             )
         )
@@ -192,7 +192,7 @@ def png_heatmap(
     ax.set_xticks(range(grid.shape[1]), [f"{v:g}" for v in grid.columns])
     ax.set_yticks(range(grid.shape[0]), [f"{v:g}" for v in grid.index])
     for (i, j), v in np.ndenumerate(grid.values):
-        ax.text(j, i, f"{v:.3g}", ha="center", va="center", color="w", fontsize=8)
+        ax.text(j, i, fmt(v, unit_of(metric)), ha="center", va="center", color="w", fontsize=8)
     ax.set_xlabel(label_of(x, catalog))
     ax.set_ylabel(label_of(y, catalog))
     ax.set_title(label_of(metric) + (f"\n{subtitle}" if subtitle else ""))
