@@ -130,7 +130,8 @@ def label_of(name: str, catalog: Any = None) -> str:
         return with_unit(name, unit)
     if parts[0] == "transformers (units/yr × MW/unit)":
         return "Transformer supply (units/yr × MW per unit)"
-    return name.replace("_", " ")
+    text = name.replace("_", " ")
+    return text[:1].upper() + text[1:]
 
 
 def _tier_label(parts: list[str], catalog: Any) -> str:
