@@ -232,7 +232,7 @@ def test_runs_commands(two_runs: tuple[Path, str, str], tmp_path: Path) -> None:
     assert printed.strip().endswith(str(out.resolve()))
     assert out.stat().st_size > 1_000_000
     assert (tmp_path / "png" / "gw_online.png").exists()
-    assert f"deleted run {a}" in invoke("runs", "delete", a, "--store", str(path))
+    assert f"deleted run {a}" in invoke("runs", "delete", a, "--store", str(path), "--yes")
     assert [
         r["run_id"] for r in json.loads(invoke("runs", "list", "--store", str(path), "--json"))
     ] == [b]

@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from ..labels import fmt
+from ..tables import Col, WideOpt, fit_table, out_console
 from ..text import plain
 from . import app
 
@@ -19,6 +19,7 @@ def deals(
         "2026-11-01", "--as-of", help="show statuses as recorded on this date"
     ),
     as_json: bool = typer.Option(False, "--json", help="print JSON records instead of a table"),
+    wide: WideOpt = False,
 ) -> None:
     """The deal web with each deal's status as of a date, and its source."""
     from ..catalog import load_catalog
@@ -28,25 +29,35 @@ def deals(
     if as_json:
         typer.echo(json.dumps(json.loads(df.to_json(orient="records")), indent=2))
         return
-    t = Table(title=f"Deals as of {plain(as_of)}")
-    for c in ("deal", "kind", "payer → payee", "GW", "$B", "status", "since", "source"):
-        t.add_column(c, justify="right" if c in ("GW", "$B") else "left", overflow="fold")
+    rows = []
     for rec in df.to_dict("records"):
         r = _Row(rec)
         status = str(r.status) if r.status else "not yet announced"
         if r.replaced_by:
             status += f" → {r.replaced_by}"
-        t.add_row(
-            str(r.deal),
-            str(r.kind),
-            f"{r.payer} → {r.payee}",
-            _num(r.gw),
-            _num(r.usd_b),
-            status,
-            str(r.status_date or ""),
-            str(r.source),
+        rows.append(
+            [
+                plain(r.deal),
+                plain(r.kind),
+                plain(f"{r.payer} → {r.payee}"),
+                _num(r.gw, "GW"),
+                _num(r.usd_b, "$B"),
+                plain(status),
+                plain(r.status_date or ""),
+                plain(r.source if wide else _hosts(str(r.source))),
+            ]
         )
-    Console().print(t)
+    cols = [
+        Col("deal", "id"),
+        Col("kind", "text", drop=4),
+        Col("payer → payee", "text", drop=1),
+        Col("GW", "id", right=True),
+        Col("$B", "id", right=True),
+        Col("status", "text"),
+        Col("since", "id", drop=3),
+        Col("source", "text", drop=2),
+    ]
+    out_console(wide).print(fit_table(f"Deals as of {plain(as_of)}", cols, rows, wide=wide))
 
 
 class _Row:
@@ -60,5 +71,15 @@ class _Row:
         return None if v is None or (isinstance(v, float) and v != v) else v
 
 
-def _num(x: Any) -> str:
-    return "" if x is None else f"{float(x):g}"
+def _hosts(source: str) -> str:
+    """``https://www.nasdaq.com/articles/…`` → ``nasdaq.com`` (each of ``a ; b``); ``--wide`` shows the URLs."""
+    from urllib.parse import urlparse
+
+    hosts = [
+        urlparse(s.strip()).netloc.removeprefix("www.") or s.strip() for s in source.split(";")
+    ]
+    return ", ".join(dict.fromkeys(hosts))
+
+
+def _num(x: Any, unit: str) -> str:
+    return "" if x is None else fmt(float(x), unit)
