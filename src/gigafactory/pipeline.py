@@ -20,6 +20,7 @@ from .economics import industry_economics
 from .errors import GigafactoryError
 from .finance import run_finance
 from .finance.money import summarise_money
+from .finance.whatif import apply_deal_whatifs
 from .results.summary import summarise
 from .scenario.schema import Scenario
 from .supply import ModelInputs, simulate
@@ -203,4 +204,4 @@ def run_money(sc: Scenario, cat: Catalog, ds: xr.Dataset) -> xr.Dataset:
     """The finance pass over a physical run, reading its compiled draws (``money_facts``)."""
     settings = sc.finance.model_copy(update={"as_of": sc.as_of})
     rng = np.random.default_rng([int(ds.attrs["seed"]), 1])
-    return run_finance(ds, settings, with_point_overrides(cat, sc), rng)
+    return run_finance(ds, settings, with_point_overrides(apply_deal_whatifs(cat, sc), sc), rng)

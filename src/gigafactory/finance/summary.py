@@ -122,12 +122,12 @@ def _entities(fin: xr.Dataset) -> dict[str, Any]:
 
 
 def _exposure(fin: xr.Dataset) -> dict[str, float]:
-    """Each counterparty's median exposure to the buyer ($B), largest first."""
+    """Each counterparty's median exposure to the buyer ($B), largest first; a counterparty
+    at 0 is kept (a deal resized to nothing shows as 0, so two runs compare key by key)."""
     expo = fin["exposure_usd_b"].median("draw")
     exposure = {
         str(k): round(float(v), 2)
         for k, v in zip(expo["counterparty"].values, expo.values, strict=True)
-        if v > 0
     }
     return dict(sorted(exposure.items(), key=lambda kv: -kv[1]))
 
