@@ -19,7 +19,7 @@ from .demand.views import add_market_views
 from .economics import industry_economics
 from .errors import GigafactoryError
 from .finance import run_finance
-from .finance.money import summarise_money
+from .finance.money import money_facts, summarise_money
 from .finance.whatif import apply_deal_whatifs
 from .results.summary import summarise
 from .scenario.schema import Scenario
@@ -189,7 +189,7 @@ def run_scenario(
     if fin is not None:
         # channels → unfunded weeks → defaults → Eisenberg–Noe clearing (finance/money.py)
         rng_money = np.random.default_rng([int(ds.attrs["seed"]), 2])
-        summary["finance"].update(summarise_money(fin, cat, rng_money))
+        summary["finance"].update(summarise_money(fin, cat, rng_money, drawn=money_facts(ds)))
     if sc.scope.kind == "industry":
         rng_eco = np.random.default_rng([int(ds.attrs["seed"]), 3])
         summary["economics"] = industry_economics(ds, cat, rng_eco)

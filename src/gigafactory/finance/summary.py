@@ -222,11 +222,13 @@ def finance_tables(section: dict[str, Any]) -> list[Table]:
             v["first_breach"] or "never",
             f"{v['runway_weeks']['p50']:.0f}",
         )
-    t2 = Table(title=f"Exposure to {section['buyer']} (p50, $B)")
-    t2.add_column("counterparty")
-    t2.add_column("$B", justify="right")
+    t2 = Table(title=f"Exposure to {section['buyer']} (p50, $B; expected loss: mean, $B)")
+    net, el = section.get("exposure_net_usd_b", {}), section.get("expected_loss_usd_b", {})
+    for c in ("counterparty", "gross", "net", "expected loss")[: 4 if net else 2]:
+        t2.add_column(c, justify="left" if c == "counterparty" else "right")
     for k, v in list(section["exposure_usd_b"].items())[:10]:
-        t2.add_row(k, f"{v:.1f}")
+        extra = [f"{net.get(k, 0.0):.1f}", f"{el.get(k, 0.0):.1f}"] if net else []
+        t2.add_row(k, f"{v:.1f}", *extra)
     circ = section["circularity"]
     t3 = Table(title="Circularity")
     t3.add_column("measure")
