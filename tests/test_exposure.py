@@ -102,3 +102,24 @@ def test_net_never_negative_nor_above_gross() -> None:
     relet = (gross - equity) * rng.uniform(0, 1, (50, 4))
     claim, net = net_exposure(gross, relet, equity, rng.uniform(0, 200, 4), rng.uniform(0, 1, 50))
     assert (claim >= 0).all() and (net <= gross + 1e-9).all() and (net >= equity - 1e-9).all()
+
+
+def test_channels_and_credit_inputs_come_from_the_one_sampler() -> None:
+    from gigafactory.compile import compile_inputs
+    from gigafactory.finance.money import CHANNEL_FACTS, stack_for
+    from gigafactory.scenario.loader import load_scenario
+
+    drawn = {"companies.openai.facts.equity_round_usd_b_per_yr": np.array([1.0, 2.0, 3.0])}
+    eq = next(
+        c
+        for c in stack_for(CAT, "openai", np.random.default_rng(0), 3, drawn)
+        if c.name == "equity"
+    )
+    np.testing.assert_array_equal(eq.capacity_usd_b, [1.0, 2.0, 3.0])
+    money = compile_inputs(load_scenario("announced", CAT), CAT, 3, 1).money
+    for who, c in CAT.companies.items():
+        for cap, rate, _ in CHANNEL_FACTS.values():
+            for key in (cap, rate):
+                if key in c.facts:
+                    assert f"companies.{who}.facts.{key}" in money
+    assert {EXT + "relet_share", EXT + "unsecured_lgd"} <= set(money)

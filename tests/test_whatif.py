@@ -173,3 +173,43 @@ def test_runs_diff_ranks_the_whatif_by_absolute_size(tmp_path: Path) -> None:
     assert top.startswith("finance.") or ".gw" in top or "_gw" in top, top
     by = {m["metric"]: m for m in moved}
     assert by["years.2028.contracted_it_gw.p50"]["delta"] < 0  # Oracle late, Broadcom gone
+
+
+BAD_MONEY = """name: bad-money
+extends: announced
+overrides:
+  companies.openai.facts.equity_round_usd_b_per_yr: -5
+  companies.oracle.facts.bond_rate_pct: 120
+  constants.cost_of_capital_pct: 150
+  companies.oracle.facts.project_finance_usd_b: {dist: triangular, low: -1, mode: 5, high: 10}
+"""
+
+
+def test_negative_channel_capacity_and_cost_of_capital_over_100(tmp_path: Path) -> None:
+    f = tmp_path / "bad.yaml"
+    f.write_text(BAD_MONEY)
+    with pytest.raises(GigafactoryError) as exc:
+        load_scenario(f)
+    got = {p.key: (p.line, p.message) for p in exc.value.problems}
+    assert len(got) == 4
+    assert got["overrides.companies.openai.facts.equity_round_usd_b_per_yr"][0] == 4
+    assert "≥ 0" in got["overrides.companies.openai.facts.equity_round_usd_b_per_yr"][1]
+    assert "≤ 100" in got["overrides.companies.oracle.facts.bond_rate_pct"][1]
+    assert "≤ 100" in got["overrides.constants.cost_of_capital_pct"][1]
+    assert "-1.0" in got["overrides.companies.oracle.facts.project_finance_usd_b"][1]
+    # growth rates in %/yr may still exceed 100 %
+    from gigafactory.scenario.domains import domain_of
+
+    pct_yr = load_catalog().companies["external"].facts["risk_free_pct"]  # unit %/yr
+    assert not domain_of("companies.external.facts.risk_free_pct", pct_yr).contains(101.0)
+    assert domain_of("tiers.x.capacity.growth_pct", pct_yr).contains(150.0)
+
+
+def test_a_channel_refuses_a_negative_capacity_or_a_cost_above_100() -> None:
+    from gigafactory.finance.channels import Channel
+
+    with pytest.raises(GigafactoryError, match="capacity"):
+        Channel("revolver", np.array([5.0, -1.0]), np.array([6.0, 6.0]))
+    with pytest.raises(GigafactoryError, match="cost"):
+        Channel("ig_bond", np.array([5.0]), np.array([120.0]))
+    Channel("ig_bond", np.array([0.0]), np.array([100.0]))  # the bounds themselves are fine

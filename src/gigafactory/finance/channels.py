@@ -31,6 +31,9 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from ..errors import GigafactoryError
+from ..scenario.domains import MAX_RATE_PCT
+
 F64 = NDArray[np.float64]
 
 #: The funding order (cheapest usual source first); a stack lists its channels in this order.
@@ -67,6 +70,20 @@ class Channel:
     capacity_usd_b: F64
     rate_pct: F64
     per_year: bool = False
+
+    def __post_init__(self) -> None:
+        cap, rate = np.asarray(self.capacity_usd_b), np.asarray(self.rate_pct)
+        if not np.isfinite(cap).all() or (cap < 0).any():
+            raise GigafactoryError(
+                f"channel '{self.name}': capacity must be a finite amount ≥ 0 $B "
+                f"(got {float(np.nanmin(cap)):g})"
+            )
+        if not np.isfinite(rate).all() or (rate < 0).any() or (rate > MAX_RATE_PCT).any():
+            bad = rate[~((rate >= 0) & (rate <= MAX_RATE_PCT))]
+            raise GigafactoryError(
+                f"channel '{self.name}': cost must lie in 0–{MAX_RATE_PCT:g} %/yr "
+                f"(got {float(bad[0]) if bad.size else float('nan'):g})"
+            )
 
     @property
     def kind(self) -> Literal["debt", "equity"]:
