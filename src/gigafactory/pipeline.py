@@ -18,7 +18,7 @@ from .compile import compile_inputs, with_point_overrides
 from .demand.views import add_market_views
 from .economics import industry_economics
 from .errors import GigafactoryError
-from .finance import run_finance
+from .finance import feedback, run_finance
 from .finance.money import money_facts, summarise_money
 from .finance.whatif import apply_deal_whatifs
 from .results.summary import summarise
@@ -89,6 +89,9 @@ def simulate_scenario(
     for size, stream in zip(sizes, streams, strict=True):
         with limit_blas():
             inp = compile_inputs(sc, cat, size, s, rng=np.random.default_rng(stream))
+            if feedback.applies(sc, inp):  # money feeds back: unfunded draws stop ordering
+                first = simulate(inp, vendor_detail=True).assign_attrs(seed=s)
+                inp = feedback.with_funding_cut(sc, cat, inp, first)
             part = add_market_views(inp, simulate(inp, vendor_detail=vendor_detail))
         if keep is not None:
             part = part[[v for v in keep if v in part]]

@@ -11,7 +11,7 @@ A what-if restates a deal as of the scenario's ``as_of`` date::
 :func:`apply_deal_whatifs` returns the catalog with each named deal replaced, and both the
 physical side (``compile_inputs``: orders, conversions, the deal's GW draws) and the money side
 (``run_money``: payments, committed values, exposure) read that catalog, so a deal means one
-thing everywhere.  The rules (docs/finance.md, "Deal what-ifs"):
+thing everywhere.  The rules:
 
 - ``status``: the deal's status from ``as_of`` on (events recorded after ``as_of`` are dropped);
   ``cancelled``/``superseded`` take it out of orders, payments and exposure.
