@@ -69,7 +69,7 @@ def first_unfunded_weeks(sc: Scenario, cat: Catalog, physical: xr.Dataset) -> In
     """The buyer's first unfunded week in each draw of a simulated batch (−1: never)."""
     from ..compile import with_point_overrides
     from .engine import run_finance
-    from .money import fund_entities, money_facts
+    from .money import fund_paths, money_facts
     from .whatif import apply_deal_whatifs
 
     settings = sc.finance.model_copy(update={"as_of": sc.as_of, "threads": 1})
@@ -80,7 +80,7 @@ def first_unfunded_weeks(sc: Scenario, cat: Catalog, physical: xr.Dataset) -> In
     if buyer not in [str(e) for e in fin["entity"].values]:
         return np.full(int(physical.sizes["draw"]), -1, dtype=np.int64)
     sub = fin.sel(entity=[buyer])
-    funded = fund_entities(sub, deals, np.random.default_rng(0), drawn=money_facts(physical))
+    funded = fund_paths(sub, deals, np.random.default_rng(0), 0.0, money_facts(physical))
     return np.asarray(funded[buyer].first_unfunded_week, dtype=np.int64)
 
 

@@ -31,7 +31,7 @@ import xarray as xr
 
 from ..catalog.schema import Catalog, Fact
 from ..scenario.sampling import ppf, range_dist
-from .channels import Channel, Funding, fund
+from .channels import Channel, Funding, FundingPath, fund, fund_path
 from .contagion import clear
 from .exposure import credit_exposure
 
@@ -119,6 +119,26 @@ def fund_entities(
     return out
 
 
+def fund_paths(
+    fin: xr.Dataset,
+    cat: Catalog,
+    rng: np.random.Generator,
+    payout_share: float,
+    drawn: Drawn | None,
+) -> dict[str, FundingPath]:
+    """:func:`fund_entities`, keeping only what the summary reads (:func:`channels.fund_path`)."""
+    years = _years(fin)
+    out = {}
+    for e in [str(x) for x in fin["entity"].values]:
+        net, cash0 = _paths(fin, e)
+        facts = cat.companies[e].facts if e in cat.companies else {}
+        debt0 = facts["debt_usd_b"].value if "debt_usd_b" in facts else 0.0
+        stack = stack_for(cat, e, rng, net.shape[0], drawn)
+        mn = fin["min_cash_usd_b"].sel(entity=e).values.astype(float)
+        out[e] = fund_path(net, cash0, mn, stack, years, payout_share, debt0_usd_b=debt0)
+    return out
+
+
 def _years(fin: xr.Dataset) -> np.ndarray:
     weeks = pd.DatetimeIndex(fin["week"].values)
     return np.asarray((weeks + pd.Timedelta(days=3)).year, dtype=np.int64)
@@ -156,7 +176,7 @@ def summarise_money(
 ) -> dict[str, Any]:
     """Channels, P(unfunded) by year, defaults, contagion losses, net exposure and expected
     loss (see the module docstring).  ``drawn``: the compiled money facts (:func:`money_facts`)."""
-    funded = fund_entities(fin, cat, rng, payout_share, drawn)
+    funded = fund_paths(fin, cat, rng, payout_share, drawn)
     buyer = str(fin.attrs["buyer"])
     years = _years(fin)
     nodes = sorted(
@@ -219,10 +239,7 @@ def summarise_money(
         "defaults": {q: round(float(defaulted[:, i].mean()), 4) for i, q in enumerate(nodes)},
         "contagion_loss_usd_b": {q: _q(cl.loss_usd_b[:, i]) for i, q in enumerate(nodes)},
         "channels_usd_b": {
-            e: {
-                c: _q(np.maximum(f.drawn_usd_b[:, :, k], 0.0).sum(axis=1))
-                for k, c in enumerate(f.channels)
-            }
+            e: {c: _q(f.raised_usd_b[:, k]) for k, c in enumerate(f.channels)}
             for e, f in funded.items()
             if f.channels
         },
