@@ -23,6 +23,7 @@ headroom and the rest of their business over the remaining horizon.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -125,18 +126,28 @@ def fund_paths(
     rng: np.random.Generator,
     payout_share: float,
     drawn: Drawn | None,
+    threads: int = 2,
 ) -> dict[str, FundingPath]:
-    """:func:`fund_entities`, keeping only what the summary reads (:func:`channels.fund_path`)."""
+    """:func:`fund_entities`, keeping only what the summary reads (:func:`channels.fund_path`).
+
+    The stacks are drawn in entity order (the random stream is fixed); the entities are then
+    funded on ``threads`` threads (the compiled loop releases the GIL; results do not depend on
+    the thread count)."""
     years = _years(fin)
-    out = {}
-    for e in [str(x) for x in fin["entity"].values]:
+    entities = [str(x) for x in fin["entity"].values]
+    stacks = {e: stack_for(cat, e, rng, fin.sizes["draw"], drawn) for e in entities}
+
+    def one(e: str) -> FundingPath:
         net, cash0 = _paths(fin, e)
         facts = cat.companies[e].facts if e in cat.companies else {}
         debt0 = facts["debt_usd_b"].value if "debt_usd_b" in facts else 0.0
-        stack = stack_for(cat, e, rng, net.shape[0], drawn)
         mn = fin["min_cash_usd_b"].sel(entity=e).values.astype(float)
-        out[e] = fund_path(net, cash0, mn, stack, years, payout_share, debt0_usd_b=debt0)
-    return out
+        return fund_path(net, cash0, mn, stacks[e], years, payout_share, debt0_usd_b=debt0)
+
+    if threads > 1 and len(entities) > 1:
+        with ThreadPoolExecutor(threads) as pool:
+            return dict(zip(entities, pool.map(one, entities), strict=True))
+    return {e: one(e) for e in entities}
 
 
 def _years(fin: xr.Dataset) -> np.ndarray:
