@@ -213,3 +213,18 @@ def test_a_channel_refuses_a_negative_capacity_or_a_cost_above_100() -> None:
     with pytest.raises(GigafactoryError, match="cost"):
         Channel("ig_bond", np.array([5.0]), np.array([120.0]))
     Channel("ig_bond", np.array([0.0]), np.array([100.0]))  # the bounds themselves are fine
+
+
+def test_warrant_terms_whatif_reaches_the_valuation(cat: Catalog) -> None:
+    """The AMD warrant's first hurdle and term, restated: the hurdles move and the value falls."""
+    from gigafactory.finance.summary import summarise_finance
+
+    def warrant(extra: str) -> dict[str, object]:
+        sc = load_scenario_text("name: w\nextends: announced\n" + extra, cat)
+        ds = simulate_scenario(sc, cat, draws=20, seed=2)
+        return dict(summarise_finance(run_money(sc, cat, ds))["warrants"]["amd_warrant"])
+
+    base = warrant("")
+    hard = warrant("deals: {amd_warrant: {terms: {first_hurdle_usd: 500, expiry_years: 2}}}\n")
+    assert base["hurdles_usd"][0] == 250.0 and hard["hurdles_usd"][0] == 500.0  # type: ignore[index]
+    assert hard["closed_form_price_only_usd_b"] < base["closed_form_price_only_usd_b"]  # type: ignore[operator]
