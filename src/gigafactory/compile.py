@@ -17,6 +17,7 @@ from scipy import special
 
 from .catalog.schema import Catalog, DateFact, Fact, Path
 from .errors import GigafactoryError, Problem
+from .finance.whatif import apply_deal_whatifs, p_convert_of
 from .scenario.sampling import Dist, loaded_uniforms, ppf, range_dist, uniforms
 from .scenario.schema import Scenario
 from .supply.inputs import ModelInputs
@@ -272,10 +273,11 @@ def _orders(
             continue
         if status in NON_BINDING:
             # (the median world keeps a deal that converts at least half the time)
+            p_conv = p_convert_of(deal, sc.finance.p_convert)
             take = (
-                np.full(n, sc.finance.p_convert >= 0.5)
+                np.full(n, p_conv >= 0.5)
                 if sm.median
-                else sm.u(key=f"deals.{did}.converts") < sc.finance.p_convert
+                else sm.u(key=f"deals.{did}.converts") < p_conv
             )
         else:
             take = np.ones(n, dtype=bool)
@@ -456,6 +458,7 @@ def compile_inputs(
         ``buyers.<id>.baseline_orders`` or ``ai_demand`` (the shared factor, ``z = Φ⁻¹(u)``).
         Capacity paths still load on the factor: ``u' = Φ(ρ·z + √(1 − ρ²)·Φ⁻¹(u))``.
     """
+    cat = apply_deal_whatifs(cat, sc)  # the scenario's deal what-ifs, before anything reads a deal
     n = int(draws if draws is not None else sc.draws)
     s = int(seed if seed is not None else sc.seed)
     gen = rng if rng is not None else np.random.default_rng(s)

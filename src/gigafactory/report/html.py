@@ -406,13 +406,32 @@ def _cell(v: Any) -> str:
     return fmt_number(v)
 
 
+def _exposure_rows(fin: Mapping[str, Any]) -> dict[str, Any]:
+    """Per counterparty: gross exposure ($B p50), net of collateral and re-lettable capacity,
+    and expected loss (mean over draws), where the summary has them."""
+    net, el = fin.get("exposure_net_usd_b") or {}, fin.get("expected_loss_usd_b") or {}
+    if not net:
+        return dict(fin["exposure_usd_b"])
+    return {
+        k: {"gross $B": v, "net $B": net.get(k), "expected loss $B": el.get(k)}
+        for k, v in fin["exposure_usd_b"].items()
+    }
+
+
 def finance_tables(fin: Mapping[str, Any]) -> dict[str, tuple[list[str], list[list[str]]]]:
     """The finance section of summary.json as tables: headline, entities, circularity, loops,
     vendor financing, exposure and warrants (each present only when the section has it)."""
     circ = fin.get("circularity") if isinstance(fin.get("circularity"), Mapping) else {}
     assert isinstance(circ, Mapping)
     loops = circ.get("loops", circ.get("named_loops"))
-    own = ("circularity", "exposure_usd_b", "warrants", "entities")
+    own = (
+        "circularity",
+        "exposure_usd_b",
+        "exposure_net_usd_b",
+        "expected_loss_usd_b",
+        "warrants",
+        "entities",
+    )
     out: dict[str, tuple[list[str], list[list[str]]]] = {
         "headline": table_of({k: v for k, v in fin.items() if k not in own}, "metric"),
     }
@@ -433,7 +452,7 @@ def finance_tables(fin: Mapping[str, Any]) -> dict[str, tuple[list[str], list[li
     if isinstance(fin.get("entities"), Mapping) and fin["entities"]:
         out["entities"] = table_of(fin["entities"], "entity")
     if fin.get("exposure_usd_b"):
-        out["exposure"] = table_of(fin["exposure_usd_b"], "counterparty")
+        out["exposure"] = table_of(_exposure_rows(fin), "counterparty")
     if fin.get("warrants"):
         out["warrants"] = table_of(fin["warrants"], "warrant")
     return out

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from ..catalog.schema import Catalog, Fact, iter_facts
 from ..errors import GigafactoryError, Problem, allowed_list, did_you_mean
+from ..finance.whatif import raw_name_problems, whatif_problems
 from ..timegrid import parse_when
 from ..validation import problems_from
 from ..yamlio import LineMap, line_of, load_yaml, load_yaml_file
@@ -209,7 +210,7 @@ def _check_overrides(
                 f"unknown buyer '{sc.scope.buyer}'{did_you_mean(str(sc.scope.buyer), catalog.buyers)}; allowed: {allowed_list(catalog.buyers)}",
             )
         )
-    for key, msg in settings_problems(sc, catalog.companies):
+    for key, msg in [*settings_problems(sc, catalog.companies), *whatif_problems(sc, catalog)]:
         file, lines = _origin(chain, tuple(key.split(".")))
         problems.append(Problem(file, line_of(lines, tuple(key.split("."))), key, msg))
     if isinstance(sc.sites, list):
@@ -294,6 +295,9 @@ def scenario_from_chain(
                 )
                 if p.message.startswith("not a catalog value")
             ]
+        for key, msg in raw_name_problems(merged.get("deals"), catalog):
+            file, lines = _origin(chain, tuple(key.split(".")))
+            problems.append(Problem(file, line_of(lines, tuple(key.split("."))), key, msg))
         raise GigafactoryError(_unique([*broken, *problems])) from None
     problems = _check_overrides(sc, chain, catalog)
     if problems or broken:

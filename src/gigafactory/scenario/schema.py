@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ..catalog.schema import check_when
 from ..finance.settings import FinanceSettings
+from ..finance.whatif import DealWhatIf
 from ..limits import HORIZON_WINDOW, MAX_DRAWS, MAX_SEED
 from ..plan.settings import PlanSettings
 from ..timegrid import parse_when
@@ -114,6 +115,11 @@ class Scenario(Model):
     sites: list[str] | Literal["all"] = "all"
     overrides: dict[str, float | Dist] = Field(
         default_factory=dict, description="dotted catalog path → number or distribution"
+    )
+    deals: dict[str, DealWhatIf] = Field(
+        default_factory=dict,
+        description="deal what-ifs by deal id: status, usd_b, gw, shift_weeks, schedule, "
+        "p_convert, terms (finance/whatif.py)",
     )
     uncertainty: Uncertainty = Field(default_factory=Uncertainty)
     goal: Goal = Field(default_factory=Goal)
