@@ -54,6 +54,9 @@ class _Sampler:
         # capacity-path name, ``deals.<id>.converts`` or ``<site phase>.power_ready``
         self.given: Mapping[str, F] = given or {}
         self.keys: set[str] = set()  # the key of every random uniform drawn (see ``given``)
+        #: what a deal or company drives beyond orders and money (``subject=role:what``), read
+        #: by ``gigafactory.coverage``
+        self.notes: list[str] = []
 
     def dist(self, path: str, fact: Fact) -> Dist:
         self.used.add(path)
@@ -289,7 +292,53 @@ def _orders(
         frac = _cum_schedule(pts, deal.gw.value, start, wy) / max(deal.gw.value, 1e-9)
         it_gw = gw / pue if deal.basis == "facility" else gw
         out[:, :, vendors.index(deal.vendor)] += (take * it_gw)[:, None] * frac[None, :] * 1e3
+    _letter_orders(sc, cat, sm, vendors, wy, converted, out)
     return out
+
+
+def _letter_orders(
+    sc: Scenario,
+    cat: Catalog,
+    sm: _Sampler,
+    vendors: tuple[str, ...],
+    wy: F,
+    converted: dict[str, NDArray[np.bool_]],
+    out: F,
+) -> None:
+    """Orders from a vendor's investment letter to deploy its systems (Nvidia's 10 GW LOI).
+
+    While the letter is alive (not superseded or cancelled as of ``sc.as_of``) and converts in a
+    draw, the buyer's cumulative orders from that vendor are at least the letter's schedule:
+    ``O_v(t) = max(O_v(t), take · GW · f(t) · 1e3)`` IT MW.  A maximum, not a sum: the letter's
+    systems are the ones that sit in the buyer's cloud contracts' buildings (the sources warn
+    the GW figures overlap), so it adds only what the contracts do not already order.
+    """
+    for did, deal in cat.deals.items():
+        if deal.kind != "equity_investment" or deal.gw is None or deal.vendor not in vendors:
+            continue
+        status = deal.status_as_of(sc.as_of)
+        if deal.payee != sc.scope.buyer or status is None or status in DROPPED:
+            continue
+        take = (
+            np.ones(sm.n, dtype=bool)
+            if status in BINDING
+            else (
+                np.full(sm.n, sc.finance.p_convert >= 0.5)
+                if sm.median
+                else sm.u(key=f"deals.{did}.converts") < sc.finance.p_convert
+            )
+        )
+        converted[did] = take
+        gw = sm.fact(f"deals.{did}.gw", deal.gw)
+        start = decimal_year(min(parse_when(e.date) for e in deal.status_history))
+        pts = [
+            (decimal_year(parse_when(k)), sm.point(f"deals.{did}.schedule.{k}", f))
+            for k, f in deal.schedule.items()
+        ]
+        frac = _cum_schedule(pts, deal.gw.value, start, wy) / max(deal.gw.value, 1e-9)
+        v = vendors.index(str(deal.vendor))
+        letter = (take * gw)[:, None] * frac[None, :] * 1e3
+        out[:, :, v] = np.maximum(out[:, :, v], letter)
 
 
 def _phases(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid, pue: F) -> dict[str, object]:
@@ -497,7 +546,12 @@ def compile_inputs(
     if sc.scope.market == "on":
         inp = dataclasses.replace(inp, **_market_fields(sc, cat, sm, grid))
     # which catalog values the model read: an override of anything else would change nothing
-    meta = {**inp.meta, "used": "|".join(sorted(sm.used)), "drawn": "|".join(sorted(sm.keys))}
+    meta = {
+        **inp.meta,
+        "used": "|".join(sorted(sm.used)),
+        "drawn": "|".join(sorted(sm.keys)),
+        "deal_drives": "|".join(sm.notes),
+    }
     return dataclasses.replace(inp, meta=meta)
 
 
