@@ -36,21 +36,21 @@ def test_an_unread_deal_and_its_partner_are_orphans() -> None:
     """A letter to a company nothing else names: no orders, no ledger flow, no capacity read."""
     cat = _with_deal(
         load_catalog(),
-        "tsmc_letter",
+        "mgx_letter",
         {
             "name": "an unread letter",
             "kind": "supply_mou",
             "payer": "openai",
-            "payee": "tsmc",
+            "payee": "mgx",
             "status_history": [
                 {"status": "loi", "date": "2026-01-05", "source": "https://example.org/letter"}
             ],
         },
     )
     got = _by_id(coverage(load_scenario("announced", cat), cat, DRAWS))
-    assert got[("deal", "tsmc_letter")].orphan
-    assert got[("partner", "tsmc")].orphan
-    assert ("deal", "tsmc_letter") in {(e.kind, e.id) for e in orphans(list(got.values()))}
+    assert got[("deal", "mgx_letter")].orphan
+    assert got[("partner", "mgx")].orphan
+    assert ("deal", "mgx_letter") in {(e.kind, e.id) for e in orphans(list(got.values()))}
 
 
 def test_a_deal_drives_what_the_run_shows(shipped: list[Entry]) -> None:
@@ -104,3 +104,12 @@ def test_cli_refuses_an_industry_scope_cleanly() -> None:
     res = CliRunner().invoke(app, ["deals", "--coverage", "--scenario", "industry"])
     assert isinstance(res.exception, GigafactoryError)
     assert "needs a buyer scope" in str(res.exception)
+
+
+def test_the_shipped_catalog_has_no_orphan(shipped: list[Entry]) -> None:
+    """Every deal and partner in the catalog drives something the run shows (issue 16)."""
+    assert [f"{e.kind} {e.id}" for e in orphans(shipped)] == []
+    got = _by_id(shipped)
+    for who in ("foxconn", "hitachi", "samsung", "sk_hynix"):
+        assert got[("partner", who)].drives.get("suppliers"), who
+    assert got[("deal", "samsung_sk_memory_loi")].drives["capacity"]

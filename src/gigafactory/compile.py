@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -57,6 +57,8 @@ class _Sampler:
         #: what a deal or company drives beyond orders and money (``subject=role:what``), read
         #: by ``gigafactory.coverage``
         self.notes: list[str] = []
+        #: a tier's global capacity and the buyer's effective share ``[D, W]`` (buyer scope)
+        self.stash: dict[str, tuple[F, F]] = {}
 
     def dist(self, path: str, fact: Fact) -> Dist:
         self.used.add(path)
@@ -545,6 +547,7 @@ def compile_inputs(
     )
     if sc.scope.market == "on":
         inp = dataclasses.replace(inp, **_market_fields(sc, cat, sm, grid))
+    inp = _supply_letters(sc, cat, sm, grid, inp)
     # which catalog values the model read: an override of anything else would change nothing
     meta = {
         **inp.meta,
@@ -552,6 +555,7 @@ def compile_inputs(
         "drawn": "|".join(sorted(sm.keys)),
         "deal_drives": "|".join(sm.notes),
     }
+    meta["supplier_shares"] = inp.meta.get("supplier_shares", "")
     return dataclasses.replace(inp, meta=meta)
 
 
@@ -640,7 +644,9 @@ def _capacity_fields(
                 wy,
                 u=sh.alloc_u,
             )
-            c = c * np.minimum(share * sc.scope.allocation_scale, 1.0)
+            eff = np.minimum(share * sc.scope.allocation_scale, 1.0)
+            sm.stash[tier] = (c, eff)
+            c = c * eff
         return c  # a [D, W] view of week-major data: the engine reads ``c.T`` contiguously
 
     return {
@@ -720,3 +726,93 @@ def _market_fields(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid) -> 
         )
     out["demand_it_mw"] = demand
     return out
+
+
+#: a supply letter's volume term → the tier whose buyer share it floors
+LETTER_TIERS = {"share_of_global_dram": "hbm"}
+
+
+def _supply_letters(
+    sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid, inp: ModelInputs
+) -> ModelInputs:
+    """Named suppliers (``supply/suppliers.py``) and what the buyer's supply letters do.
+
+    Every letter alive on ``sc.as_of`` whose counterparty is a named supplier of a tier is noted
+    as drawing on it; a letter with a stated volume also floors the buyer's share of the tier
+    (:func:`_letter_floor`).  Called last, so its random draws shift no other input.
+    """
+    from .supply.suppliers import encode, letter_suppliers, tier_shares
+
+    shares = tier_shares(cat, sm.point)
+    for tier, row in shares.items():
+        for who, v in row.items():
+            sm.notes.append(f"company:{who}=suppliers:{tier}: {v:.0%} of the tier's capacity")
+    caps = dict(inp.meta)
+    caps["supplier_shares"] = encode(shares)
+    out = dataclasses.replace(inp, meta=caps)
+    for did, deal in sorted(cat.deals.items()):
+        status = deal.status_as_of(sc.as_of)
+        if deal.kind != "supply_mou" or status is None or status in DROPPED:
+            continue
+        if sc.scope.kind != "buyer" or deal.payer != sc.scope.buyer:
+            continue
+        for tier, row in shares.items():
+            named = [w for w in letter_suppliers(deal) if w in row]
+            if named:
+                who = ", ".join(f"{w} {row[w]:.0%}" for w in named)
+                sm.notes.append(f"deal:{did}=suppliers:{tier}: draws on {who} of capacity")
+        out = _letter_floor(sc, sm, grid, did, deal, shares, out)
+    return out
+
+
+def _letter_floor(
+    sc: Scenario,
+    sm: _Sampler,
+    grid: TimeGrid,
+    did: str,
+    deal: Any,
+    shares: dict[str, dict[str, float]],
+    inp: ModelInputs,
+) -> ModelInputs:
+    """Floor the buyer's share of a tier at a letter's stated volume, where the letter converts.
+
+    Memory LOI: the buyer's share of the HBM tier is at least
+
+        f(t) = φ · r(t) · Σ_{s ∈ signatories} σ_s,   r(t) = clip((t − t₀) / (T − t₀), 0, 1)
+
+    with φ the letter's share of global DRAM wafer starts, t₀ its date, T the end of its full-
+    volume year and σ_s the signatories' HBM shares: the letter's wafers are taken to split
+    between HBM and other DRAM as the market's do.  Capacity ``C · max(a, take · f(t))``.
+    """
+    from .supply.suppliers import letter_suppliers
+
+    for term, tier in LETTER_TIERS.items():
+        if term not in deal.terms or tier not in sm.stash or "full_volume_year" not in deal.terms:
+            continue
+        phi = sm.point(f"deals.{did}.terms.{term}", deal.terms[term])
+        end = sm.point(f"deals.{did}.terms.full_volume_year", deal.terms["full_volume_year"]) + 1
+        t0 = decimal_year(min(parse_when(e.date) for e in deal.status_history))
+        sigma = sum(shares.get(tier, {}).get(w, 0.0) for w in letter_suppliers(deal))
+        ramp = np.clip((grid.fractional_years() - t0) / max(end - t0, 1e-9), 0.0, 1.0)
+        floor = phi * sigma * ramp  # [W]
+        binding = deal.status_as_of(sc.as_of) in BINDING
+        take = (
+            np.ones(sm.n, dtype=bool)
+            if binding
+            else (
+                np.full(sm.n, sc.finance.p_convert >= 0.5)
+                if sm.median
+                else sm.u(key=f"deals.{did}.converts") < sc.finance.p_convert
+            )
+        )
+        inp.deal_converted[did] = take
+        glob, eff = sm.stash[tier]
+        share_wd = np.maximum(eff.T, take[None, :] * floor[:, None])  # [W, D]
+        per_wk = 1e6 / WEEKS_PER_YEAR  # million stacks/yr → stacks/week, as _capacity_fields
+        cap = (glob.T * share_wd * per_wk).astype(np.float32)  # week-major, as sample_path's
+        inp = dataclasses.replace(inp, cap_hbm_stacks_per_wk=cast(F, cap.T))
+        sm.notes.append(
+            f"deal:{did}=capacity:{tier} buyer share ≥ {phi * sigma:.0%} of the tier by end-"
+            f"{end - 1:.0f} ({phi:.0%} of DRAM starts × signatories' {sigma:.0%} of HBM)"
+        )
+    return inp

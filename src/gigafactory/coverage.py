@@ -122,7 +122,7 @@ def _deal_entry(did: str, deal: Deal, as_of: str, run_at: object) -> Entry:
 def _deal_drives(did: str, deal: Deal, run: _Run) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     share = run.converted.get(did, 0.0)
-    if share > 0:
+    if share > 0 and deal.vendor is not None:
         gw = run.gw.get(did, float("nan"))
         out.append(
             ("orders", f"{deal.vendor} chips, {gw:.3g} GW ({deal.basis}) in {share:.0%} of draws")
@@ -131,7 +131,10 @@ def _deal_drives(did: str, deal: Deal, run: _Run) -> list[tuple[str, str]]:
         if contract == did:
             role = "equity" if flow in EQUITY_FLOWS else "cash flows"
             out.append((role, f"{flow} {payer}→{payee} ${usd:.3g}B p50 to horizon end"))
-    out.extend(run.notes.get(f"deal:{did}", []))
+    for role, what in run.notes.get(f"deal:{did}", []):
+        if role == "capacity" and did in run.converted:  # the median world converts it or not
+            what += f" (converts in {share:.0%} of draws)"
+        out.append((role, what))
     return out
 
 
@@ -140,7 +143,7 @@ def _partner_entries(cat: Catalog, sc: Scenario, deals: list[Entry], now: _Run) 
     by_id = {e.id: e for e in deals}
     partners: dict[str, list[str]] = {}
     for did, d in sorted(cat.deals.items()):
-        for who in {d.payer, d.payee, d.vendor} - {None, buyer}:
+        for who in {d.payer, d.payee, d.vendor, *d.co_payees} - {None, buyer}:
             partners.setdefault(str(who), []).append(did)
     out = []
     for who, dids in sorted(partners.items()):
