@@ -36,21 +36,21 @@ def test_an_unread_deal_and_its_partner_are_orphans() -> None:
     """A letter to a company nothing else names: no orders, no ledger flow, no capacity read."""
     cat = _with_deal(
         load_catalog(),
-        "mgx_letter",
+        "google_letter",
         {
             "name": "an unread letter",
             "kind": "supply_mou",
             "payer": "openai",
-            "payee": "mgx",
+            "payee": "google",
             "status_history": [
                 {"status": "loi", "date": "2026-01-05", "source": "https://example.org/letter"}
             ],
         },
     )
     got = _by_id(coverage(load_scenario("announced", cat), cat, DRAWS))
-    assert got[("deal", "mgx_letter")].orphan
-    assert got[("partner", "mgx")].orphan
-    assert ("deal", "mgx_letter") in {(e.kind, e.id) for e in orphans(list(got.values()))}
+    assert got[("deal", "google_letter")].orphan
+    assert got[("partner", "google")].orphan
+    assert ("deal", "google_letter") in {(e.kind, e.id) for e in orphans(list(got.values()))}
 
 
 def test_a_deal_drives_what_the_run_shows(shipped: list[Entry]) -> None:

@@ -111,3 +111,33 @@ def test_partners_view_splits_a_coin_flip_deal_by_case() -> None:
     assert "rack_assembly: 41% of the tier's capacity" in view["foxconn"]["supplies"]
     head, rows = partner_rows(view)
     assert len(head) == 5 and {r[0] for r in rows} >= {"broadcom", "foxconn", "hitachi", "samsung"}
+
+
+def _orders(cat: Catalog, as_of: str) -> tuple[np.ndarray, Any]:
+    sc = load_scenario("announced", cat)
+    sc = sc.model_copy(
+        update={"as_of": as_of, "finance": sc.finance.model_copy(update={"p_convert": 1.0})}
+    )
+    inp = compile_inputs(sc, cat, 1, 1, median=True)
+    return np.asarray(inp.orders_it_mw_cum[0]), inp
+
+
+def test_the_stargate_programme_floors_total_orders_without_double_counting() -> None:
+    """Where the contracts order less than the programme's schedule, the baseline vendor fills
+    the gap; where they order more (as of 2026-11-01), the programme adds nothing."""
+    cat = load_catalog()
+    drop = {"stargate_programme", "stargate_uae"}
+    bare = cat.model_copy(update={"deals": {k: d for k, d in cat.deals.items() if k not in drop}})
+    early, inp = _orders(cat, "2025-06-01")
+    early_bare, _ = _orders(bare, "2025-06-01")
+    wk = inp.grid.index_of("2029-12-31")
+    gw = sum(float(inp.money[f"deals.{d}.gw"][0]) for d in sorted(drop))  # the drawn GW
+    programme = gw / float(inp.pue[0]) * 1e3  # facility GW → IT MW, both programmes
+    assert early[wk].sum() == pytest.approx(max(programme, early_bare[wk].sum()), rel=1e-6)
+    nv = inp.vendors.index("nvidia")
+    assert early[wk, nv] > early_bare[wk, nv]
+    other = [i for i in range(len(inp.vendors)) if i != nv]
+    assert np.allclose(early[:, other], early_bare[:, other])
+    late, _ = _orders(cat, "2026-11-01")
+    late_bare, _ = _orders(bare, "2026-11-01")
+    assert np.allclose(late, late_bare)

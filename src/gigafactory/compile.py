@@ -548,6 +548,7 @@ def compile_inputs(
     if sc.scope.market == "on":
         inp = dataclasses.replace(inp, **_market_fields(sc, cat, sm, grid))
     inp = _supply_letters(sc, cat, sm, grid, inp)
+    inp = _programme_orders(sc, cat, sm, inp)
     # which catalog values the model read: an override of anything else would change nothing
     meta = {
         **inp.meta,
@@ -816,3 +817,65 @@ def _letter_floor(
             f"{end - 1:.0f} ({phi:.0%} of DRAM starts × signatories' {sigma:.0%} of HBM)"
         )
     return inp
+
+
+def _programme_orders(sc: Scenario, cat: Catalog, sm: _Sampler, inp: ModelInputs) -> ModelInputs:
+    """A buyer's site-development programmes (Stargate) as a floor under its total orders.
+
+    A programme is not a chip contract: its GW overlap the cloud contracts and chip deals that
+    fill its buildings.  Where the programmes alive on ``sc.as_of`` (and converted in the draw)
+    schedule more than every vendor's contracts together, the shortfall is ordered from the
+    buyer's baseline vendor:
+
+        O_base(t) += max(Σ_p take_p · GW_p^IT · f_p(t) · 1e3 − Σ_v O_v(t), 0)   IT MW,
+
+    ``GW^IT = GW ÷ PUE`` for a facility-basis programme.  Called after every other draw, so its
+    conversion draws shift no other input.
+    """
+    if sc.scope.kind != "buyer" or sc.scope.orders == "none":
+        return inp
+    buyer = cat.buyers[str(sc.scope.buyer)]
+    if buyer.baseline_vendor not in inp.vendors:
+        return inp
+    wy = inp.grid.fractional_years()
+    total = np.zeros((sm.n, inp.grid.n))
+    notes: list[str] = []
+    for did, deal in sorted(cat.deals.items()):
+        status = deal.status_as_of(sc.as_of)
+        if deal.kind != "site_development" or deal.gw is None or status is None:
+            continue
+        if deal.payee != sc.scope.buyer or status in DROPPED:
+            continue
+        take = (
+            np.ones(sm.n, dtype=bool)
+            if status in BINDING
+            else (
+                np.full(sm.n, sc.finance.p_convert >= 0.5)
+                if sm.median
+                else sm.u(key=f"deals.{did}.converts") < sc.finance.p_convert
+            )
+        )
+        inp.deal_converted[did] = take
+        gw = sm.fact(f"deals.{did}.gw", deal.gw)
+        start = decimal_year(min(parse_when(e.date) for e in deal.status_history))
+        pts = [
+            (decimal_year(parse_when(k)), sm.point(f"deals.{did}.schedule.{k}", f))
+            for k, f in deal.schedule.items()
+        ]
+        frac = _cum_schedule(pts, deal.gw.value, start, wy) / max(deal.gw.value, 1e-9)
+        it_gw = gw / inp.pue if deal.basis == "facility" else gw
+        total += (take * it_gw)[:, None] * frac[None, :] * 1e3
+        last = max(deal.schedule, key=lambda k: parse_when(k)) if deal.schedule else "signing"
+        notes.append(
+            f"deal:{did}=orders:programme floor, all vendors' orders ≥ {deal.gw.value:g} GW "
+            f"({deal.basis}) by {last}; the shortfall from {buyer.baseline_vendor}"
+        )
+    if not notes:
+        return inp
+    orders = np.array(inp.orders_it_mw_cum, dtype=float)  # a copy: the field may be a view
+    v = inp.vendors.index(buyer.baseline_vendor)
+    short = np.maximum(total - orders.sum(axis=2), 0.0)
+    orders[:, :, v] += short
+    most = float(short.mean(axis=0).max()) / 1e3
+    sm.notes.extend(f"{n} (adds up to {most:.2g} GW IT, mean of draws)" for n in notes)
+    return dataclasses.replace(inp, orders_it_mw_cum=orders)

@@ -132,7 +132,7 @@ def _deal_drives(did: str, deal: Deal, run: _Run) -> list[tuple[str, str]]:
             role = "equity" if flow in EQUITY_FLOWS else "cash flows"
             out.append((role, f"{flow} {payer}→{payee} ${usd:.3g}B p50 to horizon end"))
     for role, what in run.notes.get(f"deal:{did}", []):
-        if role == "capacity" and did in run.converted:  # the median world converts it or not
+        if did in run.converted and role in ("capacity", "orders"):  # not the median world's
             what += f" (converts in {share:.0%} of draws)"
         out.append((role, what))
     return out
@@ -143,7 +143,7 @@ def _partner_entries(cat: Catalog, sc: Scenario, deals: list[Entry], now: _Run) 
     by_id = {e.id: e for e in deals}
     partners: dict[str, list[str]] = {}
     for did, d in sorted(cat.deals.items()):
-        for who in {d.payer, d.payee, d.vendor, *d.co_payees} - {None, buyer}:
+        for who in {d.payer, d.payee, d.vendor, *d.parties} - {None, buyer}:
             partners.setdefault(str(who), []).append(did)
     out = []
     for who, dids in sorted(partners.items()):

@@ -319,8 +319,8 @@ class Deal(Model):
         "it",
         description="power basis of gw and schedule ('4.5 GW of data-centre power' is facility)",
     )
-    co_payees: list[str] = Field(
-        [], description="other counterparties on the payee side (a letter signed by several)"
+    parties: list[str] = Field(
+        [], description="other named parties: co-signatories of a letter, a programme's partners"
     )
     gw: Fact | None = None
     usd_b: Fact | None = None
@@ -459,7 +459,7 @@ class Catalog(Model):
                 if t not in TIER_SPEC:
                     errs.append(f"buyers.{bid}.allocation.{t}: unknown tier")
         for did, d in self.deals.items():
-            for who in (d.payer, d.payee, *d.co_payees):
+            for who in (d.payer, d.payee, *d.parties):
                 if who not in self.companies:
                     errs.append(f"deals.{did}: unknown company '{who}'")
             if d.replaced_by and d.replaced_by not in self.deals:

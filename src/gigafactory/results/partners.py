@@ -61,7 +61,7 @@ def _partners(
 ) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for did, d in sorted(cat.deals.items()):
-        parties = {d.payer, d.payee, d.vendor, *d.co_payees}
+        parties = {d.payer, d.payee, d.vendor, *d.parties}
         if buyer in parties:
             for who in parties - {None, buyer}:
                 out.setdefault(str(who), []).append(did)

@@ -61,7 +61,7 @@ def decode(text: str) -> dict[str, dict[str, float]]:
 
 def letter_suppliers(deal: Deal) -> list[str]:
     """The companies a supply letter draws on: its payee and any co-signatories."""
-    return [deal.payee, *deal.co_payees]
+    return [deal.payee, *deal.parties]
 
 
 def supplier_binding(
