@@ -40,6 +40,8 @@ class Entry:
     status: str
     judged_as_of: str
     drives: dict[str, list[str]] = field(default_factory=dict)
+    #: what the entry states but the model does not do (e.g. GW paid for but never ordered)
+    gaps: list[str] = field(default_factory=list)
 
     @property
     def orphan(self) -> bool:
@@ -56,6 +58,7 @@ class Entry:
             "judged_as_of": self.judged_as_of,
             "drives": {r: self.drives[r] for r in ROLES if self.drives.get(r)},
             "orphan": self.orphan,
+            "gaps": self.gaps,
         }
 
 
@@ -116,6 +119,10 @@ def _deal_entry(did: str, deal: Deal, as_of: str, run_at: object) -> Entry:
     e = Entry("deal", did, status, day)
     for role, what in _deal_drives(did, deal, run):
         e.add(role, what)
+    chips = deal.kind in ("cloud_capacity", "hardware_purchase")
+    if chips and deal.gw is not None and not e.drives.get("orders"):
+        why = f"vendor {deal.vendor} is not in the buyer's mix" if deal.vendor else "no vendor"
+        e.gaps.append(f"states {deal.gw.value:g} GW but orders no chips ({why})")
     return e
 
 

@@ -92,6 +92,9 @@ def _coverage(ref: str, draws: int, as_json: bool) -> None:
         typer.echo(
             "orphans (drive nothing): " + (", ".join(f"{e.kind} {e.id}" for e in bad) or "none")
         )
+        for e in entries:
+            for gap in e.gaps:
+                typer.echo(f"partial: {e.kind} {e.id} {gap}")
     if bad:
         raise typer.Exit(1)
 
