@@ -77,6 +77,13 @@ def _hbm(cat: Catalog, as_of: str, p_convert: float) -> tuple[np.ndarray, Any]:
     return inp.cap_hbm_stacks_per_wk[0], inp
 
 
+def _wafers(cat: Catalog, n: float) -> Any:
+    deal = cat.deals[LOI]
+    terms = dict(deal.terms)
+    terms["dram_wafers_per_month"] = terms["dram_wafers_per_month"].model_copy(update={"value": n})
+    return deal.model_copy(update={"terms": terms})
+
+
 def test_the_memory_letter_floors_the_buyers_hbm_share_while_alive() -> None:
     """At full volume the letter's floor (40 % × 79 %) exceeds OpenAI's 20 % allocation."""
     cat = load_catalog()
@@ -91,6 +98,9 @@ def test_the_memory_letter_floors_the_buyers_hbm_share_while_alive() -> None:
     assert with_loi[wk] / without[wk] == pytest.approx(0.40 * sigma / 0.20, rel=0.03)
     start = inp.grid.index_of("2025-06-30")  # before the letter: nothing changes
     assert with_loi[start] == pytest.approx(without[start])
+    double = cat.model_copy(update={"deals": {**cat.deals, LOI: _wafers(cat, 1_800_000)}})
+    doubled, _ = _hbm(double, "2026-11-01", 1.0)  # the letter's stated volume drives the floor
+    assert doubled[wk] / without[wk] == pytest.approx(0.80 * sigma / 0.20, rel=0.03)
     not_taken, _ = _hbm(cat, "2026-11-01", 0.0)  # a letter that never converts
     assert np.allclose(not_taken, without)
     before, _ = _hbm(cat, "2025-09-01", 1.0)  # not yet signed

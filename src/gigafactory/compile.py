@@ -730,7 +730,7 @@ def _market_fields(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid) -> 
 
 
 #: a supply letter's volume term → the tier whose buyer share it floors
-LETTER_TIERS = {"share_of_global_dram": "hbm"}
+LETTER_TIERS = {"dram_wafers_per_month": "hbm"}
 
 
 def _supply_letters(
@@ -781,16 +781,21 @@ def _letter_floor(
 
         f(t) = φ · r(t) · Σ_{s ∈ signatories} σ_s,   r(t) = clip((t − t₀) / (T − t₀), 0, 1)
 
-    with φ the letter's share of global DRAM wafer starts, t₀ its date, T the end of its full-
-    volume year and σ_s the signatories' HBM shares: the letter's wafers are taken to split
-    between HBM and other DRAM as the market's do.  Capacity ``C · max(a, take · f(t))``.
+    with φ = W_letter ÷ W_global the letter's share of global DRAM wafer starts, t₀ its date,
+    T the end of its full-volume year and σ_s the signatories' HBM shares: the letter's wafers
+    are taken to split between HBM and other DRAM as the market's do.  Capacity
+    ``C · max(a, take · f(t))``.
     """
     from .supply.suppliers import letter_suppliers
 
     for term, tier in LETTER_TIERS.items():
-        if term not in deal.terms or tier not in sm.stash or "full_volume_year" not in deal.terms:
+        need = (term, "global_dram_wafers_per_month", "full_volume_year")
+        if tier not in sm.stash or any(k not in deal.terms for k in need):
             continue
-        phi = sm.point(f"deals.{did}.terms.{term}", deal.terms[term])
+        glob_wafers = deal.terms["global_dram_wafers_per_month"]
+        phi = sm.point(f"deals.{did}.terms.{term}", deal.terms[term]) / sm.point(
+            f"deals.{did}.terms.global_dram_wafers_per_month", glob_wafers
+        )
         end = sm.point(f"deals.{did}.terms.full_volume_year", deal.terms["full_volume_year"]) + 1
         t0 = decimal_year(min(parse_when(e.date) for e in deal.status_history))
         sigma = sum(shares.get(tier, {}).get(w, 0.0) for w in letter_suppliers(deal))
