@@ -227,6 +227,24 @@ def example_summary(physical: xr.Dataset, *, finance: bool = True) -> dict[str, 
         "gw_per_week_reached": None,
     }
     if finance:
+        out["partners"] = {  # the shape of results.partners.partners_view
+            "broadcom": {
+                "name": "Broadcom",
+                "deals": {"broadcom_10gw": "term_sheet"},
+                "supplies": ["broadcom_10gw: hardware purchase, 10 GW (it)"],
+                "it_gw_online_p50": {"2027": 0.4, "2030": 5.1},
+                "cases": {
+                    "broadcom_10gw": {
+                        "p_converted": 0.5,
+                        "converted_p50": {"2027": 0.8, "2030": 7.3},
+                        "not_converted_p50": {"2027": 0.0, "2030": 3.0},
+                    }
+                },
+                "paid_usd_b": {"hardware": 400.0},
+                "pays_usd_b": {},
+                "exposure_to_buyer_usd_b_p50": 0.0,
+            }
+        }
         out["finance"] = {
             "buyer": "openai",
             "funding_gap_usd_b": {"p5": 40.0, "p50": 120.0, "p95": 310.0},

@@ -95,6 +95,7 @@ def test_report_is_self_contained_and_complete(
     assert "abcd1234" in html
     assert "tiers.cowos.capacity: 1.2" in html
     assert "openai → oracle → nvidia → openai" in html  # named money loop
+    assert "broadcom_10gw converted (50%): 0.8 / 7.3; not: 0 / 3" in html  # partners view
     pngs = sorted(p.name for p in (tmp_path / "png").iterdir())
     assert pngs == sorted(
         [
@@ -122,7 +123,15 @@ def test_sections_without_data_say_so(tmp_path: Path, physical: xr.Dataset) -> N
     ).read_text(encoding="utf-8")
     assert chart_ids(html) == {"gw-online", "gw-added", "binding", "inventories"}
     missing = set(re.findall(r'data-missing="([\w-]+)"', html))
-    assert missing == {"sites", "cash", "funding-gap", "flows", "bottlenecks", "finance-tables"}
+    assert missing == {
+        "sites",
+        "cash",
+        "funding-gap",
+        "flows",
+        "bottlenecks",
+        "finance-tables",
+        "partners",
+    }
     assert "No finance results" in html
     assert "No planner results" in html
     assert "No catalog given" in html

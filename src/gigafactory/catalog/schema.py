@@ -211,6 +211,22 @@ TIER_SPEC: dict[str, tuple[str, str, dict[str, str]]] = {
 }
 
 
+def _supplier_share_problems(tid: str, tier: Tier, companies: dict[str, Company]) -> list[str]:
+    """Named supplier shares (``share_<company>``) must be fractions summing to at most 1."""
+    shares = {p: f.value for p, f in tier.params.items() if p.startswith("share_")}
+    errs = [
+        f"tiers.{tid}.params.{p}: a supplier share must be within [0, 1], got {v:g}"
+        for p, v in sorted(shares.items())
+        if not 0.0 <= v <= 1.0
+    ]
+    if sum(shares.values()) > 1.0 + 1e-6:
+        errs.append(
+            f"tiers.{tid}.params: supplier shares sum to {sum(shares.values()):g} > 1 "
+            f"({', '.join(sorted(shares))})"
+        )
+    return errs
+
+
 class Tier(Model):
     name: str
     description: str
@@ -302,6 +318,9 @@ class Deal(Model):
     basis: Literal["it", "facility"] = Field(
         "it",
         description="power basis of gw and schedule ('4.5 GW of data-centre power' is facility)",
+    )
+    parties: list[str] = Field(
+        [], description="other named parties: co-signatories of a letter, a programme's partners"
     )
     gw: Fact | None = None
     usd_b: Fact | None = None
@@ -412,7 +431,10 @@ class Catalog(Model):
             have = set(tier.params) | set(tier.paths)
             for p in sorted(need - have):
                 errs.append(f"tiers.{tid}.params.{p}: required ({TIER_SPEC[tid][2][p]})")
+            errs += _supplier_share_problems(tid, tier, self.companies)
             for p in sorted(have - need):
+                if p.startswith("share_") and p[6:] in self.companies:
+                    continue  # a named supplier's share of the tier (supply/suppliers.py)
                 errs.append(
                     f"tiers.{tid}.params.{p}: unknown param; allowed: {', '.join(sorted(need)) or 'none'}"
                 )
@@ -437,7 +459,7 @@ class Catalog(Model):
                 if t not in TIER_SPEC:
                     errs.append(f"buyers.{bid}.allocation.{t}: unknown tier")
         for did, d in self.deals.items():
-            for who in (d.payer, d.payee):
+            for who in (d.payer, d.payee, *d.parties):
                 if who not in self.companies:
                     errs.append(f"deals.{did}: unknown company '{who}'")
             if d.replaced_by and d.replaced_by not in self.deals:

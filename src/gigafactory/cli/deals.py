@@ -20,11 +20,24 @@ def deals(
     ),
     as_json: bool = typer.Option(False, "--json", help="print JSON records instead of a table"),
     wide: WideOpt = False,
+    coverage: bool = typer.Option(
+        False,
+        "--coverage",
+        help="what each deal and partner drives in the model (from a small real run); "
+        "flags orphans (exit 1 when any)",
+    ),
+    scenario: str = typer.Option(
+        "announced", "--scenario", help="with --coverage: the buyer-scope scenario to run"
+    ),
+    draws: int = typer.Option(50, "--draws", min=10, max=2000, help="with --coverage: draws"),
 ) -> None:
     """The deal web with each deal's status as of a date, and its source."""
     from ..catalog import load_catalog
     from ..finance.deals import deal_table
 
+    if coverage:
+        _coverage(scenario, draws, as_json, wide)
+        return
     df = deal_table(load_catalog(), as_of)
     if as_json:
         typer.echo(json.dumps(json.loads(df.to_json(orient="records")), indent=2))
@@ -58,6 +71,56 @@ def deals(
         Col("source", "text", drop=2),
     ]
     out_console(wide).print(fit_table(f"Deals as of {plain(as_of)}", cols, rows, wide=wide))
+
+
+def _coverage(ref: str, draws: int, as_json: bool, wide: bool) -> None:
+    """Print what each deal and partner drives; exit 1 when one drives nothing."""
+    from ..catalog import load_catalog
+    from ..coverage import ROLES, coverage, orphans
+    from ..errors import GigafactoryError
+    from ..scenario import load_scenario
+
+    cat = load_catalog()
+    sc = load_scenario(ref, cat)
+    if sc.scope.kind != "buyer":
+        raise GigafactoryError(
+            f"--scenario {ref}: coverage needs a buyer scope (the deal web is a buyer's); "
+            "try --scenario announced"
+        )
+    entries = coverage(sc, cat, draws)
+    bad = orphans(entries)
+    if as_json:
+        typer.echo(json.dumps([e.record() for e in entries], indent=2))
+    else:
+        from rich.table import Table
+
+        t = Table(title=f"What each deal and partner drives ({plain(sc.name)}, as of {sc.as_of})")
+        for c in ("", "id", "status", *ROLES):
+            t.add_column(c, overflow="fold")
+        for e in entries:
+            cells = [_cell(e.kind, e.drives.get(r, [])) for r in ROLES]
+            mark = "ORPHAN" if e.orphan else e.kind
+            t.add_row(mark, e.id, f"{e.status} (judged {e.judged_as_of})", *cells)
+        out_console(wide).print(t)
+        typer.echo(
+            "orphans (drive nothing): " + (", ".join(f"{e.kind} {e.id}" for e in bad) or "none")
+        )
+        for e in entries:
+            for gap in e.gaps:
+                typer.echo(f"partial: {e.kind} {e.id} {gap}")
+    if bad:
+        raise typer.Exit(1)
+
+
+def _cell(kind: str, whats: list[str]) -> str:
+    """A table cell: a deal's lines in full; a partner's as its deals (``id ×lines``)."""
+    if kind == "deal":
+        return "\n".join(whats)
+    counts: dict[str, int] = {}
+    for w in whats:
+        key = w.split(": ", 1)[0]
+        counts[key] = counts.get(key, 0) + 1
+    return "\n".join(k if n == 1 else f"{k} ×{n}" for k, n in counts.items())
 
 
 class _Row:

@@ -15,6 +15,7 @@ import plotly.offline
 import xarray as xr
 from markupsafe import Markup
 
+from ..results.partners import partner_rows
 from ..results.store import StoredRun
 from . import charts
 from .data import ReportData, from_results, from_stored
@@ -208,6 +209,9 @@ def render_html(data: ReportData) -> str:
         backtest=_backtest_chart(data.summary),
         frontier_note=_frontier_note(data.summary),
         finance=finance_tables(finance) if finance else None,
+        partners=partner_rows(data.summary["partners"])
+        if isinstance(data.summary.get("partners"), Mapping) and data.summary["partners"]
+        else None,
         facts=data.facts.to_dict("records"),
         bottlenecks=data.bottlenecks.assign(abs_price=data.bottlenecks["shadow_price"].abs())
         .sort_values("abs_price", ascending=False)

@@ -207,6 +207,10 @@ def summarise(
         out["needs"] = needs_table(
             inputs, float(ds.attrs["goal_gw_per_week"]), str(ds.attrs["goal_basis"])
         )
+    if inputs is not None and inputs.meta.get("supplier_shares"):
+        from ..supply.suppliers import supplier_summary
+
+        out["suppliers"] = supplier_summary(str(inputs.meta["supplier_shares"]), years)
     if catalog is not None:
         from ..pipeline import attribute_delays
 
@@ -222,6 +226,13 @@ def summarise(
         from ..finance import summarise_finance
 
         out["finance"] = summarise_finance(finance)
+    if catalog is not None and not industry:
+        from ..supply.suppliers import decode
+        from .partners import partners_view
+
+        meta = inputs.meta if inputs is not None else {}
+        supplier_shares = decode(str(meta.get("supplier_shares", "")))
+        out["partners"] = partners_view(ds, finance, catalog, sc, supplier_shares)
     out["scenario_resolved"] = {**sc.model_dump(mode="json"), "draws": int(ds.sizes["draw"])}
     return out
 
