@@ -76,7 +76,7 @@ def deals(
 def _coverage(ref: str, draws: int, as_json: bool, wide: bool) -> None:
     """Print what each deal and partner drives; exit 1 when one drives nothing."""
     from ..catalog import load_catalog
-    from ..coverage import ROLES, coverage, orphans
+    from ..coverage import coverage, orphans
     from ..errors import GigafactoryError
     from ..scenario import load_scenario
 
@@ -92,16 +92,7 @@ def _coverage(ref: str, draws: int, as_json: bool, wide: bool) -> None:
     if as_json:
         typer.echo(json.dumps([e.record() for e in entries], indent=2))
     else:
-        from rich.table import Table
-
-        t = Table(title=f"What each deal and partner drives ({plain(sc.name)}, as of {sc.as_of})")
-        for c in ("", "id", "status", *ROLES):
-            t.add_column(c, overflow="fold")
-        for e in entries:
-            cells = [_cell(e.kind, e.drives.get(r, [])) for r in ROLES]
-            mark = "ORPHAN" if e.orphan else e.kind
-            t.add_row(mark, e.id, f"{e.status} (judged {e.judged_as_of})", *cells)
-        out_console(wide).print(t)
+        _print_coverage(entries, f"{plain(sc.name)}, as of {sc.as_of}", wide)
         typer.echo(
             "orphans (drive nothing): " + (", ".join(f"{e.kind} {e.id}" for e in bad) or "none")
         )
@@ -110,6 +101,43 @@ def _coverage(ref: str, draws: int, as_json: bool, wide: bool) -> None:
                 typer.echo(f"partial: {e.kind} {e.id} {gap}")
     if bad:
         raise typer.Exit(1)
+
+
+def _print_coverage(entries: list[Any], title: str, wide: bool) -> None:
+    """One block per deal or partner: its id and status, then one line per role it drives.
+
+    A list rather than a nine-column table, so ids stay whole at 80 columns; long lines wrap at
+    spaces under their role (``--wide`` leaves them unwrapped).
+    """
+    import shutil
+    import textwrap
+
+    from ..coverage import ROLES
+
+    width = None if wide else min(shutil.get_terminal_size((80, 24)).columns, 100)
+    typer.echo(f"What each deal and partner drives ({title})")
+    for e in entries:
+        mark = "ORPHAN " if e.orphan else ""
+        typer.echo(f"\n{mark}{e.kind} {e.id} — {e.status} (judged {e.judged_as_of})")
+        for role in ROLES:
+            whats = e.drives.get(role, [])
+            if not whats:
+                continue
+            text = "; ".join(_cell(e.kind, whats).splitlines())
+            head = f"  {role:<11}"
+            if width is None:
+                typer.echo(head + text)
+            else:
+                typer.echo(
+                    textwrap.fill(
+                        text,
+                        width=width,
+                        initial_indent=head,
+                        subsequent_indent=" " * len(head),
+                        break_long_words=False,
+                        break_on_hyphens=False,
+                    )
+                )
 
 
 def _cell(kind: str, whats: list[str]) -> str:
