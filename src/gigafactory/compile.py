@@ -289,6 +289,8 @@ def _phases(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid, pue: F) ->
     start: list[int] = []
     kind: list[str] = []
     energised: list[bool] = []
+    deal: list[str] = []
+    operator: list[str] = []
     if sc.scope.kind == "buyer":
         as_of = parse_when(sc.as_of)
         for sid, site in cat.sites.items():
@@ -309,6 +311,8 @@ def _phases(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid, pue: F) ->
                 planned.append(grid.index_of(ph.power_ready.value))
                 start.append(grid.index_of(ph.construction_start.value))
                 kind.append(ph.power)
+                deal.append(site.deal.id if site.deal is not None else "")
+                operator.append(site.operator)
                 energised.append(_energised_by(ph.power_ready, status_now, as_of))
     n = sm.n
     return {
@@ -316,11 +320,13 @@ def _phases(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid, pue: F) ->
         "phase_site": tuple(site_of),
         "phase_onsite": np.array(onsite, dtype=bool),
         "phase_it_mw": np.stack(mw, axis=1) if mw else np.zeros((n, 0)),
-        # the planned date until the lead times are drawn (last: see _phase_leads)
+        # the planned date until the lead times are drawn (see _phase_leads)
         "phase_power_wk": np.tile(np.array(planned, dtype=np.int64), (n, 1)),
         "phase_planned_wk": np.array(planned, dtype=np.int64),
         "phase_energised": np.array(energised, dtype=bool),
         "phase_power_kind": tuple(kind),
+        "phase_deal": tuple(deal),
+        "phase_operator": tuple(operator),
         "phase_plan": {"construction_start": np.array(start, dtype=np.int64)},
     }
 
@@ -519,9 +525,9 @@ def compile_inputs(
         meta={"scenario": sc.name},
         **_phases(sc, cat, sm, grid, sh.pue),  # type: ignore[arg-type]
     )
-    if sc.scope.market == "on":
-        inp = dataclasses.replace(inp, **_market_fields(sc, cat, sm, grid))
     inp = dataclasses.replace(inp, **_phase_leads(cat, sm, inp))
+    if sc.scope.market == "on":  # last: market on and off share every draw before it
+        inp = dataclasses.replace(inp, **_market_fields(sc, cat, sm, grid))
     # which catalog values the model read: an override of anything else would change nothing
     meta = {**inp.meta, "used": "|".join(sorted(sm.used)), "drawn": "|".join(sorted(sm.keys))}
     return dataclasses.replace(inp, meta=meta)

@@ -135,6 +135,9 @@ class ModelInputs:
     #: {name: [P]} the plan behind each phase: construction_start, equipment_order and
     #: queue_request weeks (planned a catalog lead ahead of the planned date), queue_position
     phase_plan: dict[str, Int] = field(default_factory=dict)
+    #: [P] the deal each phase's capacity is sold under ("" = none in the catalog), its operator
+    phase_deal: tuple[str, ...] = ()
+    phase_operator: tuple[str, ...] = ()
 
     @property
     def n_weeks(self) -> int:

@@ -25,9 +25,12 @@ the scenario's as-of date is history: it is powered at its recorded date.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from .inputs import ModelInputs
 
 Int = NDArray[np.int64]
 F = NDArray[np.float64]
@@ -106,3 +109,36 @@ def queue_position(request_wk: Int, onsite: NDArray[np.bool_]) -> Int:
     order = idx[np.argsort(np.asarray(request_wk)[idx], kind="stable")]
     pos[order] = np.arange(1, len(order) + 1)
     return pos
+
+
+def bound_by(waits: Mapping[str, Int], ready: Int) -> NDArray[np.int8]:
+    """``[D, P]`` index into :data:`LEAD_TIERS` of the pipeline that sets each ready week (the
+    first when several finish together); −1 where none does (a date on record)."""
+    hit = np.stack([np.asarray(waits[k]) == ready for k in LEAD_TIERS])
+    return np.where(hit.any(axis=0), hit.argmax(axis=0), -1).astype(np.int8)
+
+
+def phase_variables(inp: ModelInputs) -> dict[str, tuple[tuple[str, ...], NDArray[Any]]]:
+    """The phases' plan and pipelines as dataset variables (``phase`` and ``draw × phase``):
+    power kind, deal, operator, planned construction start / equipment order / queue request
+    weeks and queue place, the simulated ready week and the pipeline that set it."""
+    p = len(inp.phase_ids)
+
+    def text(values: tuple[str, ...]) -> NDArray[np.str_]:
+        return np.array(values if len(values) == p else ("",) * p, dtype=str)
+
+    out: dict[str, tuple[tuple[str, ...], NDArray[Any]]] = {
+        "phase_power_kind": (("phase",), text(inp.phase_power_kind)),
+        "phase_deal": (("phase",), text(inp.phase_deal)),
+        "phase_operator": (("phase",), text(inp.phase_operator)),
+        "phase_ready_week": (("draw", "phase"), np.asarray(inp.phase_power_wk, dtype=np.int32)),
+    }
+    for key, arr in inp.phase_plan.items():
+        name = key if key == "queue_position" else f"{key}_week"
+        out[f"phase_{name}"] = (("phase",), np.asarray(arr, dtype=np.int32))
+    if inp.phase_waits:
+        code = bound_by(inp.phase_waits, inp.phase_power_wk)
+        if inp.phase_energised is not None:
+            code[:, np.asarray(inp.phase_energised, dtype=bool)] = -1
+        out["phase_bound_by"] = (("draw", "phase"), code)
+    return out
