@@ -3,10 +3,15 @@ its construction, equipment and interconnection pipelines and the energisation q
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
 from gigafactory import compile_inputs, load_catalog, simulate
+from gigafactory.cli import app
+from gigafactory.errors import GigafactoryError
 from gigafactory.scenario.loader import load_scenario_text
 from gigafactory.supply.attribution import relaxed
 from gigafactory.supply.inputs import ModelInputs
@@ -141,3 +146,52 @@ def test_delay_attribution_relaxes_the_pipelines(
         (np.array(inp.phase_power_kind) == "grid") & ~np.asarray(inp.phase_energised)
     )
     assert (relaxed(inp, "transformers").phase_power_wk[:, grid] < ready[:, grid]).mean() > 0.5
+
+
+# --- bad input: one message each from validate, nothing run -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        # a demand path below zero
+        (
+            "demand.openai.revenue.points.2030-12: -5",
+            "revenue.points.2030-12: -5.0 is outside the allowed values (≥ 0, USD B/yr)",
+        ),
+        # a spending rule above 100 % of revenue (the buyer's opex as a share of its revenue)
+        (
+            "companies.openai.facts.opex_share_of_revenue: 1.2",
+            "opex_share_of_revenue: 1.2 is\noutside the allowed values (≥ 0 and ≤ 1, fraction)",
+        ),
+        # a lead time longer than the horizon (574 weeks)
+        (
+            "tiers.transformers.params.lead_weeks: 700",
+            "lead_weeks: 700.0 weeks is \nlonger than the horizon (574 weeks); allowed: ≤ 574",
+        ),
+    ],
+)
+def test_bad_input_is_one_message_and_nothing_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, override: str, message: str
+) -> None:
+    store = tmp_path / "runs.duckdb"
+    monkeypatch.setenv("GIGAFACTORY_STORE", str(store))
+    monkeypatch.setenv("COLUMNS", "80")
+    f = tmp_path / "bad.yaml"
+    f.write_text(f"name: bad\nextends: announced\noverrides:\n  {override}\n")
+    for args in (
+        ["validate", str(f)],
+        ["run", str(f), "--draws", "10", "--out", str(tmp_path / "out")],
+    ):
+        res = CliRunner().invoke(app, args)
+        assert isinstance(res.exception, GigafactoryError), res.output
+        msg = str(res.exception)
+        assert len(res.exception.problems) == 1, msg
+        assert f"{f}:4" in msg and " ".join(message.split()) in " ".join(msg.split())
+    assert not store.exists() and not (tmp_path / "out").exists()
+
+
+def test_a_lead_time_within_the_horizon_is_read_by_the_model() -> None:
+    # before lead times were delays the engine ignored them, so validate refused an override
+    inp = _inputs("  tiers.transformers.params.lead_weeks: 300\n")
+    assert "tiers.transformers.params.lead_weeks" in inp.meta["used"].split("|")
