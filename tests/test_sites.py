@@ -11,6 +11,7 @@ import pytest
 
 from gigafactory import compile_inputs, load_catalog, simulate
 from gigafactory.catalog.loader import DATA_DIR, load_catalog_from
+from gigafactory.demand.views import add_market_views
 from gigafactory.errors import GigafactoryError
 from gigafactory.results.store import RunStore
 from gigafactory.results.summary import summarise
@@ -50,7 +51,7 @@ def test_an_unknown_deal_is_a_load_error_with_a_suggestion(tmp_path: Path) -> No
 @pytest.fixture(scope="module")
 def summary() -> dict:  # type: ignore[type-arg]
     inp = compile_inputs(SC, CAT, 80, 4)
-    return summarise(simulate(inp, vendor_detail=False), SC)
+    return summarise(add_market_views(inp, simulate(inp, vendor_detail=False)), SC)
 
 
 def test_summary_sites_compare_plan_and_simulation(summary: dict) -> None:  # type: ignore[type-arg]
@@ -100,3 +101,20 @@ def test_the_store_keeps_the_sites(tmp_path: Path, summary: dict) -> None:  # ty
     assert str(phases.loc["saline/0", "p50"])[:10] == str(
         (ds["week"].values[0] + np.timedelta64(round(med), "W")).astype("datetime64[D]")
     )
+
+
+def test_the_run_table_shows_demand_and_contracted_beside_online(summary: dict) -> None:  # type: ignore[type-arg]
+    from rich.console import Console
+
+    from gigafactory.cli.run import summary_tables
+
+    table = summary_tables(summary)[0]
+    cols = [str(c.header) for c in table.columns]
+    assert cols[3:5] == ["demand IT GW", "contracted IT GW"]
+    con = Console(width=250, record=True)
+    con.print(table)
+    text = con.export_text()
+    y = summary["years"]["2029"]
+    row = next(ln for ln in text.splitlines() if ln.strip("│ ").startswith("2029"))
+    for k in ("it_gw_online", "demand_it_gw", "contracted_it_gw"):
+        assert f"{y[k]['p50']:.1f}" in row, k

@@ -47,9 +47,16 @@ def summary_tables(summary: dict[str, Any]) -> list[Table]:
     t = Table(
         title=f"{plain(summary['scenario'])} — {plain(summary['scope'])} — {summary['draws']} draws (p50 and p5–p95)"
     )
+    first = next(iter(summary["years"].values()), {})
+    # demand and what signed contracts alone deliver, beside online (buyer scope with demand)
+    market = [k for k in ("demand_it_gw", "contracted_it_gw") if k in first]
     for c in (
         "year",
         *(label[b] for b in bases),
+        *(
+            {"demand_it_gw": "demand IT GW", "contracted_it_gw": "contracted IT GW"}[k]
+            for k in market
+        ),
         "GW/week added*",
         "H100e online (M)",
         "binding (share of draws)",
@@ -60,6 +67,7 @@ def summary_tables(summary: dict[str, Any]) -> list[Table]:
         t.add_row(
             y,
             *(_fmt_q(v[f"{b}_gw_online"]) for b in bases),
+            *(_fmt_q(v[k]) for k in market),
             _fmt_q(v["gw_added_per_week"], 2),
             _fmt_q(v["h100e_online_m"]),
             bind,
