@@ -470,7 +470,9 @@ def _install_racks(
 def _record_week(su: _Setup, st: _State, t: int, o: dict[str, F32], x: F, retired: F) -> None:
     """The tier that bound installation this week (supply side is resolved after the loop),
     and the week's stocks and flows."""
-    q_g, q_o = st.q_g + st.qn_g, st.q_o + st.qn_o
+    q_g, q_o = st.q_g, st.q_o
+    if st.e_g_t is not None:  # named phases waiting too
+        q_g, q_o = q_g + st.qn_g, q_o + st.qn_o
     st.racks_wait[t] = st.racks[0] > EPS_MW
     st.shell_label[t] = np.where(
         q_g + q_o > EPS_MW,
