@@ -47,7 +47,7 @@ def summary_tables(summary: dict[str, Any]) -> list[Table]:
     t = Table(
         title=f"{plain(summary['scenario'])} — {plain(summary['scope'])} — {summary['draws']} draws (p50 and p5–p95)"
     )
-    first = next(iter(summary["years"].values()), {})
+    first: dict[str, Any] = next(iter(summary["years"].values()), {})
     # demand and what signed contracts alone deliver, beside online (buyer scope with demand)
     market = [k for k in ("demand_it_gw", "contracted_it_gw") if k in first]
     for c in (
