@@ -21,6 +21,7 @@ from .finance.whatif import apply_deal_whatifs, p_convert_of
 from .scenario.sampling import Dist, loaded_uniforms, ppf, range_dist, uniforms
 from .scenario.schema import Scenario
 from .supply.inputs import ModelInputs
+from .supply.leads import phase_waits, queue_position, ready_week
 from .timegrid import TimeGrid, decimal_year, parse_when
 from .units import H100_FP8_DENSE_TOPS, WEEKS_PER_YEAR
 
@@ -52,7 +53,7 @@ class _Sampler:
         #: each fact drawn on its own uniforms is drawn once: every reader sees the same draws
         self.drawn: dict[str, F] = {}
         # per-draw uniforms chosen by the caller (a sensitivity design), keyed by fact path,
-        # capacity-path name, ``deals.<id>.converts`` or ``<site phase>.power_ready``
+        # capacity-path name or ``deals.<id>.converts``
         self.given: Mapping[str, F] = given or {}
         self.keys: set[str] = set()  # the key of every random uniform drawn (see ``given``)
         #: what a deal or company drives beyond orders and money (``subject=role:what``), read
@@ -86,19 +87,6 @@ class _Sampler:
     def point(self, path: str, fact: Fact) -> float:
         """A deterministic value: the override's or fact's median."""
         return self.dist(path, fact).median
-
-    def date_week(self, grid: TimeGrid, d: DateFact, key: str = "") -> NDArray[np.int64]:
-        """Week index of a sourced date, triangular between low and high when given."""
-        mid = parse_when(d.value)
-        if d.low is None or d.high is None or self.median:
-            days = np.zeros(self.n)
-        else:
-            lo, hi = (parse_when(d.low) - mid).days, (parse_when(d.high) - mid).days
-            tri = Dist(dist="triangular", low=min(lo, 0), mode=0, high=max(hi, 0))
-            days = ppf(tri, self.u(key=key))
-        start = np.datetime64(grid.start)
-        idx = ((np.datetime64(mid) - start).astype(int) + days) // 7
-        return np.asarray(np.round(idx), dtype=np.int64)
 
 
 def _interp_weights(point_years: F, week_years: F, log: bool) -> tuple[F, F]:
@@ -350,9 +338,12 @@ def _phases(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid, pue: F) ->
     site_of: list[str] = []
     onsite: list[bool] = []
     mw: list[F] = []
-    power: list[NDArray[np.int64]] = []
     planned: list[int] = []
+    start: list[int] = []
+    kind: list[str] = []
     energised: list[bool] = []
+    deal: list[str] = []
+    operator: list[str] = []
     if sc.scope.kind == "buyer":
         as_of = parse_when(sc.as_of)
         for sid, site in cat.sites.items():
@@ -370,10 +361,11 @@ def _phases(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid, pue: F) ->
                 site_of.append(sid)
                 onsite.append(ph.power == "onsite_gas")
                 mw.append(m / pue if ph.basis == "facility" else m)
-                power.append(
-                    sm.date_week(grid, ph.power_ready, f"sites.{sid}.phases.{i}.power_ready")
-                )
                 planned.append(grid.index_of(ph.power_ready.value))
+                start.append(grid.index_of(ph.construction_start.value))
+                kind.append(ph.power)
+                deal.append(site.deal.id if site.deal is not None else "")
+                operator.append(site.operator)
                 energised.append(_energised_by(ph.power_ready, status_now, as_of))
     n = sm.n
     return {
@@ -381,10 +373,49 @@ def _phases(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid, pue: F) ->
         "phase_site": tuple(site_of),
         "phase_onsite": np.array(onsite, dtype=bool),
         "phase_it_mw": np.stack(mw, axis=1) if mw else np.zeros((n, 0)),
-        "phase_power_wk": np.stack(power, axis=1) if power else np.zeros((n, 0), dtype=np.int64),
+        # the planned date until the lead times are drawn (see _phase_leads)
+        "phase_power_wk": np.tile(np.array(planned, dtype=np.int64), (n, 1)),
         "phase_planned_wk": np.array(planned, dtype=np.int64),
         "phase_energised": np.array(energised, dtype=bool),
+        "phase_power_kind": tuple(kind),
+        "phase_deal": tuple(deal),
+        "phase_operator": tuple(operator),
+        "phase_plan": {"construction_start": np.array(start, dtype=np.int64)},
     }
+
+
+def _phase_leads(cat: Catalog, sm: _Sampler, inp: ModelInputs) -> dict[str, Any]:
+    """Each named phase's ready week from its construction and power pipelines
+    (:mod:`gigafactory.supply.leads`): the realised build time, lead times and queue wait are
+    drawn (once per draw, shared by the phases); the plan uses the catalog values.  Phases on
+    record as energised keep their recorded date."""
+    if not inp.phase_ids:
+        return {}
+    paths = {
+        "construction": "tiers.construction.params.build_weeks",
+        "transformers": "tiers.transformers.params.lead_weeks",
+        "gas_turbines": "tiers.gas_turbines.params.lead_weeks",
+        "grid": "tiers.grid.params.wait_weeks",
+    }
+    facts = {k: cat.tiers[p.split(".")[1]].params[p.split(".")[-1]] for k, p in paths.items()}
+    realised = {k: sm.fact(paths[k], f) for k, f in facts.items()}
+    planned_lead = {k: f.value for k, f in facts.items()}
+    t, kinds = inp.phase_planned_wk, inp.phase_power_kind
+    waits = phase_waits(t, inp.phase_plan["construction_start"], kinds, realised, planned_lead)
+    known = np.asarray(inp.phase_energised, dtype=bool)[None, :]
+    ready = np.where(known, t[None, :], ready_week(waits))
+    onsite = np.array([k == "onsite_gas" for k in kinds])
+    order = t - np.round(
+        np.where(onsite, planned_lead["gas_turbines"], planned_lead["transformers"])
+    ).astype(np.int64)
+    request = np.where(onsite, -1, t - round(planned_lead["grid"])).astype(np.int64)
+    plan = {
+        **inp.phase_plan,
+        "equipment_order": order,
+        "queue_request": request,
+        "queue_position": queue_position(request, onsite),
+    }
+    return {"phase_power_wk": ready, "phase_waits": waits, "phase_plan": plan}
 
 
 def _energised_by(power_ready: DateFact, status: str, as_of: dt.date) -> bool:
@@ -505,7 +536,7 @@ def compile_inputs(
     rng : a generator to use instead of ``default_rng(seed)`` (batched runs).
     given : per-draw uniforms ``[draws]`` in (0, 1) to use instead of random ones (a sensitivity
         design), keyed by fact path, capacity-path name (``tiers.cowos.capacity``: every point and
-        the growth), ``allocation``, ``deals.<id>.converts``, ``sites.<id>.phases.<i>.power_ready``,
+        the growth), ``allocation``, ``deals.<id>.converts``,
         ``buyers.<id>.baseline_orders`` or ``ai_demand`` (the shared factor, ``z = Φ⁻¹(u)``).
         Capacity paths still load on the factor: ``u' = Φ(ρ·z + √(1 − ρ²)·Φ⁻¹(u))``.
     """
@@ -548,7 +579,8 @@ def compile_inputs(
         meta={"scenario": sc.name},
         **_phases(sc, cat, sm, grid, sh.pue),  # type: ignore[arg-type]
     )
-    if sc.scope.market == "on":
+    inp = dataclasses.replace(inp, **_phase_leads(cat, sm, inp))
+    if sc.scope.market == "on":  # last: market on and off share every draw before it
         inp = dataclasses.replace(inp, **_market_fields(sc, cat, sm, grid))
     inp = _supply_letters(sc, cat, sm, grid, inp)
     inp = _programme_orders(sc, cat, sm, inp)

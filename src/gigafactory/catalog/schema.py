@@ -264,12 +264,24 @@ class Phase(Model):
     power: Literal["grid", "onsite_gas", "mixed"]
 
 
+class SiteDeal(Model):
+    """The catalog deal a site's capacity is sold under (``deals.<id>``), with the source that
+    ties the site to it."""
+
+    id: str
+    source: str
+    note: str | None = None
+
+    _v_source = field_validator("source")(classmethod(lambda cls, v: check_source(v)))
+
+
 class Site(Model):
     name: str
     country: str
     owner: str
     operator: str
     users: list[str]
+    deal: SiteDeal | None = None
     status_history: list[StatusEvent]
     phases: list[Phase]
     note: str | None = None

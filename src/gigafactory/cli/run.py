@@ -41,23 +41,33 @@ def _fmt_q(q: dict[str, float], unit: str) -> str:
     return f"{fmt(q['p50'], unit)}\n[dim]({fmt(q['p5'], unit)}–{fmt(q['p95'], unit)})[/dim]"
 
 
+#: buyer-scope market columns shown beside GW online when the summary has them
+MARKET_LABELS = {"demand_it_gw": "demand IT GW", "contracted_it_gw": "contracted IT GW"}
+
+
 def summary_tables(summary: dict[str, Any], wide: bool = False) -> list[Table]:
     """Rich tables of a run summary: GW by year with the binding tiers, and the goal."""
     lead = summary.get("lead_basis", summary["goal"]["basis"])
     bases = (lead, "it" if lead == "facility" else "facility")  # the goal's basis leads
     label = {"it": "IT GW online", "facility": "facility GW online"}
+    first: dict[str, Any] = next(iter(summary["years"].values()), {})
+    # demand and what signed contracts alone deliver, beside online (buyer scope with demand)
+    market = [k for k in MARKET_LABELS if k in first]
     cols = [
         Col("year", "id"),
         Col(label[bases[0]], "id", right=True),
-        Col(label[bases[1]], "id", right=True, drop=2),
-        Col("GW/week added*", "id", right=True),
-        Col("H100e online (M)", "id", right=True, drop=1),
+        Col(label[bases[1]], "id", right=True, drop=3),
+        *(Col(MARKET_LABELS[k], "id", right=True, drop=2 - i) for i, k in enumerate(market)),
+        # a buyer reads its fleet against demand; the GW/week pace is the industry question
+        Col("GW/week added*", "id", right=True, drop=5 if market else 0),
+        Col("H100e online (M)", "id", right=True, drop=4),
         Col("binding (% of draws)", "id"),
     ]
     rows = [
         [
             y,
             *(_fmt_q(v[f"{b}_gw_online"], "GW") for b in bases),
+            *(_fmt_q(v[k], "GW") for k in market),
             _fmt_q(v["gw_added_per_week"], "GW/week"),
             _fmt_q(v["h100e_online_m"], "M"),
             "\n".join(f"{plain(k)} {fmt(s, '%')}" for k, s in list(v["binding"].items())[:3]),

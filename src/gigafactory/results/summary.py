@@ -197,6 +197,10 @@ def summarise(
         "gw_per_week_reached_net_by_draw": per_draw_net,
         "binding_weeks_mean": {t: round(float(bw[:, k].mean()), 2) for k, t in enumerate(TIERS)},
     }
+    if ds.sizes.get("phase", 0):
+        from .sites import sites_summary
+
+        out["sites"] = sites_summary(ds)
     if "demand_it_gw" in ds:
         out["fleet_shrinks"] = fleet_notes(ds, {int(y): i for y, i in ye.items()})
     industry = str(ds.attrs["scope"]) == "industry"

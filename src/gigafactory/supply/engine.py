@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 
 from .batch import simulate_batch
 from .inputs import TIERS, ModelInputs
+from .leads import phase_variables
 from .timing import first_week_reaching, lag_tm, shell_allowance
 
 __all__ = ["HEADLINE", "first_week_reaching", "lag_tm", "shell_allowance", "simulate"]
@@ -103,6 +104,7 @@ def simulate(inp: ModelInputs, *, vendor_detail: bool = True, batch: int = 4096)
     data["phase_power_week"] = (("draw", "phase"), pweek)
     data["phase_planned_week"] = (("phase",), inp.phase_planned_wk.astype(np.int32))
     data["phase_site"] = (("phase",), np.array(inp.phase_site, dtype=str))
+    data.update(phase_variables(inp))
     data["pue"] = (("draw",), inp.pue.astype(np.float32))
     data["load_factor"] = (("draw",), inp.load_factor.astype(np.float32))
     data["ai_demand_z"] = (("draw",), inp.demand_z.astype(np.float32))
