@@ -122,17 +122,27 @@ def _cases(ds: xr.Dataset, cat: Catalog, vendor: str, ends: dict[str, int]) -> d
 
 
 def _money(fin: xr.Dataset, who: str) -> dict[str, Any]:
-    """Ledger flows into and out of ``who`` (p50 of the horizon total, $B) and its exposure."""
-    total = fin["flow_usd_b"].sum("year").median("draw").values
+    """Ledger flows into and out of ``who`` and its exposure, $B over the horizon.
+
+    Keyed ``flow (contract)`` so a deal's capped fee stands apart from the same partner's other
+    business (e.g. Microsoft's legacy capacity and demand-driven renewals beside its $250B
+    contract); each value is the median over draws of the per-draw total, not a sum of medians.
+    """
+    per_draw = fin["flow_usd_b"].sum("year").transpose("draw", "link").values
     payer, payee = fin["link_payer"].values, fin["link_payee"].values
-    flow = fin["link_flow"].values
-    paid: dict[str, float] = {}
-    pays: dict[str, float] = {}
-    for k in range(fin.sizes["link"]):
-        if payee[k] == who and total[k] > 0:
-            paid[str(flow[k])] = round(paid.get(str(flow[k]), 0.0) + float(total[k]), 2)
-        if payer[k] == who and total[k] > 0:
-            pays[str(flow[k])] = round(pays.get(str(flow[k]), 0.0) + float(total[k]), 2)
+    flow, contract = fin["link_flow"].values, fin["link_contract"].values
+
+    def side(mask: np.ndarray) -> dict[str, float]:
+        keys = sorted({f"{flow[k]} ({contract[k]})" for k in np.flatnonzero(mask)})
+        out: dict[str, float] = {}
+        for key in keys:
+            sel = [k for k in np.flatnonzero(mask) if f"{flow[k]} ({contract[k]})" == key]
+            v = float(np.median(per_draw[:, sel].sum(axis=1)))
+            if v > 0:
+                out[key] = round(v, 2)
+        return out
+
+    paid, pays = side(payee == who), side(payer == who)
     out: dict[str, Any] = {"paid_usd_b": paid, "pays_usd_b": pays}
     if "exposure_usd_b" in fin and who in [str(c) for c in fin["counterparty"].values]:
         out["exposure_to_buyer_usd_b_p50"] = round(
