@@ -202,6 +202,11 @@ def run(
         False, "--json", help="print summary.json to stdout instead of tables"
     ),
     no_finance: bool = typer.Option(False, "--no-finance", help="skip the money side"),
+    compress: bool = typer.Option(
+        False,
+        "--compress",
+        help="compress results.nc and finance.nc (zlib: ~40 % smaller, ~6× the CPU to write)",
+    ),
     store: Path | None = typer.Option(
         None,
         "--store",
@@ -260,7 +265,7 @@ def run(
         phase("quantiles")
         result.tables()
         phase("store and files")
-        _store_and_write(result, out, _NO_STORE if no_store else store, keep_draws)
+        _store_and_write(result, out, _NO_STORE if no_store else store, keep_draws, compress)
         if out is not None:
             summary["outputs"] = str(out)
         clock.stop()
@@ -298,7 +303,9 @@ def run(
         console.print(f"Report: {plain(out / 'report.html')}", highlight=False)
 
 
-def _store_and_write(result: Any, out: Path | None, store: Path | None, keep: bool) -> None:
+def _store_and_write(
+    result: Any, out: Path | None, store: Path | None, keep: bool, compress: bool = False
+) -> None:
     """Write the files into a hidden folder, save the run, then publish the folder.
 
     A stored run always has its files: if publishing fails the run is deleted again, and an
@@ -310,7 +317,7 @@ def _store_and_write(result: Any, out: Path | None, store: Path | None, keep: bo
     staged = staging_dir(out) if out is not None else None
     with temporary(staged) if staged is not None else contextlib.nullcontext():
         if staged is not None:
-            write_run_files(staged, result)
+            write_run_files(staged, result, compress=compress)
         run_id = _save_to_store(store, result, keep) if store is not _NO_STORE else None
         if run_id:
             result.summary["run_id"] = run_id
