@@ -49,8 +49,8 @@ from .results.merge import TableMerger, merge_summaries
 from .results.series import run_tables
 from .scenario.schema import Scenario
 
-#: draws per chunk: whole batches; one chunk of industry is ~0.8 GB (1.2 GB peak RSS)
-CHUNK_DRAWS = 2 * BATCH_DRAWS
+#: draws per chunk (whole batches): peak RSS ~0.85 GB on industry with --out, whatever N
+CHUNK_DRAWS = BATCH_DRAWS
 #: ``run`` streams above this many draws (or when the unbatched run is over the budget)
 STREAM_DRAWS = 20_000
 QUANTILE_COLUMNS = ("p5", "p50", "p95", "mean")
