@@ -59,6 +59,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_finance.py
 	$(BIN)/python benchmarks/bench_plan.py
 	$(BIN)/python benchmarks/bench_web.py
+	$(BIN)/python benchmarks/bench_sweep.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -8,10 +8,14 @@ names a file.  ``startup`` is what the phases leave over (interpreter and import
 
     python benchmarks/bench_cli.py                 # industry and announced at 1k, 10k, 100k
     python benchmarks/bench_cli.py --smoke         # industry at 1k and --help, for CI
+    python benchmarks/bench_cli.py --million       # also industry at 1,000,000 draws (~1 h)
     python benchmarks/bench_cli.py --write docs/performance.md   # also write the table
     python benchmarks/bench_cli.py --json          # machine-readable
 
-The machine is shared, so wall times vary with its load; CPU seconds are the steadier figure.
+The machine is shared, so wall times vary with its load; CPU seconds are the steadier figure
+(the load average after each case is in the table).  Above 20,000 draws ``run`` streams in
+chunks (``gigafactory.streamed``): the ``chunks`` column says so, and ``results.nc`` then
+holds quantiles, not draws.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -30,6 +35,9 @@ from typing import Any
 
 FULL = [(sc, n) for sc in ("industry", "announced") for n in (1_000, 10_000, 100_000)]
 SMOKE = [("industry", 1_000)]
+#: ``--million``: the streamed run at a million draws (issue 13 part 4: peak RSS under 4 GB)
+MILLION = [("industry", 1_000_000)]
+_CHUNKS = re.compile(r"ran in (\d+) chunks")
 #: the command's own phases, in the order it prints them
 PHASES = (
     "load",
@@ -64,7 +72,11 @@ def child(args: list[str], workdir: Path) -> dict[str, Any]:
         "wall_s": wall,
         "cpu_s": usage.ru_utime + usage.ru_stime,
         "peak_rss_mb": usage.ru_maxrss / 1024.0,
+        "load_avg": os.getloadavg()[0],
     }
+    chunks = _CHUNKS.search(stderr)
+    if chunks:
+        out["chunks"] = int(chunks.group(1))
     if timings.exists():
         out["phases"] = json.loads(timings.read_text(encoding="utf-8"))
         inside = sum(p["wall_s"] for p in out["phases"].values())
@@ -95,7 +107,8 @@ def help_case() -> dict[str, Any]:
 
 def table(rows: list[dict[str, Any]]) -> str:
     """A Markdown table: one row per case, totals then the CPU seconds of each phase."""
-    cols = ["command", "draws", "wall s", "CPU s", "peak RSS MB", "results.nc MB"]
+    cols = ["command", "draws", "chunks", "load avg", "wall s", "CPU s", "peak RSS MB"]
+    cols += ["results.nc MB"]
     cols += ["startup", *PHASES]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in rows:
@@ -104,6 +117,8 @@ def table(rows: list[dict[str, Any]]) -> str:
         cells = [
             cmd,
             f"{r['draws']:,}" if r["draws"] else "",
+            str(r.get("chunks", "")),
+            f"{r['load_avg']:.1f}" if "load_avg" in r else "",
             f"{r['wall_s']:.1f}",
             f"{r['cpu_s']:.1f}",
             f"{r['peak_rss_mb']:,.0f}",
@@ -124,11 +139,13 @@ def document(rows: list[dict[str, Any]]) -> str:
         "# Performance of the whole command\n\n"
         f"`gigafactory run` end to end — with the run store and `--out` — measured {when} on "
         f"{cpus} cores ({platform.machine()}, Python {platform.python_version()}; load average "
-        f"{load:.1f} at the end), each case "
+        f"{load:.1f} at the end, and after each case in its row), each case "
         "in a fresh process.  Wall and CPU seconds and the peak resident memory are the child "
         "process's (`os.wait4`); the phase columns are CPU seconds the command records for each "
         "of its phases, `startup` the rest (interpreter and imports).  The machine is "
-        "shared, so wall times vary with its load; CPU seconds are the steadier figure.\n\n"
+        "shared, so wall times vary with its load; CPU seconds are the steadier figure.  "
+        "Above 20,000 draws the run streams in chunks (`chunks`): memory is that of one "
+        "chunk, and `results.nc` holds quantiles rather than draws.\n\n"
         f"{table(rows)}\n\n"
         "Regenerate with `make bench` (or `python benchmarks/bench_cli.py --write "
         "docs/performance.md`).\n"
@@ -139,12 +156,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--smoke", action="store_true", help="industry at 1,000 draws and --help")
     ap.add_argument("--json", action="store_true", help="print the rows as JSON")
+    ap.add_argument(
+        "--million", action="store_true", help="also industry at 1,000,000 draws (about an hour)"
+    )
     ap.add_argument("--write", type=Path, help="also write the Markdown page here")
     ap.add_argument(
         "--draws", type=int, nargs="*", help="only these draw counts (default 1k, 10k, 100k)"
     )
     args = ap.parse_args()
-    cases = SMOKE if args.smoke else FULL
+    cases = SMOKE if args.smoke else FULL + (MILLION if args.million else [])
     if args.draws:
         cases = [(sc, n) for sc, n in cases if n in args.draws]
     rows = [help_case()]

@@ -8,9 +8,12 @@
    seconds and the peak RSS of the client and of each worker (per-draw scalars only, so
    memory is O(draws × years), not O(draws × weeks)).
 
-    python benchmarks/bench_sweep.py            # the full table (~15 min on 2 busy cores)
+    python benchmarks/bench_sweep.py            # Sobol' and the 1 → 2 worker scaling (~15 min)
+    python benchmarks/bench_sweep.py --million  # also the million-draw sweep (~1 h)
     python benchmarks/bench_sweep.py --smoke    # small sizes, for CI
     python benchmarks/bench_sweep.py --only sobol|scaling|million [--json]
+
+Each row carries the 1-minute load average after it: the machine is shared.
 """
 
 from __future__ import annotations
@@ -145,6 +148,7 @@ def main() -> None:
     ap.add_argument("--only", choices=["sobol", "scaling", "million"])
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--draws", type=int, help="draws of the large run (default 1,000,000)")
+    ap.add_argument("--million", action="store_true", help="also the large run (about an hour)")
     a = ap.parse_args()
     sizes = (
         {"sobol": (16,), "scaling": (4, 200), "million": (4_000,)}
@@ -156,7 +160,10 @@ def main() -> None:
     runs = {"sobol": bench_sobol, "scaling": bench_scaling, "million": bench_million}
     rows: list[dict[str, Any]] = []
     for name, fn in runs.items():
-        if a.only in (None, name):
+        wanted = a.only == name or (
+            a.only is None and (name != "million" or a.million or a.smoke or a.draws)
+        )
+        if wanted:
             part = fn(*sizes[name])  # type: ignore[operator]
             for r in part:  # the machine is shared: say how busy it was
                 r["load_avg_1min"] = round(os.getloadavg()[0], 1)

@@ -305,7 +305,8 @@ def test_over_budget_runs_are_refused_with_the_estimate_and_the_flag(
     store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("GIGAFACTORY_MAX_MEMORY", raising=False)
-    code, msg = cli("run", "industry", "--draws", "100000", "--out", "x", "--max-memory", "1G")
+    # 100,000 draws stream in chunks (streamed.py); a budget under one batch is refused
+    code, msg = cli("run", "industry", "--draws", "100000", "--out", "x", "--max-memory", "500M")
     assert code == 2 and "GiB" in msg and "--max-memory" in msg
     assert not store.exists() and not Path("x").exists()
     with pytest.raises(GigafactoryError, match="at most about"):

@@ -143,12 +143,14 @@ def test_run_tables_is_what_the_store_keeps(tmp_path: Path) -> None:
 
 def test_netcdf_round_trips_exactly_chunked_by_draw(tmp_path: Path) -> None:
     ds = _dataset(300)
-    enc = netcdf_encoding(ds)
+    enc = netcdf_encoding(ds, compress=True)
     assert enc["it_gw_online"]["chunksizes"] == (256, 30)
     assert enc["it_gw_online"]["shuffle"] and enc["it_gw_online"]["complevel"] == 1
-    write_netcdf(ds, tmp_path / "r.nc")
-    with xr.open_dataset(tmp_path / "r.nc", engine="h5netcdf") as back:
-        xr.testing.assert_identical(back.load(), ds)
+    assert "zlib" not in netcdf_encoding(ds)["it_gw_online"]  # off by default: CPU
+    for compress in (False, True):
+        write_netcdf(ds, tmp_path / "r.nc", compress=compress)
+        with xr.open_dataset(tmp_path / "r.nc", engine="h5netcdf") as back:
+            xr.testing.assert_identical(back.load(), ds)
 
 
 def test_yaml_values_and_lines() -> None:

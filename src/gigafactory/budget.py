@@ -15,7 +15,9 @@ rounded up; re-measure them when the engine's memory changes
 
 The budget is :data:`DEFAULT_FRACTION` of the memory available when the command starts
 (``MemAvailable`` in ``/proc/meminfo``); ``--max-memory 8G`` or ``GIGAFACTORY_MAX_MEMORY``
-changes it.  Over budget, the command refuses before running, with the estimate and the flag.
+changes it.  A run over budget (or above ``streamed.STREAM_DRAWS`` draws) streams in chunks
+of draws instead (``streamed.run_streamed``), so it needs the estimate of one chunk; only a
+chunk over budget is refused, before running, with the estimate and the flag.
 """
 
 from __future__ import annotations

@@ -74,16 +74,25 @@ def simulate_scenario(
     vendor_detail: bool = True,
     keep: tuple[str, ...] | None = None,
     progress: Callable[[int], None] | None = None,
+    draw_range: tuple[int, int] | None = None,
+    batch_draws: int = BATCH_DRAWS,
 ) -> xr.Dataset:
     """Compile and simulate ``draws`` draws in batches with independent, seeded streams.
 
     Results are written batch by batch into preallocated arrays; ``keep`` names the only
     variables to retain (aggregate as you go: 100,000 draws need not hold every trajectory).
+    ``draw_range=(a, b)`` simulates only draws ``a`` to ``b - 1`` of the ``draws``-draw run
+    (``a`` and ``b`` multiples of ``batch_draws``, or ``b == draws``), with the same streams,
+    so a run streamed in chunks sees the very draws of the whole run (``streamed.py``).
     """
     n = int(draws if draws is not None else sc.draws)
     s = int(seed if seed is not None else sc.seed)
-    sizes = [min(BATCH_DRAWS, n - b) for b in range(0, n, BATCH_DRAWS)]
+    sizes = [min(batch_draws, n - b) for b in range(0, n, batch_draws)]
     streams = batch_streams(s, len(sizes))
+    if draw_range is not None:
+        first, stop = draw_range[0] // batch_draws, -(-draw_range[1] // batch_draws)
+        sizes, streams = sizes[first:stop], streams[first:stop]
+        n = sum(sizes)
     out: xr.Dataset | None = None
     start = 0
     for size, stream in zip(sizes, streams, strict=True):
@@ -131,12 +140,23 @@ def attribute_delays(sc: Scenario, cat: Catalog, ds: xr.Dataset, seed: int) -> d
     """Weeks of delay per tier to reach the run's median IT GW online at the end of 2030
     (or at the horizon's end when it stops earlier), on ``DELAY_DRAWS`` draws."""
     weeks = ds["week"].values
-    years = weeks.astype("datetime64[Y]").astype(int) + 1970
-    idx = int(np.nonzero(years <= 2030)[0][-1]) if (years <= 2030).any() else len(weeks) - 1
+    idx = milestone_index(weeks)
     milestone = float(np.median(ds["it_gw_online"].values[:, idx]))
-    inp = compile_inputs(
-        sc, cat, min(DELAY_DRAWS, int(ds.sizes["draw"])), seed, rng=np.random.default_rng([seed, 2])
-    )
+    return delays_to(sc, cat, weeks, milestone, min(DELAY_DRAWS, int(ds.sizes["draw"])), seed)
+
+
+def milestone_index(weeks: np.ndarray) -> int:
+    """Index of the last week of 2030 (or of the horizon when it ends earlier)."""
+    years = weeks.astype("datetime64[Y]").astype(int) + 1970
+    return int(np.nonzero(years <= 2030)[0][-1]) if (years <= 2030).any() else len(weeks) - 1
+
+
+def delays_to(
+    sc: Scenario, cat: Catalog, weeks: np.ndarray, milestone: float, draws: int, seed: int
+) -> dict[str, Any]:
+    """Weeks of delay per tier to reach ``milestone`` IT GW (``attribute_delays``'s core)."""
+    idx = milestone_index(weeks)
+    inp = compile_inputs(sc, cat, draws, seed, rng=np.random.default_rng([seed, 2]))
     out = delay_weeks(inp, milestone)
     out["_milestone"]["week"] = iso_week(pd.Timestamp(weeks[idx]).date())
     return out

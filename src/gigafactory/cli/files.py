@@ -15,19 +15,22 @@ from ..scenario import resolved_yaml
 CHUNK_DRAWS = 256
 
 
-def netcdf_encoding(ds: xr.Dataset) -> dict[str, dict[str, Any]]:
-    """Encoding of every numeric variable: byte shuffle + zlib level 1, chunked by draw.
+def netcdf_encoding(ds: xr.Dataset, *, compress: bool = False) -> dict[str, dict[str, Any]]:
+    """Encoding of every numeric variable: chunked by draw; with ``compress``, byte shuffle +
+    zlib level 1.
 
-    Measured on 2,000 industry draws (107 MB of float32): zlib level 4 without shuffle took
-    5.6 s CPU for 81 MB; shuffle + level 1 takes 3.2 s for 64 MB (shuffle groups the
-    exponent bytes of neighbouring draws, so the light level compresses better); LZF was no
-    faster here.  Chunks hold ``CHUNK_DRAWS`` draws of a variable's full other dimensions.
+    Chunks hold ``CHUNK_DRAWS`` draws of a variable's full other dimensions, so a reader of
+    some draws reads only their chunks.  Compression is off by default because it is the
+    largest cost of ``run --out``: measured on 2,000 industry draws (112 MB of float32),
+    shuffle + zlib 1 took 2.6 s CPU for 64 MB, LZF 1.6 s for 69 MB (but netCDF-C cannot
+    read LZF), none 0.4 s for 115 MB; at 10,000 draws zlib alone was ~16 s of the
+    command's ~44 s.  ``run --compress`` turns it on (zlib stays readable everywhere).
     """
     enc: dict[str, dict[str, Any]] = {}
     for name, var in ds.data_vars.items():
         if var.dtype.kind not in "fiu":
             continue
-        spec: dict[str, Any] = {"zlib": True, "complevel": 1, "shuffle": True}
+        spec: dict[str, Any] = {"zlib": True, "complevel": 1, "shuffle": True} if compress else {}
         if "draw" in var.dims and all(ds.sizes[d] > 0 for d in var.dims):
             spec["chunksizes"] = tuple(
                 min(CHUNK_DRAWS, ds.sizes[d]) if d == "draw" else ds.sizes[d] for d in var.dims
@@ -36,12 +39,12 @@ def netcdf_encoding(ds: xr.Dataset) -> dict[str, dict[str, Any]]:
     return enc
 
 
-def write_netcdf(ds: xr.Dataset, path: Path) -> None:
-    """Write a dataset as compressed NetCDF-4 (h5netcdf); JSON-able attributes only."""
-    ds.to_netcdf(path, engine="h5netcdf", encoding=netcdf_encoding(ds))
+def write_netcdf(ds: xr.Dataset, path: Path, *, compress: bool = False) -> None:
+    """Write a dataset as NetCDF-4 (h5netcdf); JSON-able attributes only."""
+    ds.to_netcdf(path, engine="h5netcdf", encoding=netcdf_encoding(ds, compress=compress))
 
 
-def write_run_files(directory: Path, result: Any) -> list[Path]:
+def write_run_files(directory: Path, result: Any, *, compress: bool = False) -> list[Path]:
     """Write every output of a run into ``directory`` (which must exist)."""
     from ..report import write_report
 
@@ -49,10 +52,10 @@ def write_run_files(directory: Path, result: Any) -> list[Path]:
     (directory / "summary.json").write_text(
         json.dumps(result.summary, indent=2) + "\n", encoding="utf-8"
     )
-    write_netcdf(result.physical, directory / "results.nc")
+    write_netcdf(result.physical, directory / "results.nc", compress=compress)
     written.append(directory / "results.nc")
     if result.finance is not None:
-        write_netcdf(result.finance, directory / "finance.nc")
+        write_netcdf(result.finance, directory / "finance.nc", compress=compress)
         written.append(directory / "finance.nc")
     (directory / "scenario.yaml").write_text(resolved_yaml(result.scenario), encoding="utf-8")
     report = write_report(
@@ -83,7 +86,7 @@ def save_run_to_store(store: Path | None, result: Any, *, trajectories: bool = F
         kind="run",
         scenario=result.scenario.name,
         seed=int(result.physical.attrs["seed"]),
-        draws=int(result.physical.sizes["draw"]),
+        draws=int(result.summary["draws"]),
         catalog=load_catalog(),
         trajectories=trajectories,
         tables=result.tables(),
