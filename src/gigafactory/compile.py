@@ -20,6 +20,7 @@ from .errors import GigafactoryError, Problem
 from .scenario.sampling import Dist, loaded_uniforms, ppf, range_dist, uniforms
 from .scenario.schema import Scenario
 from .supply.inputs import ModelInputs
+from .supply.regions import compile_regions
 from .timegrid import TimeGrid, decimal_year, parse_when
 from .units import H100_FP8_DENSE_TOPS, WEEKS_PER_YEAR
 
@@ -496,6 +497,12 @@ def compile_inputs(
     )
     if sc.scope.market == "on":
         inp = dataclasses.replace(inp, **_market_fields(sc, cat, sm, grid))
+    inp = dataclasses.replace(  # drawn last: the random stream of every other input is kept
+        inp,
+        **compile_regions(
+            cat, sm, grid.years, inp.phase_site, sc.scope.kind == "industry", sc.site_regions
+        ),
+    )
     # which catalog values the model read: an override of anything else would change nothing
     meta = {**inp.meta, "used": "|".join(sorted(sm.used)), "drawn": "|".join(sorted(sm.keys))}
     return dataclasses.replace(inp, meta=meta)
