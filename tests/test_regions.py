@@ -114,14 +114,12 @@ def test_validate_refuses_a_site_moved_to_an_unknown_region(tmp_path: Path) -> N
 
 def test_region_split_hand_case() -> None:
     """3 GW powered: 1 GW named in region 0, the 2 GW generic split 50/50 ⇒ 2/3 and 1/3."""
-    named = np.array([[[1.0, 0.0]]])
-    share = region_split(np.array([[2.4]]), np.array([[3.0]]), named, np.array([[0.5, 0.5]]))
-    np.testing.assert_allclose(share[0, 0], [2 / 3, 1 / 3])
+    named = np.array([[[1.0]], [[0.0]]])  # [R, D, k]
+    share = region_split(np.array([[3.0]]), named, np.array([[0.5, 0.5]]))
+    np.testing.assert_allclose(share[:, 0, 0], [2 / 3, 1 / 3])
     # nothing powered: the generic shares
-    share = region_split(
-        np.zeros((1, 1)), np.zeros((1, 1)), np.zeros((1, 1, 2)), np.array([[0.2, 0.8]])
-    )
-    np.testing.assert_allclose(share[0, 0], [0.2, 0.8])
+    share = region_split(np.zeros((1, 1)), np.zeros((2, 1, 1)), np.array([[0.2, 0.8]]))
+    np.testing.assert_allclose(share[:, 0, 0], [0.2, 0.8])
 
 
 @settings(max_examples=60, deadline=None)
@@ -132,9 +130,9 @@ def test_region_split_hand_case() -> None:
 )
 def test_region_shares_are_a_split(powered: float, named: list[float], raw: list[float]) -> None:
     g = np.array([raw]) / sum(raw)
-    share = region_split(np.ones((1, 1)), np.array([[powered]]), np.array([[named]]), g)
+    share = region_split(np.array([[powered]]), np.array(named)[:, None, None], g)
     assert (share >= 0).all()
-    np.testing.assert_allclose(share.sum(axis=-1), 1.0, rtol=1e-9)
+    np.testing.assert_allclose(share.sum(axis=0), 1.0, rtol=1e-9)
 
 
 def test_regions_add_up_to_the_engine_totals(announced: tuple[xr.Dataset, object]) -> None:
@@ -262,3 +260,35 @@ def test_summary_years_carry_regions_and_energy(announced: tuple[xr.Dataset, obj
         y["facility_gw_online"]["p50"], rel=1e-3
     )
     assert y["facility_gw_online_by_region"]["total"]["p50"] > y["facility_gw_online"]["p50"] + 50
+
+
+# --- the whole command: results.nc, summary.json, store and report ---------------------------
+
+
+def test_run_writes_regions_to_every_output(tmp_path: Path) -> None:
+    import json
+    import re
+
+    from typer.testing import CliRunner
+
+    from gigafactory.cli import app
+    from gigafactory.results.store import RunStore
+
+    store, out = tmp_path / "runs.duckdb", tmp_path / "out"
+    args = ["run", "announced", "--draws", "40", "--seed", "3", "--out", str(out)]
+    res = CliRunner().invoke(app, [*args, "--store", str(store)], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    with xr.open_dataset(out / "results.nc") as ds:
+        assert ds["ai_energy_twh_by_region"].dims == ("draw", "year", "region")
+        assert ds["conventional_facility_gw_by_region"].dims == ("draw", "year", "region")
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["years"]["2030"]["energy_twh"]["gulf"]["p50"] > 0
+    run = RunStore(store).get_run("latest")
+    assert run.metrics["years.2030.energy_twh.us-ercot.p50"] == pytest.approx(
+        summary["years"]["2030"]["energy_twh"]["us-ercot"]["p50"]
+    )
+    assert "years.2030.ai_facility_gw_online_by_region.total.p50" in run.metrics
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert {"regions", "energy"} <= set(re.findall(r'<div id="chart-([\w-]+)"', html))
+    assert "Data-centre load online by region (facility GW, AI + conventional" in html
+    assert "scenario announced, 40 draws" in html

@@ -180,18 +180,62 @@ def compile_regions(
     }
 
 
-def _named_powered(pw: NDArray[Any], mw: F, onehot: F, weeks: NDArray[np.int64]) -> F:
-    """``[D, k, R]`` IT GW of named phases powered in each of ``weeks``, by region."""
-    on = (pw[:, None, :] <= weeks[None, :, None]) & (pw[:, None, :] >= 0)
-    return np.asarray(np.einsum("dkp,dp,pr->dkr", on, mw, onehot, optimize=True))
+def _named_powered(pw: NDArray[Any], mw: F, region: NDArray[np.int64], a: int, k: int, r: int) -> F:
+    """``[R, D, k]`` IT GW of named phases powered in weeks ``a … a+k−1``, by region.
+
+    Each phase adds its MW at its energisation week (clipped to the window; never when −1),
+    then a cumulative sum over the window's weeks.
+    """
+    d = pw.shape[0]
+    steps = np.zeros((r, d, k + 1), dtype=np.float32)
+    rows = np.arange(d)
+    for p in range(pw.shape[1]):
+        at = np.where(pw[:, p] >= 0, np.clip(pw[:, p] - a, 0, k), k)
+        steps[region[p], rows, at] += mw[:, p]
+    return np.cumsum(steps[:, :, :k], axis=2)
 
 
-def region_split(online: F, powered: F, named: F, generic: F) -> F:
-    """``[D, k, R]`` share of the IT online in each region (Σᵣ = 1), see the module docstring."""
-    spare = np.maximum(powered - named.sum(axis=-1), 0.0)
-    shells = named + spare[..., None] * generic[:, None, :]
-    total = shells.sum(axis=-1, keepdims=True)
-    return np.where(total > 0, shells / np.where(total > 0, total, 1.0), generic[:, None, :])
+def region_split(powered: F, named: F, generic: F) -> F:
+    """``[R, D, k]`` share of the IT online in each region (Σᵣ = 1), see the module docstring.
+
+    ``powered`` ``[D, k]`` IT GW of powered shells, ``named`` ``[R, D, k]`` of named phases
+    among them, ``generic`` ``[D, R]`` the split of the others (region-first: every
+    temporary stays contiguous).
+    """
+    spare = np.maximum(powered - named.sum(axis=0), 0.0)
+    shells = named + spare[None] * generic.T[:, :, None]
+    total = shells.sum(axis=0)
+    ok = total > 0
+    shells /= np.where(ok, total, 1.0)[None]
+    return np.where(ok[None], shells, generic.T[:, :, None])
+
+
+def _split_by_year(ds: xr.Dataset, inp: Any, years_w: NDArray[np.int64]) -> tuple[F, F]:
+    """``[D, Y, R]`` AI IT GW online at each year's last week and AI TWh in each year."""
+    ids, g = inp.region_ids, inp.region_generic_share
+    # the engine stores week-major: ``.T`` is contiguous [W, D]
+    online_w = np.asarray(ds["it_gw_online"].values.T)
+    energy_w = np.asarray(ds["energy_twh"].values.T)
+    starts = np.nonzero(np.r_[True, years_w[1:] != years_w[:-1]])[0]
+    ends = np.r_[starts[1:], len(years_w)] - 1
+    if not inp.phase_region:  # no named shells: every shell is generic, the split is ``g``
+        yearly = np.add.reduceat(energy_w, starts, axis=0).T.astype(np.float64)
+        return online_w[ends].T[:, :, None] * g[:, None, :], yearly[:, :, None] * g[:, None, :]
+    region = np.array([ids.index(r) for r in inp.phase_region], dtype=np.int64)
+    online = np.ascontiguousarray(online_w.T)
+    energy = np.ascontiguousarray(energy_w.T)
+    powered = online + ds["shells_empty_gw"].values
+    pw, mw = ds["phase_power_week"].values, inp.phase_it_mw / 1e3
+    g32 = g.astype(np.float32)
+    it_end = np.zeros((online.shape[0], len(starts), len(ids)))
+    twh = np.zeros_like(it_end)
+    for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
+        wk = slice(a, b + 1)
+        named = _named_powered(pw, mw, region, int(a), int(b + 1 - a), len(ids))
+        share = region_split(powered[:, wk], named, g32)
+        it_end[:, k] = (online[:, b] * share[:, :, -1]).T
+        twh[:, k] = np.einsum("dk,rdk->dr", energy[:, wk], share)
+    return it_end, twh
 
 
 def region_results(ds: xr.Dataset, inp: Any) -> xr.Dataset:
@@ -207,26 +251,7 @@ def region_results(ds: xr.Dataset, inp: Any) -> xr.Dataset:
     ids = inp.region_ids
     years_w = inp.grid.years
     years = np.unique(years_w)
-    onehot = np.zeros((len(inp.phase_region), len(ids)))
-    for p, r in enumerate(inp.phase_region):
-        onehot[p, ids.index(r)] = 1.0
-    online = ds["it_gw_online"].values
-    powered = online + ds["shells_empty_gw"].values
-    energy = ds["energy_twh"].values
-    pw = ds["phase_power_week"].values
-    mw = inp.phase_it_mw / 1e3
-    d, y, r = online.shape[0], len(years), len(ids)
-    it_end, twh = np.zeros((d, y, r)), np.zeros((d, y, r))
-    for k, year in enumerate(years):
-        wk = np.nonzero(years_w == year)[0]
-        share = region_split(
-            online[:, wk],
-            powered[:, wk],
-            _named_powered(pw, mw, onehot, wk),
-            inp.region_generic_share,
-        )
-        it_end[:, k] = online[:, wk[-1], None] * share[:, -1]
-        twh[:, k] = np.einsum("dk,dkr->dr", energy[:, wk], share)
+    it_end, twh = _split_by_year(ds, inp, years_w)
     weeks_in = np.array([(years_w == yr).sum() for yr in years]) * 7 / 365.25
     conv = inp.conventional_twh * weeks_in[None, :, None]  # the AI sum's basis: its weeks
     conv_gw = inp.conventional_twh / (TWH_PER_GW_YR * inp.load_factor)[:, None, None]
