@@ -42,3 +42,19 @@ def region_year(ds: xr.Dataset, year: int, q: Any) -> dict[str, Any]:
         out[key] = _by_region(a + c, regions, q)
         out[f"ai_{key}"] = _by_region(a, regions, q)
     return out
+
+
+def iea_totals(ds: xr.Dataset, year: int, *, ai_only: bool = False) -> dict[str, np.ndarray]:
+    """Per-draw data-centre electricity (TWh) of ``year`` by IEA region, and ``world``.
+
+    AI + conventional load (AI alone with ``ai_only``), the regions summed into the IEA region
+    they lie in (``region_iea``), for comparison with IEA's *Energy and AI* tables.
+    """
+    twh = ds["ai_energy_twh_by_region"].sel(year=year)
+    if not ai_only:
+        twh = twh + ds["conventional_energy_twh_by_region"].sel(year=year)
+    values = twh.transpose("draw", "region").values.astype(np.float64)
+    iea = np.asarray(ds["region_iea"].values).astype(str)
+    out = {str(i): values[:, iea == i].sum(axis=1) for i in dict.fromkeys(iea)}
+    out["world"] = values.sum(axis=1)
+    return out
