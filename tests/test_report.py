@@ -14,7 +14,7 @@ import pytest
 import xarray as xr
 from typer.testing import CliRunner
 
-from fixtures import FakePlan, example_finance, example_physical, example_summary
+from fixtures import FakePlan, example_finance, example_physical, example_summary, with_regions
 from gigafactory.catalog import iter_facts, load_catalog
 from gigafactory.cli import app
 from gigafactory.errors import GigafactoryError
@@ -28,6 +28,8 @@ ALL_CHARTS = (
     "binding",
     "inventories",
     "sites",
+    "regions",
+    "energy",
     "cash",
     "funding-gap",
     "flows",
@@ -38,7 +40,7 @@ YAML = "name: example\nseed: 1\noverrides:\n  tiers.cowos.capacity: 1.2\n"
 
 @pytest.fixture(scope="module")
 def physical() -> xr.Dataset:
-    return example_physical(draws=32, seed=2)
+    return with_regions(example_physical(draws=32, seed=2))
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +123,14 @@ def test_sections_without_data_say_so(tmp_path: Path, physical: xr.Dataset) -> N
         scenario_yaml=YAML,
         catalog=None,
     ).read_text(encoding="utf-8")
-    assert chart_ids(html) == {"gw-online", "gw-added", "binding", "inventories"}
+    assert chart_ids(html) == {
+        "gw-online",
+        "gw-added",
+        "binding",
+        "inventories",
+        "regions",
+        "energy",
+    }
     missing = set(re.findall(r'data-missing="([\w-]+)"', html))
     assert missing == {
         "sites",

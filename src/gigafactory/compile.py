@@ -22,6 +22,7 @@ from .scenario.sampling import Dist, loaded_uniforms, ppf, range_dist, uniforms
 from .scenario.schema import Scenario
 from .supply.inputs import ModelInputs
 from .supply.leads import phase_waits, queue_position, ready_week
+from .supply.regions import compile_regions
 from .timegrid import TimeGrid, decimal_year, parse_when
 from .units import H100_FP8_DENSE_TOPS, WEEKS_PER_YEAR
 
@@ -584,6 +585,12 @@ def compile_inputs(
         inp = dataclasses.replace(inp, **_market_fields(sc, cat, sm, grid))
     inp = _supply_letters(sc, cat, sm, grid, inp)
     inp = _programme_orders(sc, cat, sm, inp)
+    inp = dataclasses.replace(  # drawn last: the random stream of every other input is kept
+        inp,
+        **compile_regions(
+            cat, sm, grid.years, inp.phase_site, sc.scope.kind == "industry", sc.site_regions
+        ),
+    )
     # which catalog values the model read: an override of anything else would change nothing
     meta = {
         **inp.meta,

@@ -99,8 +99,8 @@ def simulate_scenario(
         with limit_blas():
             inp = compile_inputs(sc, cat, size, s, rng=np.random.default_rng(stream))
             if feedback.applies(sc, inp):  # money feeds back: unfunded draws stop ordering
-                first = simulate(inp, vendor_detail=True).assign_attrs(seed=s)
-                inp = feedback.with_funding_cut(sc, cat, inp, first)
+                uncut = simulate(inp, vendor_detail=True).assign_attrs(seed=s)
+                inp = feedback.with_funding_cut(sc, cat, inp, uncut)
             part = add_market_views(inp, simulate(inp, vendor_detail=vendor_detail))
         if keep is not None:
             part = part[[v for v in keep if v in part]]

@@ -278,12 +278,30 @@ class SiteDeal(Model):
 class Site(Model):
     name: str
     country: str
+    region: str = Field(description="a key of the catalog's regions (us-ercot, gulf, …)")
     owner: str
     operator: str
     users: list[str]
     deal: SiteDeal | None = None
     status_history: list[StatusEvent]
     phases: list[Phase]
+    note: str | None = None
+
+
+#: The IEA's regions in *Energy and AI* (2025); each of our regions lies in one of them.
+IeaRegion = Literal["united_states", "china", "europe", "asia_pacific", "rest_of_world"]
+#: Tolerance on the sum of the shares splitting one IEA region.
+REGION_SUM_TOL = 1e-6
+
+
+class Region(Model):
+    """A region where sites and generic capacity sit (US regions are grid regions)."""
+
+    name: str
+    iea_region: IeaRegion
+    share_of_iea_region: Fact | None = Field(
+        None, description="share of the IEA region's 2024 data-centre electricity; None = all"
+    )
     note: str | None = None
 
 
@@ -431,6 +449,10 @@ class Catalog(Model):
     market: dict[str, Fact] = Field(
         {}, description="supply-answers-its-market rules: backlog_weeks, rack_writeoff_weeks"
     )
+    regions: dict[str, Region] = Field({}, description="regions by id (regions.yaml)")
+    energy: dict[str, Fact] = Field(
+        {}, description="IEA data-centre electricity and the conventional load (regions.yaml)"
+    )
 
     @model_validator(mode="after")
     def _cross_refs(self) -> Catalog:
@@ -476,9 +498,31 @@ class Catalog(Model):
                     errs.append(f"deals.{did}: unknown company '{who}'")
             if d.replaced_by and d.replaced_by not in self.deals:
                 errs.append(f"deals.{did}.replaced_by: unknown deal '{d.replaced_by}'")
+        errs += self._region_errors()
         if errs:
             raise ValueError("; ".join(errs))
         return self
+
+    def _region_errors(self) -> list[str]:
+        """Every site sits in a known region; the shares splitting an IEA region sum to 1."""
+        from ..errors import allowed_list, did_you_mean
+
+        errs = [
+            f"sites.{sid}.region: unknown region '{s.region}'"
+            f"{did_you_mean(s.region, self.regions)}; allowed: {allowed_list(self.regions)}"
+            for sid, s in self.sites.items()
+            if self.regions and s.region not in self.regions
+        ]
+        by_iea: dict[str, list[float]] = {}
+        for r in self.regions.values():
+            share = r.share_of_iea_region
+            by_iea.setdefault(r.iea_region, []).append(1.0 if share is None else share.value)
+        for iea, shares in by_iea.items():
+            if abs(sum(shares) - 1.0) > REGION_SUM_TOL:
+                errs.append(
+                    f"regions: the shares of IEA region '{iea}' sum to {sum(shares):.6g}, not 1"
+                )
+        return errs
 
 
 def iter_facts(obj: Any, path: tuple[str, ...] = ()) -> Any:

@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from ..results.partners import partner_rows
 from ..results.store import StoredRun
-from . import charts
+from . import charts, region_charts
 from .data import ReportData, from_results, from_stored
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -144,6 +144,7 @@ def render_html(data: ReportData) -> str:
         "No physical results in this run (a plan-only run, or the dataset lacks the variable)."
     )
     no_finance = "No finance results: this run was made without the finance model."
+    no_regions = "No region results in this run (made before regions, or a plan-only run)."
     chart_list = [
         _chart("gw-online", charts.chart_gw_online, data, no_physical),
         _chart("gw-added", charts.chart_gw_added, data, no_physical),
@@ -155,6 +156,8 @@ def render_html(data: ReportData) -> str:
             data,
             "No named site phases in this run (the scenario has no sites, or the dataset has no phase_power_week).",
         ),
+        _chart("regions", region_charts.chart_load_by_region, data, no_regions),
+        _chart("energy", region_charts.chart_energy_by_region, data, no_regions),
         _chart(
             "cash",
             charts.chart_cash,

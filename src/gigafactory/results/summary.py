@@ -14,6 +14,7 @@ from ..scenario.schema import Scenario
 from ..supply.inputs import TIERS, ModelInputs
 from ..timegrid import iso_week
 from ..units import WEEKS_PER_YEAR
+from .regions import region_year
 from .series import trailing_mean
 
 QUANTILES = {"p5": 0.05, "p50": 0.5, "p95": 0.95}
@@ -174,6 +175,7 @@ def summarise(
         for v in ("demand_it_gw", "contracted_it_gw"):
             if v in ds:
                 years[str(y)][v] = _q(ds[v].values[:, i])
+        years[str(y)].update(region_year(ds, int(y), _q))
     first, per_draw = goal_reached(ds)
     first_net, per_draw_net = goal_reached(ds, net=True)
     bw = ds["binding_weeks"].values

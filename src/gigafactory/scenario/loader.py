@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from ..catalog.schema import Catalog, Fact, iter_facts
 from ..errors import GigafactoryError, Problem, allowed_list, did_you_mean
 from ..finance.whatif import raw_name_problems, whatif_problems
+from ..supply.regions import site_region_problems
 from ..timegrid import parse_when
 from ..validation import problems_from
 from ..yamlio import LineMap, line_of, load_yaml, load_yaml_file
@@ -213,6 +214,9 @@ def _check_overrides(
     for key, msg in [*settings_problems(sc, catalog.companies), *whatif_problems(sc, catalog)]:
         file, lines = _origin(chain, tuple(key.split(".")))
         problems.append(Problem(file, line_of(lines, tuple(key.split("."))), key, msg))
+    problems += site_region_problems(
+        sc.site_regions, catalog, lambda site: _located(chain, ("site_regions", site))
+    )
     if isinstance(sc.sites, list):
         for i, s in enumerate(sc.sites):
             if s not in catalog.sites:
@@ -235,6 +239,14 @@ def _origin(
         if path in ln:
             return f, ln
     return chain[0][0], chain[0][2]
+
+
+def _located(
+    chain: list[tuple[str, dict[str, Any], LineMap]], path: tuple[str, ...]
+) -> tuple[str, int | None]:
+    """(file, line) of ``path`` in the nearest file of the chain that sets it."""
+    file, lines = _origin(chain, path)
+    return file, line_of(lines, path)
 
 
 def horizon_weeks(sc: Scenario) -> int:

@@ -113,6 +113,9 @@ class Scenario(Model):
         "2026-11-01", description="deals and sites are taken as recorded on this date"
     )
     sites: list[str] | Literal["all"] = "all"
+    site_regions: dict[str, str] = Field(
+        default_factory=dict, description="site id → region id: place a site elsewhere (what-if)"
+    )
     overrides: dict[str, float | Dist] = Field(
         default_factory=dict, description="dotted catalog path → number or distribution"
     )

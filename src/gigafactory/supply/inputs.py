@@ -120,6 +120,13 @@ class ModelInputs:
     rack_writeoff_wk: int = 0
     #: the money side's sampled facts by catalog path ([D] each): compiled once, read by finance
     money: dict[str, F] = field(default_factory=dict)
+    #: regions (gigafactory.supply.regions): ids, their IEA region, each named phase's region,
+    #: the split of generic capacity ``[D, R]`` and the conventional load ``[D, Y, R]`` TWh/yr
+    region_ids: tuple[str, ...] = ()
+    region_iea: tuple[str, ...] = ()
+    phase_region: tuple[str, ...] = ()
+    region_generic_share: F | None = None
+    conventional_twh: F | None = None
     goal_gw_per_wk: float = 1.0
     goal_basis: str = "facility"
     meta: dict[str, str] = field(default_factory=dict)
