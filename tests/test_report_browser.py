@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from fixtures import example_finance, example_physical, example_summary
+from fixtures import example_finance, example_physical, example_summary, with_regions
 from gigafactory.catalog import load_catalog
 from gigafactory.report import write_report, write_stored_report
 from gigafactory.results.store import RunStore
@@ -95,7 +95,7 @@ class FakePlan:
 
 
 def test_synthetic_report_draws_every_chart_offline(browser: Any, tmp_path: Path) -> None:
-    ds = example_physical(draws=48, seed=4)
+    ds = with_regions(example_physical(draws=48, seed=4))
     weeks = ds["week"].values[::13]
     plan = FakePlan(
         schedule=xr.Dataset(
@@ -138,7 +138,16 @@ def test_stored_report_without_finance_says_what_is_missing(browser: Any, tmp_pa
     )
     check = open_report(browser, path, "report-stored-no-finance.png")
     assert_clean(check, {"gw-online", "gw-added", "binding", "inventories", "sites"})
-    assert set(check.missing) == {"cash", "funding-gap", "flows", "finance-tables", "bottlenecks"}
+    # a run saved without region results says so (regions and energy)
+    assert set(check.missing) == {
+        "regions",
+        "energy",
+        "cash",
+        "funding-gap",
+        "flows",
+        "finance-tables",
+        "bottlenecks",
+    }
 
 
 @pytest.mark.slow
