@@ -55,8 +55,9 @@ from .scenario.schema import Scenario
 
 #: draws per chunk (whole batches): peak RSS ~0.85 GB on industry with --out, whatever N
 CHUNK_DRAWS = BATCH_DRAWS
-#: ``run`` streams above this many draws (or when the unbatched run is over the budget)
-STREAM_DRAWS = 20_000
+#: ``run`` streams above this many draws (or when the unbatched run is over the budget): a
+#: 10,000-draw industry run holding every draw peaks at ~2.8 GB (``docs/performance.md``)
+STREAM_DRAWS = 10_000
 QUANTILE_COLUMNS = ("p5", "p50", "p95", "mean")
 
 
