@@ -2,7 +2,10 @@
 
 Prints seconds and draw-weeks per second (``--repeat N``: every run and the best).  Input: a
 synthetic physical dataset with every variable the finance pass reads
-(tests/fixtures.py, put on the path here).  ``--chunk-draws`` / ``--threads`` override the settings'
+(tests/fixtures.py, put on the path here), or with ``--simulated SCENARIO`` the simulator's
+output for a preset or scenario file (compiled draws, money facts and all; the simulation itself
+is not timed), finance as ``gigafactory run`` calls it (``pipeline.run_money`` and the money
+summary with the compiled draws).  ``--chunk-draws`` / ``--threads`` override the settings'
 batch size and thread count, for tuning.
 """
 
@@ -31,7 +34,11 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1, help="timed runs (the best is reported)")
     ap.add_argument("--chunk-draws", type=int, default=None)
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--simulated", metavar="SCENARIO", default=None, help="e.g. announced")
     args = ap.parse_args()
+    if args.simulated:
+        simulated(args)
+        return
     draws = 200 if args.smoke else args.draws
     cat = load_catalog()
     over = {"chunk_draws": args.chunk_draws, "threads": args.threads}
@@ -60,6 +67,39 @@ def main() -> None:
         )
     if len(times) > 1:
         print(f"best of {len(times)}: {min(times):.2f} s = {dw / min(times):,.0f} draw-weeks/s")
+
+
+def simulated(args: argparse.Namespace) -> None:
+    """Time the finance pass on the simulator's output for a scenario (not on synthetic data)."""
+    from gigafactory.finance.money import money_facts
+    from gigafactory.pipeline import run_money, simulate_scenario
+    from gigafactory.scenario.loader import load_scenario
+
+    cat = load_catalog()
+    sc = load_scenario(args.simulated, cat)
+    draws = 200 if args.smoke else args.draws
+    over = {"chunk_draws": args.chunk_draws, "threads": args.threads}
+    fs = sc.finance.model_copy(update={k: v for k, v in over.items() if v is not None})
+    sc = sc.model_copy(update={"finance": fs})
+    small = simulate_scenario(sc, cat, draws=50, seed=1)
+    summarise_money(
+        run_money(sc, cat, small), cat, np.random.default_rng(2), drawn=money_facts(small)
+    )
+    t0 = time.perf_counter()
+    ph = simulate_scenario(sc, cat, draws=draws, seed=1)
+    sim = time.perf_counter() - t0
+    dw = draws * ph.sizes["week"]
+    for _ in range(max(1, args.repeat)):
+        t0 = time.perf_counter()
+        fin = run_money(sc, cat, ph)
+        led = time.perf_counter() - t0
+        summarise_money(fin, cat, np.random.default_rng(2), drawn=money_facts(ph))
+        tot = time.perf_counter() - t0
+        print(
+            f"{args.simulated}: {draws} simulated draws × {ph.sizes['week']} weeks (simulated in "
+            f"{sim:.1f} s, not timed): ledger {led:.2f} s, ledger + money {tot:.2f} s = "
+            f"{dw / tot:,.0f} draw-weeks/s"
+        )
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from gigafactory.results.regions import region_year
 from gigafactory.supply.inputs import TIERS
 
 
@@ -202,6 +203,10 @@ def example_finance(physical: xr.Dataset, seed: int = 0) -> xr.Dataset:
     )
 
 
+def _quantiles(a: np.ndarray) -> dict[str, float]:
+    return {f"p{round(q * 100)}": float(np.quantile(a, q)) for q in (0.05, 0.5, 0.95)}
+
+
 def example_summary(physical: xr.Dataset, *, finance: bool = True) -> dict[str, Any]:
     """A summary.json-shaped dict for a physical dataset (plus a finance section)."""
     years: dict[str, Any] = {}
@@ -218,6 +223,7 @@ def example_summary(physical: xr.Dataset, *, finance: bool = True) -> dict[str, 
                 ("gw_added_per_week", yearly.values),
             )
         }
+        years[str(y)].update(region_year(physical, int(y), _quantiles))
     out: dict[str, Any] = {
         "scenario": physical.attrs.get("scenario", "example"),
         "draws": int(physical.sizes["draw"]),
@@ -227,6 +233,24 @@ def example_summary(physical: xr.Dataset, *, finance: bool = True) -> dict[str, 
         "gw_per_week_reached": None,
     }
     if finance:
+        out["partners"] = {  # the shape of results.partners.partners_view
+            "broadcom": {
+                "name": "Broadcom",
+                "deals": {"broadcom_10gw": "term_sheet"},
+                "supplies": ["broadcom_10gw: hardware purchase, 10 GW (it)"],
+                "it_gw_online_p50": {"2027": 0.4, "2030": 5.1},
+                "cases": {
+                    "broadcom_10gw": {
+                        "p_converted": 0.5,
+                        "converted_p50": {"2027": 0.8, "2030": 7.3},
+                        "not_converted_p50": {"2027": 0.0, "2030": 3.0},
+                    }
+                },
+                "paid_usd_b": {"hardware": 400.0},
+                "pays_usd_b": {},
+                "exposure_to_buyer_usd_b_p50": 0.0,
+            }
+        }
         out["finance"] = {
             "buyer": "openai",
             "funding_gap_usd_b": {"p5": 40.0, "p50": 120.0, "p95": 310.0},
@@ -328,4 +352,35 @@ def synthetic_physical(
         },
         coords={"draw": np.arange(draws), "week": wk.values, "vendor": list(SYNTHETIC_VENDORS)},
         attrs={"scope": scope, "seed": seed, "draws": draws},
+    )
+
+
+#: regions of ``with_regions`` (a subset of the catalog's)
+EXAMPLE_REGIONS: tuple[str, ...] = ("us-ercot", "us-pjm", "gulf")
+
+
+def with_regions(ds: xr.Dataset, seed: int = 0) -> xr.Dataset:
+    """``ds`` with the ``[draw, year, region]`` variables of ``supply.regions.region_results``:
+    the AI fleet split 0.5/0.4/0.1 and a conventional load of 10/20/1 TWh/yr growing 9 %/yr."""
+    rng = np.random.default_rng(seed)
+    week_years = np.asarray((ds.indexes["week"] + pd.Timedelta(days=3)).year)
+    years = np.unique(week_years)
+    last = [int(np.nonzero(week_years == y)[0][-1]) for y in years]
+    share = np.array([0.5, 0.4, 0.1])
+    it = ds["it_gw_online"].values[:, last][:, :, None] * share
+    twh = np.stack([ds["energy_twh"].values[:, week_years == y].sum(axis=1) for y in years], 1)
+    conv = (
+        np.array([10.0, 20.0, 1.0])[None, None, :]
+        * 1.09 ** (years - years[0])[None, :, None]
+        * rng.uniform(0.9, 1.1, (ds.sizes["draw"], 1, 1))
+    )
+    lf = ds["load_factor"].values[:, None, None]
+    dims = ("draw", "year", "region")
+    f32 = np.float32
+    return ds.assign_coords(year=years, region=list(EXAMPLE_REGIONS)).assign(
+        it_gw_online_by_region=(dims, it.astype(f32)),
+        ai_facility_gw_online_by_region=(dims, (it * ds["pue"].values[:, None, None]).astype(f32)),
+        ai_energy_twh_by_region=(dims, (twh[:, :, None] * share).astype(f32)),
+        conventional_facility_gw_by_region=(dims, (conv / (8.766 * lf)).astype(f32)),
+        conventional_energy_twh_by_region=(dims, conv.astype(f32)),
     )

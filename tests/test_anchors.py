@@ -15,9 +15,15 @@ import xarray as xr
 
 from gigafactory import compile_inputs, load_scenario
 from gigafactory.catalog.schema import Catalog
+from gigafactory.formulas import training_flop
 from gigafactory.pipeline import simulate_scenario
 from gigafactory.results.summary import summarise
-from gigafactory.units import H100E_FLOPS, training_flop
+from gigafactory.studies.backtest import (
+    EPOCH_BEFORE_2023_M,
+    EPOCH_CUM_H100E_M,
+    completed_h100e_by_designer,
+)
+from gigafactory.units import H100E_FLOPS
 
 AI2027_TOL = 0.25
 #: back-test tolerance per designer and year (issue 8)
@@ -29,7 +35,7 @@ def test_epoch_2e29_flop_run() -> None:
     16M H100e at 2e15 FLOP/s (FP8), 40 % utilisation, for half a year ≈ 2e29 FLOP.
     https://epoch.ai/blog/can-ai-scaling-continue-through-2030 — checks ``training_flop`` and the
     H100e yardstick against Epoch's own arithmetic; tolerance 2 %."""
-    flop = training_flop(16e6, 0.40, 365.25 / 2, flop_per_s=H100E_FLOPS)
+    flop = float(training_flop(16e6, 0.40, 0.5, flops_per_h100e=H100E_FLOPS))
     assert flop == pytest.approx(2.0e29, rel=0.02)
 
 
@@ -96,20 +102,6 @@ def test_ai2027_h100e_produced(
     assert got == pytest.approx(published_m, rel=AI2027_TOL)
 
 
-#: Epoch AI, AI Chip Sales (github.com/epoch-research/ai-chip-counts, csv_export, generated
-#: Mar 2026; facts/models-and-anchors.md §1A.5): cumulative H100e sold, million, end of year.
-#: Nvidia's series starts Q1 2022, the others Q1 2023 (TPU) and Q1 2024 (AMD, Trainium).
-EPOCH_CUM_H100E_M = {
-    "nvidia": {2023: 1.39, 2024: 4.72, 2025: 13.66},
-    "google": {2023: 0.21, 2024: 0.95, 2025: 3.81},
-    "amd": {2024: 0.55, 2025: 1.24},
-    "aws": {2024: 0.31, 2025: 1.02},
-}
-#: The start fleet: what each series sold before the model's 2023-W01 start — Nvidia's 2022
-#: sales (A100, A800, H100: 0.29M H100e; Epoch canonical_export/nvidia/sales_quarterly_by_chip.csv,
-#: generated 2026-09-24), 0 for the series that start in 2023 or later (TPU's Q4 2022 rows,
-#: 0.014M, are not in the Mar 2026 cumulative series the table above quotes).
-EPOCH_BEFORE_2023_M = {"nvidia": 0.29, "google": 0.0, "amd": 0.0, "aws": 0.0}
 #: Known gaps: (designer, year) → why the model misses by more than 20 % (strict: fixing the gap
 #: turns the xfail into a failure, so the marker must then be removed).
 BACKTEST_GAPS = {
@@ -123,26 +115,6 @@ BACKTEST_GAPS = {
     ("amd", 2025): "as for 2024: the shortfall carries into the cumulative total",
     ("aws", 2024): "Trainium packages per CoWoS wafer unverified (20 assumed)",
 }
-
-
-def completed_h100e_by_designer(ds: xr.Dataset, catalog: Catalog, end: str) -> dict[str, float]:
-    """Cumulative H100e completed from the horizon start to ``end`` by designer, million.
-
-    ``accelerators_started_m_by_sku`` (mean over draws) shifted by the median chip lead time
-    (``params.chip_lead_weeks``), plus the pipeline the engine starts full with (lead weeks of
-    week-0 starts, made before the horizon), times each SKU's H100e per unit (dense FP8 ÷ 1,979).
-    """
-    lead = round(catalog.params["chip_lead_weeks"].value)
-    started = ds["accelerators_started_m_by_sku"].values  # [W, S]
-    cut = np.datetime64(end) - np.timedelta64(7 * lead, "D")
-    units = started[ds.week.values <= cut].sum(axis=0) + lead * started[0]
-    out: dict[str, float] = {}
-    for s, u in zip(ds.sku.values, units, strict=True):
-        acc = catalog.accelerators[str(s)]
-        out[acc.designer] = (
-            out.get(acc.designer, 0.0) + float(u) * acc.fp8_dense_tflops.value / 1979
-        )
-    return out
 
 
 BACKTEST_CASES = [

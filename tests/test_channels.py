@@ -142,3 +142,28 @@ def test_no_channel_fast_path_equals_the_weekly_loop(net) -> None:  # type: igno
     np.testing.assert_allclose(fast.cash_usd_b, slow.cash_usd_b, atol=1e-9)
     np.testing.assert_allclose(fast.unfunded_usd_b, slow.unfunded_usd_b, atol=1e-9)
     assert np.abs(fast.identity_gap).max() < 1e-9
+
+
+def test_the_lean_path_equals_the_full_ledger() -> None:
+    """``fund_path`` (what the summary reads) is the same loop as ``fund``: the same cash,
+    unfunded shortfall and gross raised (the positive weekly draws)."""
+    from gigafactory.finance.channels import fund_path
+
+    rng = np.random.default_rng(4)
+    d, w = 40, 160
+    net = rng.normal(-0.5, 2.0, (d, w))
+    years = np.repeat(np.arange(2025, 2025 + w // 52 + 1), 52)[:w]
+    stack = [
+        Channel("revolver", rng.uniform(0, 10, d), rng.uniform(3, 8, d)),
+        Channel("ig_bond", rng.uniform(0, 20, d), rng.uniform(4, 7, d), per_year=True),
+        Channel("equity", rng.uniform(0, 30, d), np.full(d, 20.0), per_year=True),
+    ]
+    args = (net, rng.uniform(0, 5, d), np.full(d, 1.0), stack, years, 0.3)
+    full, lean = fund(*args, debt0_usd_b=2.0), fund_path(*args, debt0_usd_b=2.0)
+    np.testing.assert_array_equal(lean.cash_usd_b, full.cash_usd_b)
+    np.testing.assert_array_equal(lean.unfunded_usd_b, full.unfunded_usd_b)
+    np.testing.assert_array_equal(lean.first_unfunded_week, full.first_unfunded_week)
+    np.testing.assert_allclose(
+        lean.raised_usd_b, np.maximum(full.drawn_usd_b, 0.0).sum(axis=1), atol=1e-9
+    )
+    assert lean.raised_usd_b.sum() > 0 and (lean.first_unfunded_week >= 0).any()

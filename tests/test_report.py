@@ -14,7 +14,7 @@ import pytest
 import xarray as xr
 from typer.testing import CliRunner
 
-from fixtures import FakePlan, example_finance, example_physical, example_summary
+from fixtures import FakePlan, example_finance, example_physical, example_summary, with_regions
 from gigafactory.catalog import iter_facts, load_catalog
 from gigafactory.cli import app
 from gigafactory.errors import GigafactoryError
@@ -28,6 +28,8 @@ ALL_CHARTS = (
     "binding",
     "inventories",
     "sites",
+    "regions",
+    "energy",
     "cash",
     "funding-gap",
     "flows",
@@ -38,7 +40,7 @@ YAML = "name: example\nseed: 1\noverrides:\n  tiers.cowos.capacity: 1.2\n"
 
 @pytest.fixture(scope="module")
 def physical() -> xr.Dataset:
-    return example_physical(draws=32, seed=2)
+    return with_regions(example_physical(draws=32, seed=2))
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +97,7 @@ def test_report_is_self_contained_and_complete(
     assert "abcd1234" in html
     assert "tiers.cowos.capacity: 1.2" in html
     assert "openai → oracle → nvidia → openai" in html  # named money loop
+    assert "broadcom_10gw converted (50%): 0.8 / 7.3; not: 0 / 3" in html  # partners view
     pngs = sorted(p.name for p in (tmp_path / "png").iterdir())
     assert pngs == sorted(
         [
@@ -120,9 +123,24 @@ def test_sections_without_data_say_so(tmp_path: Path, physical: xr.Dataset) -> N
         scenario_yaml=YAML,
         catalog=None,
     ).read_text(encoding="utf-8")
-    assert chart_ids(html) == {"gw-online", "gw-added", "binding", "inventories"}
+    assert chart_ids(html) == {
+        "gw-online",
+        "gw-added",
+        "binding",
+        "inventories",
+        "regions",
+        "energy",
+    }
     missing = set(re.findall(r'data-missing="([\w-]+)"', html))
-    assert missing == {"sites", "cash", "funding-gap", "flows", "bottlenecks", "finance-tables"}
+    assert missing == {
+        "sites",
+        "cash",
+        "funding-gap",
+        "flows",
+        "bottlenecks",
+        "finance-tables",
+        "partners",
+    }
     assert "No finance results" in html
     assert "No planner results" in html
     assert "No catalog given" in html
@@ -232,7 +250,7 @@ def test_runs_commands(two_runs: tuple[Path, str, str], tmp_path: Path) -> None:
     assert printed.strip().endswith(str(out.resolve()))
     assert out.stat().st_size > 1_000_000
     assert (tmp_path / "png" / "gw_online.png").exists()
-    assert f"deleted run {a}" in invoke("runs", "delete", a, "--store", str(path))
+    assert f"deleted run {a}" in invoke("runs", "delete", a, "--store", str(path), "--yes")
     assert [
         r["run_id"] for r in json.loads(invoke("runs", "list", "--store", str(path), "--json"))
     ] == [b]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -17,9 +17,12 @@ from scipy import special
 
 from .catalog.schema import Catalog, DateFact, Fact, Path
 from .errors import GigafactoryError, Problem
+from .finance.whatif import apply_deal_whatifs, p_convert_of
 from .scenario.sampling import Dist, loaded_uniforms, ppf, range_dist, uniforms
 from .scenario.schema import Scenario
 from .supply.inputs import ModelInputs
+from .supply.leads import phase_waits, queue_position, ready_week
+from .supply.regions import compile_regions
 from .timegrid import TimeGrid, decimal_year, parse_when
 from .units import H100_FP8_DENSE_TOPS, WEEKS_PER_YEAR
 
@@ -51,9 +54,14 @@ class _Sampler:
         #: each fact drawn on its own uniforms is drawn once: every reader sees the same draws
         self.drawn: dict[str, F] = {}
         # per-draw uniforms chosen by the caller (a sensitivity design), keyed by fact path,
-        # capacity-path name, ``deals.<id>.converts`` or ``<site phase>.power_ready``
+        # capacity-path name or ``deals.<id>.converts``
         self.given: Mapping[str, F] = given or {}
         self.keys: set[str] = set()  # the key of every random uniform drawn (see ``given``)
+        #: what a deal or company drives beyond orders and money (``subject=role:what``), read
+        #: by ``gigafactory.coverage``
+        self.notes: list[str] = []
+        #: a tier's global capacity and the buyer's effective share ``[D, W]`` (buyer scope)
+        self.stash: dict[str, tuple[F, F]] = {}
 
     def dist(self, path: str, fact: Fact) -> Dist:
         self.used.add(path)
@@ -80,19 +88,6 @@ class _Sampler:
     def point(self, path: str, fact: Fact) -> float:
         """A deterministic value: the override's or fact's median."""
         return self.dist(path, fact).median
-
-    def date_week(self, grid: TimeGrid, d: DateFact, key: str = "") -> NDArray[np.int64]:
-        """Week index of a sourced date, triangular between low and high when given."""
-        mid = parse_when(d.value)
-        if d.low is None or d.high is None or self.median:
-            days = np.zeros(self.n)
-        else:
-            lo, hi = (parse_when(d.low) - mid).days, (parse_when(d.high) - mid).days
-            tri = Dist(dist="triangular", low=min(lo, 0), mode=0, high=max(hi, 0))
-            days = ppf(tri, self.u(key=key))
-        start = np.datetime64(grid.start)
-        idx = ((np.datetime64(mid) - start).astype(int) + days) // 7
-        return np.asarray(np.round(idx), dtype=np.int64)
 
 
 def _interp_weights(point_years: F, week_years: F, log: bool) -> tuple[F, F]:
@@ -272,10 +267,11 @@ def _orders(
             continue
         if status in NON_BINDING:
             # (the median world keeps a deal that converts at least half the time)
+            p_conv = p_convert_of(deal, sc.finance.p_convert)
             take = (
-                np.full(n, sc.finance.p_convert >= 0.5)
+                np.full(n, p_conv >= 0.5)
                 if sm.median
-                else sm.u(key=f"deals.{did}.converts") < sc.finance.p_convert
+                else sm.u(key=f"deals.{did}.converts") < p_conv
             )
         else:
             take = np.ones(n, dtype=bool)
@@ -289,7 +285,53 @@ def _orders(
         frac = _cum_schedule(pts, deal.gw.value, start, wy) / max(deal.gw.value, 1e-9)
         it_gw = gw / pue if deal.basis == "facility" else gw
         out[:, :, vendors.index(deal.vendor)] += (take * it_gw)[:, None] * frac[None, :] * 1e3
+    _letter_orders(sc, cat, sm, vendors, wy, converted, out)
     return out
+
+
+def _letter_orders(
+    sc: Scenario,
+    cat: Catalog,
+    sm: _Sampler,
+    vendors: tuple[str, ...],
+    wy: F,
+    converted: dict[str, NDArray[np.bool_]],
+    out: F,
+) -> None:
+    """Orders from a vendor's investment letter to deploy its systems (Nvidia's 10 GW LOI).
+
+    While the letter is alive (not superseded or cancelled as of ``sc.as_of``) and converts in a
+    draw, the buyer's cumulative orders from that vendor are at least the letter's schedule:
+    ``O_v(t) = max(O_v(t), take · GW · f(t) · 1e3)`` IT MW.  A maximum, not a sum: the letter's
+    systems are the ones that sit in the buyer's cloud contracts' buildings (the sources warn
+    the GW figures overlap), so it adds only what the contracts do not already order.
+    """
+    for did, deal in cat.deals.items():
+        if deal.kind != "equity_investment" or deal.gw is None or deal.vendor not in vendors:
+            continue
+        status = deal.status_as_of(sc.as_of)
+        if deal.payee != sc.scope.buyer or status is None or status in DROPPED:
+            continue
+        take = (
+            np.ones(sm.n, dtype=bool)
+            if status in BINDING
+            else (
+                np.full(sm.n, sc.finance.p_convert >= 0.5)
+                if sm.median
+                else sm.u(key=f"deals.{did}.converts") < sc.finance.p_convert
+            )
+        )
+        converted[did] = take
+        gw = sm.fact(f"deals.{did}.gw", deal.gw)
+        start = decimal_year(min(parse_when(e.date) for e in deal.status_history))
+        pts = [
+            (decimal_year(parse_when(k)), sm.point(f"deals.{did}.schedule.{k}", f))
+            for k, f in deal.schedule.items()
+        ]
+        frac = _cum_schedule(pts, deal.gw.value, start, wy) / max(deal.gw.value, 1e-9)
+        v = vendors.index(str(deal.vendor))
+        letter = (take * gw)[:, None] * frac[None, :] * 1e3
+        out[:, :, v] = np.maximum(out[:, :, v], letter)
 
 
 def _phases(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid, pue: F) -> dict[str, object]:
@@ -297,9 +339,12 @@ def _phases(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid, pue: F) ->
     site_of: list[str] = []
     onsite: list[bool] = []
     mw: list[F] = []
-    power: list[NDArray[np.int64]] = []
     planned: list[int] = []
+    start: list[int] = []
+    kind: list[str] = []
     energised: list[bool] = []
+    deal: list[str] = []
+    operator: list[str] = []
     if sc.scope.kind == "buyer":
         as_of = parse_when(sc.as_of)
         for sid, site in cat.sites.items():
@@ -317,10 +362,11 @@ def _phases(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid, pue: F) ->
                 site_of.append(sid)
                 onsite.append(ph.power == "onsite_gas")
                 mw.append(m / pue if ph.basis == "facility" else m)
-                power.append(
-                    sm.date_week(grid, ph.power_ready, f"sites.{sid}.phases.{i}.power_ready")
-                )
                 planned.append(grid.index_of(ph.power_ready.value))
+                start.append(grid.index_of(ph.construction_start.value))
+                kind.append(ph.power)
+                deal.append(site.deal.id if site.deal is not None else "")
+                operator.append(site.operator)
                 energised.append(_energised_by(ph.power_ready, status_now, as_of))
     n = sm.n
     return {
@@ -328,10 +374,49 @@ def _phases(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid, pue: F) ->
         "phase_site": tuple(site_of),
         "phase_onsite": np.array(onsite, dtype=bool),
         "phase_it_mw": np.stack(mw, axis=1) if mw else np.zeros((n, 0)),
-        "phase_power_wk": np.stack(power, axis=1) if power else np.zeros((n, 0), dtype=np.int64),
+        # the planned date until the lead times are drawn (see _phase_leads)
+        "phase_power_wk": np.tile(np.array(planned, dtype=np.int64), (n, 1)),
         "phase_planned_wk": np.array(planned, dtype=np.int64),
         "phase_energised": np.array(energised, dtype=bool),
+        "phase_power_kind": tuple(kind),
+        "phase_deal": tuple(deal),
+        "phase_operator": tuple(operator),
+        "phase_plan": {"construction_start": np.array(start, dtype=np.int64)},
     }
+
+
+def _phase_leads(cat: Catalog, sm: _Sampler, inp: ModelInputs) -> dict[str, Any]:
+    """Each named phase's ready week from its construction and power pipelines
+    (:mod:`gigafactory.supply.leads`): the realised build time, lead times and queue wait are
+    drawn (once per draw, shared by the phases); the plan uses the catalog values.  Phases on
+    record as energised keep their recorded date."""
+    if not inp.phase_ids:
+        return {}
+    paths = {
+        "construction": "tiers.construction.params.build_weeks",
+        "transformers": "tiers.transformers.params.lead_weeks",
+        "gas_turbines": "tiers.gas_turbines.params.lead_weeks",
+        "grid": "tiers.grid.params.wait_weeks",
+    }
+    facts = {k: cat.tiers[p.split(".")[1]].params[p.split(".")[-1]] for k, p in paths.items()}
+    realised = {k: sm.fact(paths[k], f) for k, f in facts.items()}
+    planned_lead = {k: f.value for k, f in facts.items()}
+    t, kinds = inp.phase_planned_wk, inp.phase_power_kind
+    waits = phase_waits(t, inp.phase_plan["construction_start"], kinds, realised, planned_lead)
+    known = np.asarray(inp.phase_energised, dtype=bool)[None, :]
+    ready = np.where(known, t[None, :], ready_week(waits))
+    onsite = np.array([k == "onsite_gas" for k in kinds])
+    order = t - np.round(
+        np.where(onsite, planned_lead["gas_turbines"], planned_lead["transformers"])
+    ).astype(np.int64)
+    request = np.where(onsite, -1, t - round(planned_lead["grid"])).astype(np.int64)
+    plan = {
+        **inp.phase_plan,
+        "equipment_order": order,
+        "queue_request": request,
+        "queue_position": queue_position(request, onsite),
+    }
+    return {"phase_power_wk": ready, "phase_waits": waits, "phase_plan": plan}
 
 
 def _energised_by(power_ready: DateFact, status: str, as_of: dt.date) -> bool:
@@ -452,10 +537,11 @@ def compile_inputs(
     rng : a generator to use instead of ``default_rng(seed)`` (batched runs).
     given : per-draw uniforms ``[draws]`` in (0, 1) to use instead of random ones (a sensitivity
         design), keyed by fact path, capacity-path name (``tiers.cowos.capacity``: every point and
-        the growth), ``allocation``, ``deals.<id>.converts``, ``sites.<id>.phases.<i>.power_ready``,
+        the growth), ``allocation``, ``deals.<id>.converts``,
         ``buyers.<id>.baseline_orders`` or ``ai_demand`` (the shared factor, ``z = Φ⁻¹(u)``).
         Capacity paths still load on the factor: ``u' = Φ(ρ·z + √(1 − ρ²)·Φ⁻¹(u))``.
     """
+    cat = apply_deal_whatifs(cat, sc)  # the scenario's deal what-ifs, before anything reads a deal
     n = int(draws if draws is not None else sc.draws)
     s = int(seed if seed is not None else sc.seed)
     gen = rng if rng is not None else np.random.default_rng(s)
@@ -494,10 +580,25 @@ def compile_inputs(
         meta={"scenario": sc.name},
         **_phases(sc, cat, sm, grid, sh.pue),  # type: ignore[arg-type]
     )
-    if sc.scope.market == "on":
+    inp = dataclasses.replace(inp, **_phase_leads(cat, sm, inp))
+    if sc.scope.market == "on":  # last: market on and off share every draw before it
         inp = dataclasses.replace(inp, **_market_fields(sc, cat, sm, grid))
+    inp = _supply_letters(sc, cat, sm, grid, inp)
+    inp = _programme_orders(sc, cat, sm, inp)
+    inp = dataclasses.replace(  # drawn last: the random stream of every other input is kept
+        inp,
+        **compile_regions(
+            cat, sm, grid.years, inp.phase_site, sc.scope.kind == "industry", sc.site_regions
+        ),
+    )
     # which catalog values the model read: an override of anything else would change nothing
-    meta = {**inp.meta, "used": "|".join(sorted(sm.used)), "drawn": "|".join(sorted(sm.keys))}
+    meta = {
+        **inp.meta,
+        "used": "|".join(sorted(sm.used)),
+        "drawn": "|".join(sorted(sm.keys)),
+        "deal_drives": "|".join(sm.notes),
+    }
+    meta["supplier_shares"] = inp.meta.get("supplier_shares", "")
     return dataclasses.replace(inp, meta=meta)
 
 
@@ -586,7 +687,9 @@ def _capacity_fields(
                 wy,
                 u=sh.alloc_u,
             )
-            c = c * np.minimum(share * sc.scope.allocation_scale, 1.0)
+            eff = np.minimum(share * sc.scope.allocation_scale, 1.0)
+            sm.stash[tier] = (c, eff)
+            c = c * eff
         return c  # a [D, W] view of week-major data: the engine reads ``c.T`` contiguously
 
     return {
@@ -666,3 +769,160 @@ def _market_fields(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid) -> 
         )
     out["demand_it_mw"] = demand
     return out
+
+
+#: a supply letter's volume term → the tier whose buyer share it floors
+LETTER_TIERS = {"dram_wafers_per_month": "hbm"}
+
+
+def _supply_letters(
+    sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid, inp: ModelInputs
+) -> ModelInputs:
+    """Named suppliers (``supply/suppliers.py``) and what the buyer's supply letters do.
+
+    Every letter alive on ``sc.as_of`` whose counterparty is a named supplier of a tier is noted
+    as drawing on it; a letter with a stated volume also floors the buyer's share of the tier
+    (:func:`_letter_floor`).  Called last, so its random draws shift no other input.
+    """
+    from .supply.suppliers import encode, letter_suppliers, tier_shares
+
+    shares = tier_shares(cat, sm.point)
+    for tier, row in shares.items():
+        for who, v in row.items():
+            sm.notes.append(f"company:{who}=suppliers:{tier}: {v:.0%} of the tier's capacity")
+    caps = dict(inp.meta)
+    caps["supplier_shares"] = encode(shares)
+    out = dataclasses.replace(inp, meta=caps)
+    for did, deal in sorted(cat.deals.items()):
+        status = deal.status_as_of(sc.as_of)
+        if deal.kind != "supply_mou" or status is None or status in DROPPED:
+            continue
+        if sc.scope.kind != "buyer" or deal.payer != sc.scope.buyer:
+            continue
+        for tier, row in shares.items():
+            named = [w for w in letter_suppliers(deal) if w in row]
+            if named:
+                who = ", ".join(f"{w} {row[w]:.0%}" for w in named)
+                sm.notes.append(f"deal:{did}=suppliers:{tier}: draws on {who} of capacity")
+        out = _letter_floor(sc, sm, grid, did, deal, shares, out)
+    return out
+
+
+def _letter_floor(
+    sc: Scenario,
+    sm: _Sampler,
+    grid: TimeGrid,
+    did: str,
+    deal: Any,
+    shares: dict[str, dict[str, float]],
+    inp: ModelInputs,
+) -> ModelInputs:
+    """Floor the buyer's share of a tier at a letter's stated volume, where the letter converts.
+
+    Memory LOI: the buyer's share of the HBM tier is at least
+
+        f(t) = φ · r(t) · Σ_{s ∈ signatories} σ_s,   r(t) = clip((t − t₀) / (T − t₀), 0, 1)
+
+    with φ = W_letter ÷ W_global the letter's share of global DRAM wafer starts, t₀ its date,
+    T the end of its full-volume year and σ_s the signatories' HBM shares: the letter's wafers
+    are taken to split between HBM and other DRAM as the market's do.  Capacity
+    ``C · max(a, take · f(t))``.
+    """
+    from .supply.suppliers import letter_suppliers
+
+    for term, tier in LETTER_TIERS.items():
+        need = (term, "global_dram_wafers_per_month", "full_volume_year")
+        if tier not in sm.stash or any(k not in deal.terms for k in need):
+            continue
+        glob_wafers = deal.terms["global_dram_wafers_per_month"]
+        phi = sm.point(f"deals.{did}.terms.{term}", deal.terms[term]) / sm.point(
+            f"deals.{did}.terms.global_dram_wafers_per_month", glob_wafers
+        )
+        end = sm.point(f"deals.{did}.terms.full_volume_year", deal.terms["full_volume_year"]) + 1
+        t0 = decimal_year(min(parse_when(e.date) for e in deal.status_history))
+        sigma = sum(shares.get(tier, {}).get(w, 0.0) for w in letter_suppliers(deal))
+        ramp = np.clip((grid.fractional_years() - t0) / max(end - t0, 1e-9), 0.0, 1.0)
+        floor = phi * sigma * ramp  # [W]
+        binding = deal.status_as_of(sc.as_of) in BINDING
+        take = (
+            np.ones(sm.n, dtype=bool)
+            if binding
+            else (
+                np.full(sm.n, sc.finance.p_convert >= 0.5)
+                if sm.median
+                else sm.u(key=f"deals.{did}.converts") < sc.finance.p_convert
+            )
+        )
+        inp.deal_converted[did] = take
+        glob, eff = sm.stash[tier]
+        share_wd = np.maximum(eff.T, take[None, :] * floor[:, None])  # [W, D]
+        per_wk = 1e6 / WEEKS_PER_YEAR  # million stacks/yr → stacks/week, as _capacity_fields
+        cap = (glob.T * share_wd * per_wk).astype(np.float32)  # week-major, as sample_path's
+        inp = dataclasses.replace(inp, cap_hbm_stacks_per_wk=cast(F, cap.T))
+        sm.notes.append(
+            f"deal:{did}=capacity:{tier} buyer share ≥ {phi * sigma:.0%} of the tier by end-"
+            f"{end - 1:.0f} ({phi:.0%} of DRAM starts × signatories' {sigma:.0%} of HBM)"
+        )
+    return inp
+
+
+def _programme_orders(sc: Scenario, cat: Catalog, sm: _Sampler, inp: ModelInputs) -> ModelInputs:
+    """A buyer's site-development programmes (Stargate) as a floor under its total orders.
+
+    A programme is not a chip contract: its GW overlap the cloud contracts and chip deals that
+    fill its buildings.  Where the programmes alive on ``sc.as_of`` (and converted in the draw)
+    schedule more than every vendor's contracts together, the shortfall is ordered from the
+    buyer's baseline vendor:
+
+        O_base(t) += max(Σ_p take_p · GW_p^IT · f_p(t) · 1e3 − Σ_v O_v(t), 0)   IT MW,
+
+    ``GW^IT = GW ÷ PUE`` for a facility-basis programme.  Called after every other draw, so its
+    conversion draws shift no other input.
+    """
+    if sc.scope.kind != "buyer" or sc.scope.orders == "none":
+        return inp
+    buyer = cat.buyers[str(sc.scope.buyer)]
+    if buyer.baseline_vendor not in inp.vendors:
+        return inp
+    wy = inp.grid.fractional_years()
+    total = np.zeros((sm.n, inp.grid.n))
+    notes: list[str] = []
+    for did, deal in sorted(cat.deals.items()):
+        status = deal.status_as_of(sc.as_of)
+        if deal.kind != "site_development" or deal.gw is None or status is None:
+            continue
+        if deal.payee != sc.scope.buyer or status in DROPPED:
+            continue
+        take = (
+            np.ones(sm.n, dtype=bool)
+            if status in BINDING
+            else (
+                np.full(sm.n, sc.finance.p_convert >= 0.5)
+                if sm.median
+                else sm.u(key=f"deals.{did}.converts") < sc.finance.p_convert
+            )
+        )
+        inp.deal_converted[did] = take
+        gw = sm.fact(f"deals.{did}.gw", deal.gw)
+        start = decimal_year(min(parse_when(e.date) for e in deal.status_history))
+        pts = [
+            (decimal_year(parse_when(k)), sm.point(f"deals.{did}.schedule.{k}", f))
+            for k, f in deal.schedule.items()
+        ]
+        frac = _cum_schedule(pts, deal.gw.value, start, wy) / max(deal.gw.value, 1e-9)
+        it_gw = gw / inp.pue if deal.basis == "facility" else gw
+        total += (take * it_gw)[:, None] * frac[None, :] * 1e3
+        last = max(deal.schedule, key=lambda k: parse_when(k)) if deal.schedule else "signing"
+        notes.append(
+            f"deal:{did}=orders:programme floor, all vendors' orders ≥ {deal.gw.value:g} GW "
+            f"({deal.basis}) by {last}; the shortfall from {buyer.baseline_vendor}"
+        )
+    if not notes:
+        return inp
+    orders = np.array(inp.orders_it_mw_cum, dtype=float)  # a copy: the field may be a view
+    v = inp.vendors.index(buyer.baseline_vendor)
+    short = np.maximum(total - orders.sum(axis=2), 0.0)
+    orders[:, :, v] += short
+    most = float(short.mean(axis=0).max()) / 1e3
+    sm.notes.extend(f"{n} (adds up to {most:.2g} GW IT, mean of draws)" for n in notes)
+    return dataclasses.replace(inp, orders_it_mw_cum=orders)

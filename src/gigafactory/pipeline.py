@@ -18,8 +18,9 @@ from .compile import compile_inputs, with_point_overrides
 from .demand.views import add_market_views
 from .economics import industry_economics
 from .errors import GigafactoryError
-from .finance import run_finance
-from .finance.money import summarise_money
+from .finance import feedback, run_finance
+from .finance.money import money_facts, summarise_money
+from .finance.whatif import apply_deal_whatifs
 from .results.summary import summarise
 from .scenario.schema import Scenario
 from .supply import ModelInputs, simulate
@@ -97,6 +98,9 @@ def simulate_scenario(
     for size, stream in zip(sizes, streams, strict=True):
         with limit_blas():
             inp = compile_inputs(sc, cat, size, s, rng=np.random.default_rng(stream))
+            if feedback.applies(sc, inp):  # money feeds back: unfunded draws stop ordering
+                uncut = simulate(inp, vendor_detail=True).assign_attrs(seed=s)
+                inp = feedback.with_funding_cut(sc, cat, inp, uncut)
             part = add_market_views(inp, simulate(inp, vendor_detail=vendor_detail))
         if keep is not None:
             part = part[[v for v in keep if v in part]]
@@ -208,7 +212,7 @@ def run_scenario(
     if fin is not None:
         # channels → unfunded weeks → defaults → Eisenberg–Noe clearing (finance/money.py)
         rng_money = np.random.default_rng([int(ds.attrs["seed"]), 2])
-        summary["finance"].update(summarise_money(fin, cat, rng_money))
+        summary["finance"].update(summarise_money(fin, cat, rng_money, drawn=money_facts(ds)))
     if sc.scope.kind == "industry":
         rng_eco = np.random.default_rng([int(ds.attrs["seed"]), 3])
         summary["economics"] = industry_economics(ds, cat, rng_eco)
@@ -223,4 +227,4 @@ def run_money(sc: Scenario, cat: Catalog, ds: xr.Dataset) -> xr.Dataset:
     """The finance pass over a physical run, reading its compiled draws (``money_facts``)."""
     settings = sc.finance.model_copy(update={"as_of": sc.as_of})
     rng = np.random.default_rng([int(ds.attrs["seed"]), 1])
-    return run_finance(ds, settings, with_point_overrides(cat, sc), rng)
+    return run_finance(ds, settings, with_point_overrides(apply_deal_whatifs(cat, sc), sc), rng)

@@ -11,15 +11,3 @@ H100E_FLOPS = H100_FP8_DENSE_TOPS * 1e12
 HOURS_PER_WEEK = 168.0
 WEEKS_PER_YEAR = 52.1775
 MW_PER_GW = 1000.0
-
-
-def training_flop(
-    h100e_count: float, utilisation: float, days: float, flop_per_s: float = H100E_FLOPS
-) -> float:
-    """FLOP of a training run: H100e × FLOP/s per H100e × utilisation × seconds."""
-    return h100e_count * flop_per_s * utilisation * days * 86400.0
-
-
-def facility_w_per_accelerator(tdp_w: float, system_overhead: float, pue: float) -> float:
-    """All-in facility watts per accelerator = chip TDP × server/network overhead × PUE."""
-    return tdp_w * system_overhead * pue

@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import Problem
+from ..errors import Problem, allowed_list, did_you_mean
 from .formula import REL_TOL, FormulaError, agrees, evaluate
 from .schema import REPO_SOURCE, Catalog, Fact, iter_facts, source_parts
 
@@ -93,4 +93,25 @@ def check_source_files(cat: Catalog, locate: Locate, root: Path = REPO_ROOT) -> 
                 out.append(
                     Problem(file, line, key, f"source '{path}' is not a file in the repository")
                 )
+    return out
+
+
+def check_site_deals(cat: Catalog, locate: Locate) -> list[Problem]:
+    """Every site's ``deal.id`` names a deal of the catalog (with a did-you-mean)."""
+    out: list[Problem] = []
+    for sid, site in cat.sites.items():
+        if site.deal is None or site.deal.id in cat.deals:
+            continue
+        key = f"sites.{sid}.deal.id"
+        file, line = locate(key)
+        got = site.deal.id
+        out.append(
+            Problem(
+                file,
+                line,
+                key,
+                f"unknown deal '{got}'{did_you_mean(got, cat.deals)}; "
+                f"allowed: {allowed_list(cat.deals)}",
+            )
+        )
     return out

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from ..errors import GigafactoryError, Problem
 from ..validation import problems_from
 from ..yamlio import LineMap, load_yaml_file
-from .checks import Locate, check_formulas, check_mix_sums, check_source_files
+from .checks import Locate, check_formulas, check_mix_sums, check_site_deals, check_source_files
 from .schema import Catalog
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -74,6 +74,7 @@ def load_catalog_from(directory: Path) -> Catalog:
         *check_formulas(cat, locate),
         *check_mix_sums(cat, locate),
         *check_source_files(cat, locate),
+        *check_site_deals(cat, locate),
     ]
     if problems:
         raise GigafactoryError(problems)

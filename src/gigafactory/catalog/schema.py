@@ -211,6 +211,22 @@ TIER_SPEC: dict[str, tuple[str, str, dict[str, str]]] = {
 }
 
 
+def _supplier_share_problems(tid: str, tier: Tier, companies: dict[str, Company]) -> list[str]:
+    """Named supplier shares (``share_<company>``) must be fractions summing to at most 1."""
+    shares = {p: f.value for p, f in tier.params.items() if p.startswith("share_")}
+    errs = [
+        f"tiers.{tid}.params.{p}: a supplier share must be within [0, 1], got {v:g}"
+        for p, v in sorted(shares.items())
+        if not 0.0 <= v <= 1.0
+    ]
+    if sum(shares.values()) > 1.0 + 1e-6:
+        errs.append(
+            f"tiers.{tid}.params: supplier shares sum to {sum(shares.values()):g} > 1 "
+            f"({', '.join(sorted(shares))})"
+        )
+    return errs
+
+
 class Tier(Model):
     name: str
     description: str
@@ -248,14 +264,44 @@ class Phase(Model):
     power: Literal["grid", "onsite_gas", "mixed"]
 
 
+class SiteDeal(Model):
+    """The catalog deal a site's capacity is sold under (``deals.<id>``), with the source that
+    ties the site to it."""
+
+    id: str
+    source: str
+    note: str | None = None
+
+    _v_source = field_validator("source")(classmethod(lambda cls, v: check_source(v)))
+
+
 class Site(Model):
     name: str
     country: str
+    region: str = Field(description="a key of the catalog's regions (us-ercot, gulf, …)")
     owner: str
     operator: str
     users: list[str]
+    deal: SiteDeal | None = None
     status_history: list[StatusEvent]
     phases: list[Phase]
+    note: str | None = None
+
+
+#: The IEA's regions in *Energy and AI* (2025); each of our regions lies in one of them.
+IeaRegion = Literal["united_states", "china", "europe", "asia_pacific", "rest_of_world"]
+#: Tolerance on the sum of the shares splitting one IEA region.
+REGION_SUM_TOL = 1e-6
+
+
+class Region(Model):
+    """A region where sites and generic capacity sit (US regions are grid regions)."""
+
+    name: str
+    iea_region: IeaRegion
+    share_of_iea_region: Fact | None = Field(
+        None, description="share of the IEA region's 2024 data-centre electricity; None = all"
+    )
     note: str | None = None
 
 
@@ -302,6 +348,9 @@ class Deal(Model):
     basis: Literal["it", "facility"] = Field(
         "it",
         description="power basis of gw and schedule ('4.5 GW of data-centre power' is facility)",
+    )
+    parties: list[str] = Field(
+        [], description="other named parties: co-signatories of a letter, a programme's partners"
     )
     gw: Fact | None = None
     usd_b: Fact | None = None
@@ -400,6 +449,10 @@ class Catalog(Model):
     market: dict[str, Fact] = Field(
         {}, description="supply-answers-its-market rules: backlog_weeks, rack_writeoff_weeks"
     )
+    regions: dict[str, Region] = Field({}, description="regions by id (regions.yaml)")
+    energy: dict[str, Fact] = Field(
+        {}, description="IEA data-centre electricity and the conventional load (regions.yaml)"
+    )
 
     @model_validator(mode="after")
     def _cross_refs(self) -> Catalog:
@@ -412,7 +465,10 @@ class Catalog(Model):
             have = set(tier.params) | set(tier.paths)
             for p in sorted(need - have):
                 errs.append(f"tiers.{tid}.params.{p}: required ({TIER_SPEC[tid][2][p]})")
+            errs += _supplier_share_problems(tid, tier, self.companies)
             for p in sorted(have - need):
+                if p.startswith("share_") and p[6:] in self.companies:
+                    continue  # a named supplier's share of the tier (supply/suppliers.py)
                 errs.append(
                     f"tiers.{tid}.params.{p}: unknown param; allowed: {', '.join(sorted(need)) or 'none'}"
                 )
@@ -437,14 +493,36 @@ class Catalog(Model):
                 if t not in TIER_SPEC:
                     errs.append(f"buyers.{bid}.allocation.{t}: unknown tier")
         for did, d in self.deals.items():
-            for who in (d.payer, d.payee):
+            for who in (d.payer, d.payee, *d.parties):
                 if who not in self.companies:
                     errs.append(f"deals.{did}: unknown company '{who}'")
             if d.replaced_by and d.replaced_by not in self.deals:
                 errs.append(f"deals.{did}.replaced_by: unknown deal '{d.replaced_by}'")
+        errs += self._region_errors()
         if errs:
             raise ValueError("; ".join(errs))
         return self
+
+    def _region_errors(self) -> list[str]:
+        """Every site sits in a known region; the shares splitting an IEA region sum to 1."""
+        from ..errors import allowed_list, did_you_mean
+
+        errs = [
+            f"sites.{sid}.region: unknown region '{s.region}'"
+            f"{did_you_mean(s.region, self.regions)}; allowed: {allowed_list(self.regions)}"
+            for sid, s in self.sites.items()
+            if self.regions and s.region not in self.regions
+        ]
+        by_iea: dict[str, list[float]] = {}
+        for r in self.regions.values():
+            share = r.share_of_iea_region
+            by_iea.setdefault(r.iea_region, []).append(1.0 if share is None else share.value)
+        for iea, shares in by_iea.items():
+            if abs(sum(shares) - 1.0) > REGION_SUM_TOL:
+                errs.append(
+                    f"regions: the shares of IEA region '{iea}' sum to {sum(shares):.6g}, not 1"
+                )
+        return errs
 
 
 def iter_facts(obj: Any, path: tuple[str, ...] = ()) -> Any:

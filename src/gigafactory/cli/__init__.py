@@ -2,7 +2,7 @@
 
 One module per command group registers its commands on :data:`app`:
 ``run`` (run, sensitivity, validate, presets, scenario, tiers, version), ``catalog``,
-``deals``, ``plan``, and ``runs`` (runs …, report).  Heavy libraries are imported inside
+``deals``, ``plan``, ``runs`` (runs …, report) and ``calc`` (the public formulas).  Heavy libraries are imported inside
 the command functions, so ``gigafactory --help`` loads little.
 """
 
@@ -52,7 +52,7 @@ def progress_bar(disable: bool = False) -> Any:
 
 
 # the command groups register themselves on ``app`` (order = order in --help)
-from . import catalog, run, deals, plan, runs  # noqa: E402, F401, I001
+from . import catalog, run, deals, plan, runs, calc, backtest  # noqa: E402, F401, I001
 from ..sweep.cli import register as _register_sweep  # noqa: E402
 
 from ..web.cli import register as _register_web  # noqa: E402

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from ..errors import GigafactoryError, did_you_mean
+from ..labels import fmt
 from ..results.files import check_out_dir, write_file
+from ..tables import Col, WideOpt, fit_table, out_console
 from ..text import plain
 from . import app
 
@@ -66,6 +66,7 @@ def plan_command(
     no_store: Annotated[
         bool, typer.Option("--no-store", help="Do not save the plan in the run store.")
     ] = False,
+    wide: WideOpt = False,
 ) -> None:
     """Plan the build as a linear programme and rank the bottlenecks by shadow price."""
     from .. import compile_inputs, load_catalog, load_scenario, simulate
@@ -120,7 +121,7 @@ def plan_command(
     if as_json:
         typer.echo(json.dumps(doc, indent=2))
         return
-    _print(doc, yearly, by_y, path)
+    _print(doc, yearly, by_y, path, wide)
 
 
 def _settings(base: Any, update: dict[str, Any]) -> Any:
@@ -139,60 +140,71 @@ def _settings(base: Any, update: dict[str, Any]) -> Any:
 
 
 def _print(
-    doc: dict[str, Any], yearly: pd.DataFrame, by_y: pd.DataFrame, path: Path | None
+    doc: dict[str, Any],
+    yearly: pd.DataFrame,
+    by_y: pd.DataFrame,
+    path: Path | None,
+    wide: bool = False,
 ) -> None:
     import numpy as np
     import pandas as pd
     from rich.markup import escape
 
-    con = Console()
+    con = out_console(wide)
     con.print(
         f"[bold]{plain(doc['scenario'])}[/] — objective {doc['objective']}, step {doc['step']}, "
         f"status {doc['status']}, {doc['model']['variables']:,} variables, "
         f"{doc['model']['constraints']:,} constraints, "
         f"{doc['model']['build_s'] + doc['model']['solve_s']:.1f} s"
     )
-    t = Table(title="Plan by year (end of year)")
-    for c in ("year", "IT GW online", "facility GW online", "facility GW/week", "sim IT GW online"):
-        t.add_column(c, justify="right")
+    rows = []
     for y, r in yearly.iterrows():
         sim = r.get("sim_it_gw_online", np.nan)
-        t.add_row(
-            str(y),
-            f"{r['it_gw_online']:.1f}",
-            f"{r['facility_gw_online']:.1f}",
-            f"{r['gw_per_week']:.2f}",
-            "" if not np.isfinite(sim) else f"{sim:.1f}",
+        rows.append(
+            [
+                str(y),
+                fmt(r["it_gw_online"], "GW"),
+                fmt(r["facility_gw_online"], "GW"),
+                fmt(r["gw_per_week"], "GW/week"),
+                "" if not np.isfinite(sim) else fmt(sim, "GW"),
+            ]
         )
-    con.print(t)
+    heads = ("year", "IT GW online", "facility GW online", "facility GW/week", "sim IT GW online")
+    cols = [Col(h, "id", right=True) for h in heads]
+    con.print(fit_table("Plan by year (end of year)", cols, rows, wide=wide))
     gain = "GW-weeks gained" if doc["objective"] == "max-gw" else "$B saved"
-    b = Table(
-        title=f"Top {TOP_PER_YEAR} bottlenecks per year, ranked by value per IT GW "
-        f"(shadow price = {gain} per unit)"
-    )
-    for c in ("year", "constraint", "shadow price", "per", "sim weeks binding"):
-        b.add_column(c, no_wrap=c != "per")
+    rows = []
     for _, r in by_y[by_y["rank"] <= TOP_PER_YEAR].iterrows():
         sbw = r["sim_binding_weeks"]
-        b.add_row(
-            str(r["period"]),
-            escape(str(r["constraint"])),  # cap-transformers[onsite] is not markup
-            f"{r['shadow_price']:.4g}",
-            str(r["unit"]).split(" per ", 1)[-1],
-            "" if sbw is pd.NA else str(sbw),
+        rows.append(
+            [
+                str(r["period"]),
+                escape(str(r["constraint"])),  # cap-transformers[onsite] is not markup
+                f"{r['shadow_price']:.3g}",
+                escape(str(r["unit"]).split(" per ", 1)[-1]),
+                "" if sbw is pd.NA else str(sbw),
+            ]
         )
-    con.print(b)
+    cols = [
+        Col("year", "id"),
+        Col("constraint", "id"),
+        Col("shadow price", "id", right=True),
+        Col("per", "wrap"),
+        Col("sim weeks binding", "id", right=True, drop=1),
+    ]
+    title = (
+        f"Top {TOP_PER_YEAR} bottlenecks per year, ranked by value per IT GW "
+        f"(shadow price = {gain} per unit)"
+    )
+    con.print(fit_table(title, cols, rows, wide=wide))
     if doc["violations"]:
-        v = Table(title="Limits the plan had to violate (elastic slack)")
-        for c in ("constraint", "period", "item", "amount", "unit"):
-            v.add_column(c)
-        for r in doc["violations"]:
-            v.add_row(
-                *(
-                    escape(str(r[c])) if not isinstance(r[c], float) else f"{r[c]:.4g}"
-                    for c in ("constraint", "period", "item", "amount", "unit")
-                )
-            )
-        con.print(v)
+        heads = ("constraint", "period", "item", "amount", "unit")
+        rows = [
+            [escape(str(r[c])) if not isinstance(r[c], float) else f"{r[c]:.3g}" for c in heads]
+            for r in doc["violations"]
+        ]
+        cols = [Col(h, "wrap" if h == "unit" else "id", right=h == "amount") for h in heads]
+        title = "Limits the plan had to violate (elastic slack)"
+        con.print(fit_table(title, cols, rows, wide=wide))
     if path is not None:
         con.print(f"wrote {plain(path)}")

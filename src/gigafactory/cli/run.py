@@ -11,11 +11,12 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from .. import __version__
+from ..labels import fmt
 from ..limits import MAX_DRAWS, MAX_SEED
 from ..results.files import check_out_dir, publish_dir, staging_dir, temporary
+from ..tables import Col, WideOpt, fit_table, out_console
 from ..text import plain
-from . import app, console, err, progress_bar
+from . import app, err, progress_bar
 
 #: ``--no-store`` (``None`` means the default store)
 _NO_STORE: Any = Path("/nonexistent/--no-store")
@@ -35,63 +36,91 @@ def load_scenario(name: str, cat: Any = None) -> Any:
     return load(name, cat)
 
 
-def _fmt_q(q: dict[str, float], digits: int = 1) -> str:
-    return f"{q['p50']:.{digits}f}  [dim]({q['p5']:.{digits}f}–{q['p95']:.{digits}f})[/dim]"
+def _fmt_q(q: dict[str, float], unit: str) -> str:
+    """Median over a dim ``(p5–p95)`` line, in the unit's one format."""
+    return f"{fmt(q['p50'], unit)}\n[dim]({fmt(q['p5'], unit)}–{fmt(q['p95'], unit)})[/dim]"
 
 
-def summary_tables(summary: dict[str, Any]) -> list[Table]:
+#: buyer-scope market columns shown beside GW online when the summary has them
+MARKET_LABELS = {"demand_it_gw": "demand IT GW", "contracted_it_gw": "contracted IT GW"}
+
+
+def summary_tables(summary: dict[str, Any], wide: bool = False) -> list[Table]:
     """Rich tables of a run summary: GW by year with the binding tiers, and the goal."""
     lead = summary.get("lead_basis", summary["goal"]["basis"])
     bases = (lead, "it" if lead == "facility" else "facility")  # the goal's basis leads
     label = {"it": "IT GW online", "facility": "facility GW online"}
-    t = Table(
-        title=f"{plain(summary['scenario'])} — {plain(summary['scope'])} — {summary['draws']} draws (p50 and p5–p95)"
-    )
-    for c in (
-        "year",
-        *(label[b] for b in bases),
-        "GW/week added*",
-        "H100e online (M)",
-        "binding (share of draws)",
-    ):
-        t.add_column(c, justify="left" if c.startswith("binding") else "right")
-    for y, v in summary["years"].items():
-        bind = ", ".join(f"{k} {s:.0%}" for k, s in list(v["binding"].items())[:3])
-        t.add_row(
+    first: dict[str, Any] = next(iter(summary["years"].values()), {})
+    # demand and what signed contracts alone deliver, beside online (buyer scope with demand)
+    market = [k for k in MARKET_LABELS if k in first]
+    cols = [
+        Col("year", "id"),
+        Col(label[bases[0]], "id", right=True),
+        Col(label[bases[1]], "id", right=True, drop=3),
+        *(Col(MARKET_LABELS[k], "id", right=True, drop=2 - i) for i, k in enumerate(market)),
+        # a buyer reads its fleet against demand; the GW/week pace is the industry question
+        Col("GW/week added*", "id", right=True, drop=5 if market else 0),
+        Col("H100e online (M)", "id", right=True, drop=4),
+        Col("binding (% of draws)", "id"),
+    ]
+    rows = [
+        [
             y,
-            *(_fmt_q(v[f"{b}_gw_online"]) for b in bases),
-            _fmt_q(v["gw_added_per_week"], 2),
-            _fmt_q(v["h100e_online_m"]),
-            bind,
-        )
+            *(_fmt_q(v[f"{b}_gw_online"], "GW") for b in bases),
+            *(_fmt_q(v[k], "GW") for k in market),
+            _fmt_q(v["gw_added_per_week"], "GW/week"),
+            _fmt_q(v["h100e_online_m"], "M"),
+            "\n".join(f"{plain(k)} {fmt(s, '%')}" for k, s in list(v["binding"].items())[:3]),
+        ]
+        for y, v in summary["years"].items()
+    ]
+    title = (
+        f"{plain(summary['scenario'])} — {plain(summary['scope'])} — "
+        f"{summary['draws']:,} draws (p50 and p5–p95)"
+    )
+    tables = [fit_table(title, cols, rows, wide=wide), _goal_table(summary, wide)]
+    needs = summary.get("needs")
+    if needs:
+        tables.append(_needs_table(needs, summary["goal"], wide))
+    return tables
+
+
+def _goal_table(summary: dict[str, Any], wide: bool) -> Table:
+    """When the goal is reached, by whom, and what binds on the way."""
     goal = summary["goal"]
     reached = summary["gw_per_week_reached"]
     per = summary["gw_per_week_reached_by_draw"]
     note = f"; {goal['scope_note']}" if goal.get("scope_note") else ""
-    g = Table(
-        title=f"Goal: {goal['gw_per_week']:g} GW/week ({goal['basis']} basis{note}; *{goal['rate']})",
-        show_header=False,
-    )
-    g.add_column("k")
-    g.add_column("v")
-    g.add_row("median build rate first reaches the goal", reached or "not within the horizon")
-    g.add_row("share of draws that ever reach it", f"{per['share_of_draws']:.0%}")
+    rows = [
+        ["median build rate first reaches the goal", reached or "not within the horizon"],
+        ["share of draws that ever reach it", fmt(per["share_of_draws"], "%")],
+    ]
     if "p50" in per:
-        g.add_row(
-            "week reached (p5 / p50 / p95 of draws that do)",
-            f"{per['p5']} / {per['p50']} / {per['p95']}",
+        rows.append(
+            [
+                "week reached (p5 / p50 / p95 of draws that do)",
+                f"{per['p5']} / {per['p50']} / {per['p95']}",
+            ]
         )
     net = summary.get("gw_per_week_reached_net_by_draw")
     if net is not None:
-        g.add_row(
-            "net growth (capacity online grows ≥ goal/week): median first reaches it",
-            f"{summary.get('gw_per_week_reached_net') or 'not within the horizon'}"
-            f" (share of draws {net['share_of_draws']:.0%})",
+        rows.append(
+            [
+                "net growth (capacity online grows ≥ goal/week): median first reaches it",
+                f"{summary.get('gw_per_week_reached_net') or 'not within the horizon'}"
+                f" (share of draws {fmt(net['share_of_draws'], '%')})",
+            ]
         )
     bw = summary["binding_weeks_mean"]
-    g.add_row(
-        "weeks binding, mean over draws",
-        ", ".join(f"{k} {v:.0f}" for k, v in sorted(bw.items(), key=lambda kv: -kv[1]) if v >= 1),
+    rows.append(
+        [
+            "weeks binding, mean over draws",
+            ", ".join(
+                f"{k} {fmt(v, 'weeks')}"
+                for k, v in sorted(bw.items(), key=lambda kv: -kv[1])
+                if v >= 1
+            ),
+        ]
     )
     delays = summary.get("delay_weeks")
     if delays:
@@ -99,33 +128,43 @@ def summary_tables(summary: dict[str, Any]) -> list[Table]:
         ranked = sorted(
             ((k, v) for k, v in delays.items() if k != "_milestone"), key=lambda kv: -kv[1]["mean"]
         )
-        g.add_row(
-            f"weeks of delay to {m['it_gw']:g} IT GW (median at {m.get('week', '')}), by tier",
-            ", ".join(f"{k} {v['mean']:.0f}" for k, v in ranked if v["mean"] >= 0.5) or "none",
-        )
-    tables = [t, g]
-    needs = summary.get("needs")
-    if needs:
-        years = sorted({r["year"] for r in needs})
-        pick = [y for y in years if y in (years[0], years[0] + 2, years[0] + 5, years[-1])]
-        n = Table(
-            title=f"What {goal['gw_per_week']:g} GW/week needs from each tier (share of what is available to this scope)"
-        )
-        n.add_column("tier")
-        n.add_column("unit")
-        for y in pick:
-            n.add_column(str(y), justify="right")
-        for tier in dict.fromkeys(r["tier"] for r in needs):
-            rows = {r["year"]: r for r in needs if r["tier"] == tier}
-            cells = [
-                f"{rows[y]['needed']:,.0f} ({rows[y]['share_needed']:.0%})"
-                if rows[y]["share_needed"] is not None
-                else f"{rows[y]['needed']:,.0f}"
-                for y in pick
+        rows.append(
+            [
+                f"weeks of delay to {fmt(m['it_gw'], 'GW')} IT GW (median at {m.get('week', '')}), by tier",
+                ", ".join(f"{k} {fmt(v['mean'], 'weeks')}" for k, v in ranked if v["mean"] >= 0.5)
+                or "none",
             ]
-            n.add_row(tier, rows[pick[0]]["unit"], *cells)
-        tables.append(n)
-    return tables
+        )
+    title = f"Goal: {goal['gw_per_week']:g} GW/week ({goal['basis']} basis{note}; *{goal['rate']})"
+    return fit_table(
+        title, [Col("k", "wrap"), Col("v", "wrap")], rows, wide=wide, show_header=False
+    )
+
+
+def _needs_table(needs: list[dict[str, Any]], goal: dict[str, Any], wide: bool) -> Table:
+    """What the goal needs from each tier in a few years, and its share of what is available."""
+    years = sorted({r["year"] for r in needs})
+    pick = [y for y in years if y in (years[0], years[0] + 2, years[0] + 5, years[-1])]
+    rows = []
+    for tier in dict.fromkeys(r["tier"] for r in needs):
+        got = {r["year"]: r for r in needs if r["tier"] == tier}
+        cells = [
+            f"{got[y]['needed']:,.0f}\n({fmt(got[y]['share_needed'], '%')})"
+            if got[y]["share_needed"] is not None
+            else f"{got[y]['needed']:,.0f}"
+            for y in pick
+        ]
+        rows.append([plain(tier), plain(got[pick[0]]["unit"]), *cells])
+    cols = [
+        Col("tier", "id"),
+        Col("unit", "wrap"),
+        *(Col(str(y), "id", right=True, drop=len(pick) - i) for i, y in enumerate(pick)),
+    ]
+    title = (
+        f"What {goal['gw_per_week']:g} GW/week needs from each tier "
+        "(share of what is available to this scope)"
+    )
+    return fit_table(title, cols, rows, wide=wide)
 
 
 class PhaseClock:
@@ -218,6 +257,7 @@ def run(
         "--keep-draws",
         help="also store every draw's trajectories (Parquet beside the store)",
     ),
+    wide: WideOpt = False,
 ) -> None:
     """Run a scenario: simulate the buildout and the money, print the summary, write the files."""
     clock = PhaseClock()
@@ -271,7 +311,7 @@ def run(
         clock.stop()
     clock.write()
     if not as_json:
-        err.print(clock.line(), highlight=False, markup=False, soft_wrap=True)
+        err.print(clock.line(), highlight=False, markup=False)  # wrapped at words to the width
         if chunk is not None:
             agg = summary["aggregation"]
             err.print(
@@ -280,12 +320,12 @@ def run(
                 "accuracy), results.nc holds quantiles, not draws",
                 highlight=False,
                 markup=False,
-                soft_wrap=True,
             )
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
         return
-    for t in summary_tables(summary):
+    console = out_console(wide)
+    for t in summary_tables(summary, wide):
         console.print(t)
     if result.finance is not None:
         from ..finance import finance_tables
@@ -393,7 +433,7 @@ def validate(
 ) -> None:
     """Check a scenario: every problem with file, line, key and a did-you-mean; nothing is run."""
     sc = load_scenario(scenario)
-    console.print(
+    out_console().print(
         f"[green]ok[/green] {plain(scenario)}: scenario '{plain(sc.name)}', scope {sc.scope.kind}"
         + (f" ({plain(sc.scope.buyer)})" if sc.scope.buyer else "")
         + f", {sc.draws} draws, {len(sc.overrides)} overrides"
@@ -401,17 +441,17 @@ def validate(
 
 
 @app.command()
-def presets() -> None:
+def presets(wide: WideOpt = False) -> None:
     """List the shipped presets."""
     from ..scenario import preset_names
 
-    t = Table(title="Presets")
-    t.add_column("name")
-    t.add_column("description", overflow="fold")
     cat = load_catalog()
-    for name in preset_names():
-        t.add_row(name, plain(load_scenario(name, cat).description.strip()))
-    console.print(t)
+    rows = [
+        [name, plain(" ".join(load_scenario(name, cat).description.split()))]
+        for name in preset_names()
+    ]
+    cols = [Col("name", "id"), Col("description", "wrap" if wide else "text")]
+    out_console(wide).print(fit_table("Presets", cols, rows, wide=wide))
 
 
 @app.command()
@@ -428,11 +468,13 @@ def tiers() -> None:
     from ..supply.inputs import TIERS
 
     for t in TIERS:
-        console.print(t)
+        typer.echo(t)
 
 
 @app.command()
 def version() -> None:
     """Print the version."""
+
+    from .. import __version__  # importlib.metadata: not loaded for --help
 
     typer.echo(__version__)

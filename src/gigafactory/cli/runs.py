@@ -16,8 +16,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..errors import GigafactoryError, did_you_mean
+from ..errors import GigafactoryError, Problem, did_you_mean
+from ..labels import fmt, label_of, unit_of, with_unit
 from ..limits import MAX_DRAWS, MAX_SEED
+from ..tables import Col, WideOpt, fit_table, out_console
 from ..text import plain, visible
 from . import app
 
@@ -39,15 +41,11 @@ runs_app = typer.Typer(
 app.add_typer(runs_app, name="runs")
 
 
-def _console() -> Console:
-    return Console(highlight=False, soft_wrap=False, width=max(Console().width, 120))
-
-
-def _fmt(v: Any) -> str:
+def _fmt(v: Any, unit: str = "") -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "–"
-    if isinstance(v, float):
-        return f"{v:,.3g}" if abs(v) < 1e4 else f"{v:,.0f}"
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        return fmt(v, unit)
     return plain(v)  # scenario keys and names are data, not rich markup nor control codes
 
 
@@ -56,6 +54,7 @@ def runs_list(
     store: StoreOpt = None,
     as_json: JsonOpt = False,
     limit: Annotated[int, typer.Option(help="Show at most this many (newest first).")] = 50,
+    wide: WideOpt = False,
 ) -> None:
     """List stored runs, newest first, with their headline results."""
     import pandas as pd
@@ -67,27 +66,26 @@ def runs_list(
     if as_json:
         typer.echo(runs.to_json(orient="records", date_format="iso"))
         return
-    con = _console()
+    con = out_console(wide)
     if runs.empty:
         con.print(f"No runs in {plain(st.path)} yet: `gigafactory run PRESET` saves one.")
         return
     shown = [m for m in HEADLINE_METRICS if runs[m].notna().any()]
-    t = Table(
-        title=f"Runs in {plain(st.path)}", caption="GW: facility GW online at year end, median"
-    )
-    for c in [
-        "id",
-        "created (UTC)",
-        "kind",
-        "scenario",
-        "seed",
-        "draws",
-        "inputs",
-        *(HEADLINE_LABELS[m] for m in shown),
-    ]:
-        t.add_column(c, overflow="fold")
-    for _, r in runs.iterrows():
-        t.add_row(
+    cols = [
+        Col("id", "id"),
+        Col("created (UTC)", "id"),
+        Col("kind", "id", drop=5),
+        Col("scenario", "text"),
+        Col("seed", "id", right=True, drop=7),
+        Col("draws", "id", right=True, drop=6),
+        Col("inputs", "id", drop=8),
+        *(
+            Col(_with_unit(HEADLINE_LABELS[m], m), "id", right=True, drop=len(shown) - i)
+            for i, m in enumerate(shown)
+        ),
+    ]
+    rows = [
+        [
             r["run_id"],
             pd.Timestamp(r["created_at"]).strftime("%Y-%m-%d %H:%M"),
             plain(r["kind"]),
@@ -95,9 +93,18 @@ def runs_list(
             _fmt(r["seed"]),
             _fmt(r["draws"]),
             r["input_hash"][:8],
-            *(_fmt(r[m]) for m in shown),
-        )
-    con.print(t)
+            *(_fmt(r[m], unit_of(m)) for m in shown),
+        ]
+        for _, r in runs.iterrows()
+    ]
+    caption = "GW: facility GW online at year end, median"
+    con.print(fit_table(f"Runs in {plain(st.path)}", cols, rows, wide=wide, caption=caption))
+
+
+def _with_unit(label: str, metric: str) -> str:
+    """A headline label with its unit unless the label already names it (``GW 2030``)."""
+    unit = unit_of(metric)
+    return label if unit in ("", "date") or unit.split("/")[0] in label else with_unit(label, unit)
 
 
 def _run_json(run: StoredRun) -> dict[str, Any]:
@@ -122,6 +129,7 @@ def runs_show(
     run_id: Annotated[str, typer.Argument(help="Run id, a unique prefix of it, or 'latest'.")],
     store: StoreOpt = None,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """Show one run: lineage, headline results by year, what was kept."""
     from ..results.store import HEADLINE_METRICS, RunStore
@@ -130,91 +138,104 @@ def runs_show(
     if as_json:
         typer.echo(json.dumps(_run_json(run), default=str))
         return
-    con = _console()
-    t = Table(title=f"Run {run.run_id}", show_header=False)
-    for k, v in [
-        ("created (UTC)", run.created_at.strftime("%Y-%m-%d %H:%M:%S")),
-        ("kind", run.kind),
-        ("scenario", run.scenario),
-        ("seed", run.seed),
-        ("draws", run.draws),
-        ("version", run.version),
-        ("input hash", run.input_hash),
-        ("note", run.note or "–"),
+    con = out_console(wide)
+    facts: list[tuple[str, Any, str]] = [
+        ("created (UTC)", run.created_at.strftime("%Y-%m-%d %H:%M:%S"), ""),
+        ("kind", run.kind, ""),
+        ("scenario", run.scenario, ""),
+        ("seed", run.seed, ""),
+        ("draws", run.draws, ""),
+        ("version", run.version, ""),
+        ("input hash", run.input_hash if wide else f"{run.input_hash[:12]}…", ""),
+        ("note", run.note or "–", ""),
         (
             "series kept",
             f"{run.series['variable'].nunique()} variables × {run.series['week'].nunique()} weeks",
+            "",
         ),
-        ("trajectories", str(run.trajectories) if run.trajectories else "not kept"),
-    ]:
-        t.add_row(k, _fmt(v))
-    for m in HEADLINE_METRICS:
-        if m in run.metrics:
-            t.add_row(m, _fmt(run.metrics[m]))
-    con.print(t)
+        ("trajectories", str(run.trajectories) if run.trajectories else "not kept", ""),
+        *((label_of(m), run.metrics[m], unit_of(m)) for m in HEADLINE_METRICS if m in run.metrics),
+    ]
+    rows = [[plain(k), _fmt(v, u)] for k, v, u in facts]
+    cols = [Col("", "wrap"), Col("", "wrap")]
+    con.print(fit_table(f"Run {run.run_id}", cols, rows, wide=wide, show_header=False))
     years = run.summary.get("years") or {}
     if years:
-        y = Table(title=escape("By year (median [p5–p95])"))
-        for c in ("year", "facility GW online", "GW/week added", "binding"):
-            y.add_column(c)
-        for yr, v in sorted(years.items()):
+        con.print(_years_table(years, wide))
 
-            def band(q: Any) -> str:
-                return (
-                    f"{_fmt(q.get('p50'))} [{_fmt(q.get('p5'))}–{_fmt(q.get('p95'))}]"
-                    if isinstance(q, dict)
-                    else _fmt(q)
-                )
 
-            b = v.get("binding") or {}
-            y.add_row(
+def _years_table(years: dict[str, Any], wide: bool) -> Table:
+    """Median and p5–p95 by year, with the two tiers binding most often."""
+
+    def band(q: Any, unit: str) -> str:
+        if not isinstance(q, dict):
+            return _fmt(q, unit)
+        lo, hi = fmt(q.get("p5"), unit), fmt(q.get("p95"), unit)
+        return f"{fmt(q.get('p50'), unit)}\n" + escape(f"[{lo}–{hi}]")
+
+    rows = []
+    for yr, v in sorted(years.items()):
+        b = v.get("binding") or {}
+        rows.append(
+            [
                 yr,
-                band(v.get("facility_gw_online")),
-                band(v.get("gw_added_per_week")),
-                ", ".join(f"{k} {100 * float(s):.0f}%" for k, s in list(b.items())[:2])
+                band(v.get("facility_gw_online"), "GW"),
+                band(v.get("gw_added_per_week"), "GW/week"),
+                "\n".join(f"{plain(k)} {fmt(s, '%')}" for k, s in list(b.items())[:2])
                 if isinstance(b, dict)
                 else _fmt(b),
-            )
-        con.print(y)
+            ]
+        )
+    cols = [
+        Col("year", "id"),
+        Col("facility online (GW)", "id", right=True),
+        Col("added (GW/week)", "id", right=True),
+        Col("binding (% of draws)", "id"),
+    ]
+    return fit_table(escape("By year (median [p5–p95])"), cols, rows, wide=wide)
 
 
-def print_diff(d: RunDiff, con: Console) -> None:
+def print_diff(d: RunDiff, con: Console, wide: bool = False) -> None:
     """Print a ``RunDiff``: lineage and settings that changed, then how the outputs moved."""
     con.print(f"[bold]Run {d.a} → run {d.b}[/bold]")
     if d.same_inputs:
         con.print("Inputs: identical (same scenario, catalog, seed and draws).")
-    t = Table(title="Inputs that changed")
-    for c in ("input", d.a, d.b):
-        t.add_column(c, overflow="fold")
-    for k, (a, b) in d.fields.items():
-        t.add_row(k, _fmt(a), _fmt(b))
+    rows = [[plain(k), _fmt(a), _fmt(b)] for k, (a, b) in d.fields.items()]
     for k, a, b in d.settings:
-        t.add_row(
-            f"scenario: {k}",
-            "(absent)" if a is None else json.dumps(a, default=str),
-            "(absent)" if b is None else json.dumps(b, default=str),
+        rows.append(
+            [
+                plain(f"scenario: {k}"),
+                "(absent)" if a is None else plain(json.dumps(a, default=str)),
+                "(absent)" if b is None else plain(json.dumps(b, default=str)),
+            ]
         )
-    if t.row_count:
-        con.print(t)
-    o = Table(title="Headline outputs")
-    for c in ("metric", d.a, d.b, "change"):
-        o.add_column(c, overflow="fold")
-    for m in d.headline:
-        o.add_row(m.metric, _fmt(m.a), _fmt(m.b), _change(m.a, m.b, m.delta))
-    for m in d.metrics[:15]:
-        o.add_row(m.metric, _fmt(m.a), _fmt(m.b), _change(m.a, m.b, m.delta))
-    con.print(o)
+    if rows:
+        cols = [Col("input", "wrap"), Col(d.a, "text"), Col(d.b, "text")]
+        con.print(fit_table("Inputs that changed", cols, rows, wide=wide))
+    out = [
+        [plain(label_of(m.metric)), _fmt(m.a, u), _fmt(m.b, u), _change(m.a, m.b, m.delta, u)]
+        for m in [*d.headline, *d.metrics[:15]]
+        for u in [unit_of(m.metric)]
+    ]
+    cols = [
+        Col("metric", "wrap"),
+        Col(d.a, "text", right=True),
+        Col(d.b, "text", right=True),
+        Col("change", "id", right=True),
+    ]
+    con.print(fit_table("Headline outputs", cols, out, wide=wide))
     if len(d.metrics) > 15:
         con.print(f"… and {len(d.metrics) - 15} more metrics moved (--json lists them all).")
 
 
-def _change(a: Any, b: Any, delta: float | None) -> str:
+def _change(a: Any, b: Any, delta: float | None, unit: str = "") -> str:
     if delta is None:
         return "same" if a == b else "changed"
     if delta == 0:
         return "same"
-    pct = f" ({100 * delta / abs(a):+.1f}%)" if isinstance(a, float) and a else ""
-    return f"{delta:+,.3g}{pct}"
+    pct = f" ({100 * delta / abs(a):+.0f}%)" if isinstance(a, float) and a and unit != "%" else ""
+    sign = "+" if delta > 0 else ""
+    return f"{sign}{fmt(delta, unit)}{pct}"
 
 
 @runs_app.command("diff")
@@ -223,6 +244,7 @@ def runs_diff(
     b: Annotated[str, typer.Argument(help="Second run id.")],
     store: StoreOpt = None,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """Compare two runs: what changed in the inputs, and how the headline outputs moved."""
     from ..results.store import RunStore
@@ -244,7 +266,7 @@ def runs_diff(
             )
         )
         return
-    print_diff(d, _console())
+    print_diff(d, out_console(wide), wide)
 
 
 @runs_app.command("export")
@@ -285,12 +307,45 @@ def runs_export(
 def runs_delete(
     run_id: Annotated[str, typer.Argument(help="Run id (a prefix must be unique).")],
     store: StoreOpt = None,
+    yes: Annotated[
+        bool,
+        typer.Option("--yes", "-y", help="Delete without asking (needed when not at a terminal)."),
+    ] = False,
 ) -> None:
-    """Delete a run and everything stored with it."""
+    """Delete a run and everything stored with it (asks first unless --yes)."""
     from ..results.store import RunStore
 
-    full = RunStore(store).delete_run(run_id)
+    st = RunStore(store)
+    run = st.get_run(run_id)  # a missing or ambiguous id fails here, before any question
+    if not yes:
+        what = (
+            f"run {run.run_id} ({plain(run.scenario)}, {run.draws} draws, "
+            f"{run.created_at:%Y-%m-%d %H:%M} UTC)"
+        )
+        if not interactive():
+            raise GigafactoryError(
+                [
+                    Problem(
+                        "<command line>",
+                        None,
+                        "--yes",
+                        f"not deleting {visible(what)} without confirmation: stdin is not a "
+                        "terminal; add --yes to delete it",
+                    )
+                ]
+            )
+        if not typer.confirm(f"Delete {visible(what)} and everything stored with it?"):
+            typer.echo(f"kept run {run.run_id}")
+            raise typer.Exit(1)
+    full = st.delete_run(run.run_id)
     typer.echo(f"deleted run {full}")
+
+
+def interactive() -> bool:
+    """Whether a person can answer a question: stdin is a terminal."""
+    import sys
+
+    return sys.stdin.isatty()
 
 
 @app.command("report")

@@ -11,6 +11,9 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ..formulas import capital_recovery_factor as capital_recovery_factor  # re-exported
+from ..formulas import tco_usd_b_per_yr
+
 F = NDArray[np.float64]
 
 #: Components of capex per GW and the catalog share behind each (``facility`` is the rest).
@@ -18,21 +21,6 @@ COMPONENTS = ("accelerators", "servers_networking", "facility", "power_equipment
 #: Components recovered over the IT life; the others over the facility life.
 IT_COMPONENTS = ("accelerators", "servers_networking")
 HOURS_PER_YR = 8760.0
-
-
-def capital_recovery_factor(rate: ArrayLike, years: ArrayLike) -> F:
-    """The annuity that repays 1 over ``years`` at ``rate``.
-
-    CRF(i, n) = i / (1 − (1 + i)^−n), and 1/n when i = 0.
-
-    Parameters
-    ----------
-    rate : cost of capital as a decimal per year (0.07 for 7 %).
-    years : life in years (> 0).
-    """
-    i, n = np.asarray(rate, dtype=float), np.asarray(years, dtype=float)
-    safe = np.where(np.abs(i) < 1e-12, 1.0, i)
-    return np.where(np.abs(i) < 1e-12, 1.0 / n, safe / (1.0 - (1.0 + safe) ** (-n)))
 
 
 def capex_by_component(
@@ -91,11 +79,14 @@ def tco_usd_b_per_gw_yr(
     TCO = CRF(r, L_IT)·C_IT + CRF(r, L_fac)·C_fac + opex + energy  ($B per GW-yr), with the
     capital recovered as a level annuity over each life at the cost of capital r (decimal/yr).
     """
-    return np.asarray(
-        capital_recovery_factor(rate, it_life_yr) * np.asarray(capex_it_usd_b)
-        + capital_recovery_factor(rate, facility_life_yr) * np.asarray(capex_facility_usd_b)
-        + np.asarray(opex_usd_b_per_yr)
-        + np.asarray(energy_usd_b_per_yr)
+    return tco_usd_b_per_yr(
+        capex_it_usd_b,
+        capex_facility_usd_b,
+        it_life_yr,
+        facility_life_yr,
+        opex_usd_b_per_yr,
+        rate,
+        energy_usd_b_per_yr,
     )
 
 

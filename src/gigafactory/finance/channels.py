@@ -31,6 +31,9 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from ..errors import GigafactoryError
+from ..scenario.domains import MAX_RATE_PCT
+
 F64 = NDArray[np.float64]
 
 #: The funding order (cheapest usual source first); a stack lists its channels in this order.
@@ -67,6 +70,20 @@ class Channel:
     capacity_usd_b: F64
     rate_pct: F64
     per_year: bool = False
+
+    def __post_init__(self) -> None:
+        cap, rate = np.asarray(self.capacity_usd_b), np.asarray(self.rate_pct)
+        if not np.isfinite(cap).all() or (cap < 0).any():
+            raise GigafactoryError(
+                f"channel '{self.name}': capacity must be a finite amount ≥ 0 $B "
+                f"(got {float(np.nanmin(cap)):g})"
+            )
+        if not np.isfinite(rate).all() or (rate < 0).any() or (rate > MAX_RATE_PCT).any():
+            bad = rate[~((rate >= 0) & (rate <= MAX_RATE_PCT))]
+            raise GigafactoryError(
+                f"channel '{self.name}': cost must lie in 0–{MAX_RATE_PCT:g} %/yr "
+                f"(got {float(bad[0]) if bad.size else float('nan'):g})"
+            )
 
     @property
     def kind(self) -> Literal["debt", "equity"]:
@@ -161,64 +178,22 @@ def fund(
     each channel k in order, d_k = min(s, headroom_k); surplus u = max(cash − min, 0) repays
     debt dearest first; a positive week pays out ``payout_share`` of what is left of it.
     """
-    d, w = net_usd_b.shape
-    nk = len(channels)
-    if nk == 0 and payout_share == 0.0:
+    if len(channels) == 0 and payout_share == 0.0:
         return _unfunded_only(
             net_usd_b, cash0_usd_b, min_cash_usd_b, debt0_usd_b, other_assets0_usd_b
         )
-    names = [c.name for c in channels]
-    if [n for n in ORDER if n in names] != names or len(set(names)) != nk:
-        raise ValueError(f"channels must be distinct and in the order {ORDER}; got {names}")
-    debt_k = np.array([c.kind == "debt" for c in channels], dtype=bool)
-    rate = np.stack([c.rate_pct for c in channels], axis=1) / 100.0 if nk else np.zeros((d, 0))
-    repay_order: list[int] = sorted(
-        np.flatnonzero(debt_k), key=lambda j: -float(np.median(rate[:, j]))
+    names, debt_k, buf, drawn_all, out_all, _ = _loop(
+        net_usd_b,
+        cash0_usd_b,
+        min_cash_usd_b,
+        channels,
+        year_of_week,
+        payout_share,
+        debt0_usd_b,
+        other_assets0_usd_b,
+        full=True,
     )
-    cash = np.asarray(cash0_usd_b, dtype=float).copy()
-    mn = np.asarray(min_cash_usd_b, dtype=float)
-    out, raised = np.zeros((d, nk)), np.zeros((d, nk))
-    # week-major buffers: each week writes one contiguous row (a [d, w] column write is strided)
-    res = {
-        k: np.zeros((w, d)) for k in ("cash", "interest", "payouts", "unfunded", "equity", "cost")
-    }
-    drawn_all, out_all = np.zeros((w, d, nk)), np.zeros((w, d, nk))
-    equity = np.asarray(other_assets0_usd_b, dtype=float) + cash - np.asarray(debt0_usd_b)
-    equity = np.broadcast_to(equity, (d,)).copy()
-    for t in range(w):
-        if t and year_of_week[t] != year_of_week[t - 1]:
-            raised[:] = 0.0
-        interest = (out[:, debt_k] * rate[:, debt_k]).sum(axis=1) / WEEKS_PER_YR
-        flow = net_usd_b[:, t]
-        cash += flow - interest
-        equity += flow - interest
-        short = np.maximum(mn - cash, 0.0)
-        for k, ch in enumerate(channels):
-            take = np.minimum(short, _headroom(ch, k, out, raised))
-            out[:, k] += take
-            raised[:, k] += take
-            drawn_all[t, :, k] = take
-            short -= take
-            cash += take
-            if not debt_k[k]:
-                equity += take
-        surplus = np.maximum(cash - mn, 0.0)
-        for j in repay_order:
-            pay = np.minimum(surplus, out[:, j])
-            out[:, j] -= pay
-            surplus -= pay
-            cash -= pay
-            drawn_all[t, :, j] -= pay
-        payout = payout_share * np.minimum(surplus, np.maximum(flow - interest, 0.0))
-        cash -= payout
-        equity -= payout
-        out_all[t] = out
-        res["cash"][t], res["interest"][t], res["payouts"][t] = cash, interest, payout
-        res["unfunded"][t] = np.maximum(mn - cash, 0.0)
-        res["equity"][t] = equity
-        res["cost"][t] = (out * rate).sum(axis=1)
-    res = {k: v.T for k, v in res.items()}
-    drawn_all, out_all = drawn_all.transpose(1, 0, 2), out_all.transpose(1, 0, 2)
+    res = dict(zip(("cash", "interest", "payouts", "unfunded", "equity", "cost"), buf, strict=True))
     debt_out = (out_all * debt_k).sum(axis=2)
     return Funding(
         channels=names,
@@ -233,3 +208,101 @@ def fund(
         equity_usd_b=res["equity"],
         cost_usd_b_per_yr=res["cost"],
     )
+
+
+@dataclass(frozen=True)
+class FundingPath:
+    """What the money summary reads of a funded cash path (``fund_path``): cash, unfunded
+    shortfall ``[d, w]`` and gross raised per channel ``[d, k]`` over the horizon ($B)."""
+
+    channels: list[str]
+    cash_usd_b: F64
+    unfunded_usd_b: F64
+    raised_usd_b: F64
+
+    @property
+    def first_unfunded_week(self) -> NDArray[np.int64]:
+        """[d] index of the first week with an unfunded shortfall, −1 if none."""
+        short = self.unfunded_usd_b > UNFUNDED_TOL
+        return np.where(short.any(axis=1), short.argmax(axis=1), -1)
+
+
+def fund_path(
+    net_usd_b: F64,
+    cash0_usd_b: F64,
+    min_cash_usd_b: F64,
+    channels: Sequence[Channel],
+    year_of_week: NDArray[np.int64],
+    payout_share: float = 0.0,
+    debt0_usd_b: F64 | float = 0.0,
+) -> FundingPath:
+    """:func:`fund` keeping only cash, the unfunded shortfall and the gross raised per channel
+    (the same loop; the balance-sheet arrays are never written, so never paged in)."""
+    names, _, buf, _, _, raised = _loop(
+        net_usd_b,
+        cash0_usd_b,
+        min_cash_usd_b,
+        channels,
+        year_of_week,
+        payout_share,
+        debt0_usd_b,
+        0.0,
+        full=False,
+    )
+    return FundingPath(names, buf[0], buf[3], raised)
+
+
+def _loop(
+    net_usd_b: F64,
+    cash0_usd_b: F64,
+    min_cash_usd_b: F64,
+    channels: Sequence[Channel],
+    year_of_week: NDArray[np.int64],
+    payout_share: float,
+    debt0_usd_b: F64 | float,
+    other_assets0_usd_b: F64 | float,
+    full: bool,
+) -> tuple[list[str], NDArray[np.bool_], F64, F64, F64, F64]:
+    """Run the compiled weekly loop (finance/fund_kernel.py): (names, debt flags, ``[6, d, w]``
+    cash/interest/payouts/unfunded/equity/cost, drawn and outstanding ``[d, w, k]`` (written
+    only when ``full``), gross raised ``[d, k]``)."""
+    d, w = net_usd_b.shape
+    nk = len(channels)
+    names = [c.name for c in channels]
+    if [n for n in ORDER if n in names] != names or len(set(names)) != nk:
+        raise ValueError(f"channels must be distinct and in the order {ORDER}; got {names}")
+    debt_k = np.array([c.kind == "debt" for c in channels], dtype=bool)
+    rate = np.stack([c.rate_pct for c in channels], axis=1) / 100.0 if nk else np.zeros((d, 0))
+    repay_order: list[int] = sorted(
+        np.flatnonzero(debt_k), key=lambda j: -float(np.median(rate[:, j]))
+    )
+    from .fund_kernel import fund_loop  # numba: compiled on first use
+
+    cash0 = np.broadcast_to(np.asarray(cash0_usd_b, dtype=float), (d,))
+    equity0 = np.asarray(other_assets0_usd_b, dtype=float) + cash0 - np.asarray(debt0_usd_b)
+    new_year = np.zeros(w, dtype=bool)
+    new_year[1:] = year_of_week[1:] != year_of_week[:-1]
+    cap = np.stack([c.capacity_usd_b for c in channels], axis=1) if nk else np.zeros((d, 0))
+    buf = np.empty((6, d, w))
+    drawn_all, out_all = np.empty((d, w, nk)), np.empty((d, w, nk))
+    raised = np.zeros((d, nk))
+    fund_loop(
+        np.ascontiguousarray(net_usd_b, dtype=float),
+        np.ascontiguousarray(cash0),
+        np.ascontiguousarray(np.broadcast_to(np.asarray(min_cash_usd_b, dtype=float), (d,))),
+        np.ascontiguousarray(np.broadcast_to(cap, (d, nk)), dtype=float),
+        np.ascontiguousarray(np.broadcast_to(rate, (d, nk)), dtype=float),
+        np.array([c.per_year for c in channels], dtype=bool),
+        debt_k,
+        np.array(repay_order, dtype=np.int64),
+        new_year,
+        float(payout_share),
+        np.ascontiguousarray(np.broadcast_to(equity0, (d,)), dtype=float),
+        WEEKS_PER_YR,
+        buf,
+        drawn_all,
+        out_all,
+        raised,
+        full,
+    )
+    return names, debt_k, buf, drawn_all, out_all, raised

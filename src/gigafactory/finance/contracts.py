@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..catalog.schema import Catalog, Deal, Fact
+from ..formulas import capital_recovery_factor
 from ..timegrid import decimal_year, parse_when
 
 F32 = NDArray[np.float32]
@@ -109,8 +110,9 @@ def capped(flow: F32, cap: NDArray[np.floating]) -> F32:
 
 
 def crf(rate: NDArray[np.floating], years: NDArray[np.floating]) -> NDArray[np.floating]:
-    """Capital recovery factor i / (1 − (1 + i)^−n), per year."""
-    return rate / (1.0 - (1.0 + rate) ** (-years))
+    """Capital recovery factor i / (1 − (1 + i)^−n), per year, in the dtype of ``rate``
+    (:func:`gigafactory.formulas.capital_recovery_factor`)."""
+    return capital_recovery_factor(rate, years).astype(np.asarray(rate).dtype, copy=False)
 
 
 def loan_flows(draw: F32, rate: NDArray[np.floating], term_weeks: int) -> tuple[F32, F32]:

@@ -14,6 +14,8 @@ from .inputs import (
     Plan,
 )
 
+#: deal kinds whose unpaid value is for capacity the seller can re-let (or systems it can resell)
+RELETTABLE = ("cloud_capacity", "hardware_purchase")
 #: flows derived from a contract (shares issued, strike paid, shares sold) carry no face value
 _DERIVED = ("shares_issued", "warrant_strike", "share_sale")
 
@@ -81,12 +83,22 @@ def _dataset(
         - {buyer, "dc_spv"}
     )
     expo = np.zeros((n, len(cps)), dtype=np.float32)
+    relet = np.zeros_like(expo)  # the part owed for capacity the seller can re-let or resell
+    equity = np.zeros_like(expo)  # the part invested in the buyer's equity (junior to claims)
+    collateral = np.zeros(len(cps))
     total = res["flow"].sum(axis=1)
     for li, lk in enumerate(links):
         if lk.payer == buyer and lk.payee in cps and committed[li, 0] > 0:
-            expo[:, cps.index(lk.payee)] += np.maximum(committed[li, 0] - res["paid"][:, li], 0.0)
+            unpaid = np.maximum(committed[li, 0] - res["paid"][:, li], 0.0)
+            expo[:, cps.index(lk.payee)] += unpaid
+            deal = plan.deals[lk.contract][0]
+            if deal.kind in RELETTABLE:
+                relet[:, cps.index(lk.payee)] += unpaid
+            if "collateral_usd_b" in deal.terms:
+                collateral[cps.index(lk.payee)] += deal.terms["collateral_usd_b"].value
         if lk.payee == buyer and lk.payer in cps and lk.kind == "cash" and lk.flow == "equity":
             expo[:, cps.index(lk.payer)] += total[:, li]
+            equity[:, cps.index(lk.payer)] += total[:, li]
     internal = [q for q in parties if q not in C.BOUNDARY]
     ds = xr.Dataset(
         {
@@ -100,6 +112,9 @@ def _dataset(
             "committed_usd_b": (("link",), committed[:, 0]),
             "contingent_usd_b": (("link",), committed[:, 1]),
             "exposure_usd_b": (("draw", "counterparty"), expo),
+            "exposure_relettable_usd_b": (("draw", "counterparty"), relet),
+            "exposure_equity_usd_b": (("draw", "counterparty"), equity),
+            "collateral_usd_b": (("counterparty",), collateral),
             "fci_cash": (("draw",), res["fci_cash"]),
             "fci_cash_and_warrants": (("draw",), res["fci_all"]),
             "return_probability": (("draw", "party"), res["rho"]),

@@ -18,6 +18,7 @@ from ..timegrid import parse_when
 from . import contracts as C
 from .market import brownian_paths, share_price_paths, years_since
 from .settings import FinanceSettings
+from .whatif import p_convert_of
 
 F32 = NDArray[np.float32]
 F = NDArray[np.float64]
@@ -241,7 +242,7 @@ def sample_draws(
         elif converted is not None and did in converted:
             convert[did] = converted[did]
         else:
-            convert[did] = u < st.p_convert
+            convert[did] = u < p_convert_of(deal, st.p_convert)
         if deal.gw is not None:
             p[f"{did}.gw"] = s.fact(f"deals.{did}.gw", deal.gw)
     z = brownian_paths(rng, n, plan.n_weeks, plan.asof_week)

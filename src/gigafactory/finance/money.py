@@ -5,7 +5,13 @@ default, and their unpaid commitments clear through the exposure network (Eisenb
 ``p_unfunded`` ({year: P(the buyer has had an unfunded week by the end of that year)}),
 ``defaults`` ({entity: P(default by the horizon)}), ``contagion_loss_usd_b`` ({entity: {p5, p50,
 p95}}), ``first_unfunded`` (the buyer's first unfunded week, quantiles) and ``channels_usd_b``
-({entity: {channel: {p5, p50, p95}}}, gross raised over the horizon).
+({entity: {channel: {p5, p50, p95}}}, gross raised over the horizon), and per counterparty of
+the buyer ``exposure_net_usd_b`` (net of collateral and re-lettable capacity) and
+``expected_loss_usd_b`` (PD × LGD × exposure, drawn together; finance/exposure.py).
+
+Every sampled input (channel capacities and rates, re-let share, LGD) is read from the compiled
+draws (``drawn``: the physical run's ``money_facts``) when given, so the one sampler of
+``compile`` draws them; a hand-made finance dataset falls back to drawing them here.
 
 Default rule: an entity defaults when its channels leave a week unfunded (it cannot pay what is
 due), or when the clearing leaves it unable to pay its remaining commitments in the network.
@@ -16,6 +22,8 @@ headroom and the rest of their business over the remaining horizon.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -24,8 +32,9 @@ import xarray as xr
 
 from ..catalog.schema import Catalog, Fact
 from ..scenario.sampling import ppf, range_dist
-from .channels import Channel, Funding, fund
+from .channels import Channel, Funding, FundingPath, fund, fund_path
 from .contagion import clear
+from .exposure import credit_exposure
 
 #: Channel → (capacity fact, rate fact, capacity renews each year); bonds are IG or HY by rating.
 CHANNEL_FACTS: dict[str, tuple[str, str, bool]] = {
@@ -40,13 +49,27 @@ CHANNEL_FACTS: dict[str, tuple[str, str, bool]] = {
 LAST_IG_NOTCH = 10
 
 
-def _draw(f: Fact, rng: np.random.Generator, n: int) -> np.ndarray:
+Drawn = Mapping[str, np.ndarray]
+
+
+def _draw(
+    f: Fact, rng: np.random.Generator, n: int, path: str = "", drawn: Drawn | None = None
+) -> np.ndarray:
+    """Per-draw values of a catalog fact: the compiled draws (``money_facts``: one sampler for
+    the chips and the money, honouring overrides and ``catalog_ranges``) where given, else
+    drawn here (a hand-made finance dataset without them)."""
+    if drawn is not None and path in drawn:
+        return np.asarray(drawn[path], dtype=float)
     return ppf(range_dist(f.value, f.low, f.high, "pert"), rng.random(n))
 
 
-def stack_for(cat: Catalog, entity: str, rng: np.random.Generator, n: int) -> list[Channel]:
-    """An entity's channels from its catalog facts, in funding order, each drawn per draw."""
+def stack_for(
+    cat: Catalog, entity: str, rng: np.random.Generator, n: int, drawn: Drawn | None = None
+) -> list[Channel]:
+    """An entity's channels from its catalog facts, in funding order, each drawn per draw
+    (from ``drawn``, the compiled ``money_facts``, when given)."""
     facts = cat.companies[entity].facts if entity in cat.companies else {}
+    pre = f"companies.{entity}.facts."
     out = []
     for name, (cap, rate, per_year) in CHANNEL_FACTS.items():
         if cap not in facts:
@@ -54,9 +77,17 @@ def stack_for(cat: Catalog, entity: str, rng: np.random.Generator, n: int) -> li
         if name == "bond":
             notch = facts["rating_notch"].value if "rating_notch" in facts else LAST_IG_NOTCH + 1
             name = "ig_bond" if notch <= LAST_IG_NOTCH else "hy_bond"
-        rates = _draw(facts[rate], rng, n) if rate in facts else np.zeros(n)
-        out.append(Channel(name, _draw(facts[cap], rng, n), rates, per_year))
+        rates = _draw(facts[rate], rng, n, pre + rate, drawn) if rate in facts else np.zeros(n)
+        out.append(Channel(name, _draw(facts[cap], rng, n, pre + cap, drawn), rates, per_year))
     return out
+
+
+def money_facts(physical: xr.Dataset) -> dict[str, np.ndarray]:
+    """The compiled draws of every money fact (``physical["money_facts"]``) by catalog path."""
+    if "money_facts" not in physical.data_vars:
+        return {}
+    vals = physical["money_facts"].transpose("draw", "fact").values
+    return {str(k): vals[:, i].astype(float) for i, k in enumerate(physical["fact"].values)}
 
 
 def _paths(fin: xr.Dataset, entity: str) -> tuple[np.ndarray, np.ndarray]:
@@ -70,7 +101,11 @@ def _paths(fin: xr.Dataset, entity: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fund_entities(
-    fin: xr.Dataset, cat: Catalog, rng: np.random.Generator, payout_share: float = 0.0
+    fin: xr.Dataset,
+    cat: Catalog,
+    rng: np.random.Generator,
+    payout_share: float = 0.0,
+    drawn: Drawn | None = None,
 ) -> dict[str, Funding]:
     """Run every tracked entity's cash path through its channels."""
     years = _years(fin)
@@ -79,10 +114,40 @@ def fund_entities(
         net, cash0 = _paths(fin, e)
         facts = cat.companies[e].facts if e in cat.companies else {}
         debt0 = facts["debt_usd_b"].value if "debt_usd_b" in facts else 0.0
-        stack = stack_for(cat, e, rng, net.shape[0])
+        stack = stack_for(cat, e, rng, net.shape[0], drawn)
         mn = fin["min_cash_usd_b"].sel(entity=e).values.astype(float)
         out[e] = fund(net, cash0, mn, stack, years, payout_share, debt0_usd_b=debt0)
     return out
+
+
+def fund_paths(
+    fin: xr.Dataset,
+    cat: Catalog,
+    rng: np.random.Generator,
+    payout_share: float,
+    drawn: Drawn | None,
+    threads: int = 2,
+) -> dict[str, FundingPath]:
+    """:func:`fund_entities`, keeping only what the summary reads (:func:`channels.fund_path`).
+
+    The stacks are drawn in entity order (the random stream is fixed); the entities are then
+    funded on ``threads`` threads (the compiled loop releases the GIL; results do not depend on
+    the thread count)."""
+    years = _years(fin)
+    entities = [str(x) for x in fin["entity"].values]
+    stacks = {e: stack_for(cat, e, rng, fin.sizes["draw"], drawn) for e in entities}
+
+    def one(e: str) -> FundingPath:
+        net, cash0 = _paths(fin, e)
+        facts = cat.companies[e].facts if e in cat.companies else {}
+        debt0 = facts["debt_usd_b"].value if "debt_usd_b" in facts else 0.0
+        mn = fin["min_cash_usd_b"].sel(entity=e).values.astype(float)
+        return fund_path(net, cash0, mn, stacks[e], years, payout_share, debt0_usd_b=debt0)
+
+    if threads > 1 and len(entities) > 1:
+        with ThreadPoolExecutor(threads) as pool:
+            return dict(zip(entities, pool.map(one, entities), strict=True))
+    return {e: one(e) for e in entities}
 
 
 def _years(fin: xr.Dataset) -> np.ndarray:
@@ -114,10 +179,15 @@ def _q(x: np.ndarray) -> dict[str, float]:
 
 
 def summarise_money(
-    fin: xr.Dataset, cat: Catalog, rng: np.random.Generator, payout_share: float = 0.0
+    fin: xr.Dataset,
+    cat: Catalog,
+    rng: np.random.Generator,
+    payout_share: float = 0.0,
+    drawn: Drawn | None = None,
 ) -> dict[str, Any]:
-    """Channels, P(unfunded) by year, defaults and contagion losses (see the module docstring)."""
-    funded = fund_entities(fin, cat, rng, payout_share)
+    """Channels, P(unfunded) by year, defaults, contagion losses, net exposure and expected
+    loss (see the module docstring).  ``drawn``: the compiled money facts (:func:`money_facts`)."""
+    funded = fund_paths(fin, cat, rng, payout_share, drawn)
     buyer = str(fin.attrs["buyer"])
     years = _years(fin)
     nodes = sorted(
@@ -180,12 +250,10 @@ def summarise_money(
         "defaults": {q: round(float(defaulted[:, i].mean()), 4) for i, q in enumerate(nodes)},
         "contagion_loss_usd_b": {q: _q(cl.loss_usd_b[:, i]) for i, q in enumerate(nodes)},
         "channels_usd_b": {
-            e: {
-                c: _q(np.maximum(f.drawn_usd_b[:, :, k], 0.0).sum(axis=1))
-                for k, c in enumerate(f.channels)
-            }
+            e: {c: _q(f.raised_usd_b[:, k]) for k, c in enumerate(f.channels)}
             for e, f in funded.items()
             if f.channels
         },
         "unfunded_usd_b": {e: _q(f.unfunded_usd_b.max(axis=1)) for e, f in funded.items()},
+        **credit_exposure(fin, cat, defaulted[:, bi], rng, drawn),
     }

@@ -49,6 +49,10 @@ class FinanceSettings(BaseModel):
         Draws processed per batch (memory and cache bound; results do not depend on it).
     threads : int
         Batches processed at once on separate threads (results do not depend on it).
+    funding_feedback : {"off", "cut_new_orders"}
+        Whether money feeds back into orders: with ``cut_new_orders`` a buyer left unfunded
+        (every channel exhausted) stops growing its demand-driven orders from its first
+        unfunded week (finance/feedback.py); signed contracts are kept.
     """
 
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
@@ -67,6 +71,13 @@ class FinanceSettings(BaseModel):
     loop_length: int = Field(4, ge=2, le=8)
     chunk_draws: int = Field(250, ge=1, le=100_000)
     threads: int = Field(2, ge=1, le=64)
+    funding_feedback: Literal["off", "cut_new_orders"] = "off"
+
+    @field_validator("funding_feedback", mode="before")
+    @classmethod
+    def _off(cls, v: object) -> object:
+        """YAML reads a bare ``off`` as a boolean."""
+        return "off" if v is False else v
 
     @field_validator("as_of")
     @classmethod

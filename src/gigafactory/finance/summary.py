@@ -122,12 +122,12 @@ def _entities(fin: xr.Dataset) -> dict[str, Any]:
 
 
 def _exposure(fin: xr.Dataset) -> dict[str, float]:
-    """Each counterparty's median exposure to the buyer ($B), largest first."""
+    """Each counterparty's median exposure to the buyer ($B), largest first; a counterparty
+    at 0 is kept (a deal resized to nothing shows as 0, so two runs compare key by key)."""
     expo = fin["exposure_usd_b"].median("draw")
     exposure = {
         str(k): round(float(v), 2)
         for k, v in zip(expo["counterparty"].values, expo.values, strict=True)
-        if v > 0
     }
     return dict(sorted(exposure.items(), key=lambda kv: -kv[1]))
 
@@ -222,11 +222,13 @@ def finance_tables(section: dict[str, Any]) -> list[Table]:
             v["first_breach"] or "never",
             f"{v['runway_weeks']['p50']:.0f}",
         )
-    t2 = Table(title=f"Exposure to {section['buyer']} (p50, $B)")
-    t2.add_column("counterparty")
-    t2.add_column("$B", justify="right")
+    t2 = Table(title=f"Exposure to {section['buyer']} (p50, $B; expected loss: mean, $B)")
+    net, el = section.get("exposure_net_usd_b", {}), section.get("expected_loss_usd_b", {})
+    for c in ("counterparty", "gross", "net", "expected loss")[: 4 if net else 2]:
+        t2.add_column(c, justify="left" if c == "counterparty" else "right")
     for k, v in list(section["exposure_usd_b"].items())[:10]:
-        t2.add_row(k, f"{v:.1f}")
+        extra = [f"{net.get(k, 0.0):.1f}", f"{el.get(k, 0.0):.1f}"] if net else []
+        t2.add_row(k, f"{v:.1f}", *extra)
     circ = section["circularity"]
     t3 = Table(title="Circularity")
     t3.add_column("measure")

@@ -12,42 +12,11 @@ numeraire (facts/finance.md §2.2)
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
-from scipy.special import log_ndtr, ndtr
+from numpy.typing import NDArray
+
+from ..formulas import one_touch_share_value as one_touch_share_value  # the one implementation
 
 F = NDArray[np.float64]
-
-
-def one_touch_share_value(
-    s0: ArrayLike, hurdle: ArrayLike, rate: ArrayLike, sigma: ArrayLike, years: ArrayLike
-) -> F:
-    """Value per share of a price-only one-touch tranche (continuous monitoring, q = 0).
-
-    Parameters
-    ----------
-    s0 : spot share price, $/share.
-    hurdle : price hurdle H, $/share.
-    rate : continuously compounded risk-free rate, decimal per year (0.037 for 3.7 %).
-    sigma : volatility, decimal per √year (0.55 for 55 %).
-    years : time to expiry T, years.
-
-    Returns
-    -------
-    V / N = S0 · P^S(max S ≥ H), $/share; S0 when S0 ≥ H, 0 when T ≤ 0 and S0 < H.
-    """
-    s0, h, r, sig, t = np.broadcast_arrays(
-        *(np.asarray(x, dtype=float) for x in (s0, hurdle, rate, sigma, years))
-    )
-    b = np.log(np.maximum(h, 1e-300) / s0)
-    nu = r + 0.5 * sig**2
-    st = sig * np.sqrt(np.maximum(t, 1e-300))
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        a1 = ndtr((-b + nu * t) / st)
-        # exp(2νb/σ²)·Φ(·) in log space: the exponential alone overflows for far hurdles
-        a2 = np.exp(2.0 * nu * b / sig**2 + log_ndtr((-b - nu * t) / st))
-    p = np.clip(a1 + a2, 0.0, 1.0)
-    p = np.where(b <= 0, 1.0, np.where(t <= 0, 0.0, p))
-    return np.asarray(s0 * p, dtype=float)
 
 
 def one_touch_share_value_mc(

@@ -6,11 +6,15 @@ the page then says what is missing instead of leaving a hole.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from html import escape
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..labels import label_of
 from ..supply.inputs import TIERS
 from .data import ReportData
 
@@ -47,6 +51,32 @@ _LAYOUT: dict[str, Any] = {
     "legend": {"orientation": "h", "y": -0.15},
     "hovermode": "x unified",
 }
+
+
+def run_subtitle(d: ReportData) -> str:
+    """``announced — 2,000 draws``: what every chart title names beneath the quantity."""
+    scenario = d.lineage.get("scenario") or d.summary.get("scenario") or "unnamed scenario"
+    draws = str(d.lineage.get("draws") or d.summary.get("draws") or "")
+    return f"{scenario} — {int(draws):,} draws" if draws.isdigit() else str(scenario)
+
+
+def _titled(
+    build: Callable[..., go.Figure | None],
+) -> Callable[..., go.Figure | None]:
+    """Add the run's scenario and draws beneath the title of the figure ``build`` returns."""
+
+    @functools.wraps(build)
+    def chart(d: ReportData, *args: Any, **kwargs: Any) -> go.Figure | None:
+        fig = build(d, *args, **kwargs)
+        if fig is not None:
+            title = fig.layout.title.text or ""
+            fig.update_layout(
+                title=f"{title}<br><sup>{escape(run_subtitle(d))}</sup>",
+                margin={"t": 70},
+            )
+        return fig
+
+    return chart
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
@@ -99,6 +129,7 @@ def add_fan(
     )
 
 
+@_titled
 def chart_gw_online(d: ReportData) -> go.Figure | None:
     """GW online, facility and IT basis: median with the 90 % band over draws."""
     fac, it = d.fan("facility_gw_online"), d.fan("it_gw_online")
@@ -123,6 +154,7 @@ def chart_gw_online(d: ReportData) -> go.Figure | None:
     return fig
 
 
+@_titled
 def chart_gw_added(d: ReportData) -> go.Figure | None:
     """GW added per week against the goal, on the goal's power basis."""
     var = "it_gw_added" if d.goal_basis == "it" else "facility_gw_added"
@@ -177,6 +209,7 @@ def quarterly_binding(binding: pd.DataFrame) -> pd.DataFrame:
     return table[order + [c for c in table.columns if c not in order]]
 
 
+@_titled
 def chart_binding(d: ReportData) -> go.Figure | None:
     """Share of draws in which each tier limited additions, by quarter (stacked to 100 %)."""
     table = quarterly_binding(d.binding)
@@ -206,6 +239,7 @@ def chart_binding(d: ReportData) -> go.Figure | None:
     return fig
 
 
+@_titled
 def chart_inventories(d: ReportData) -> go.Figure | None:
     """Goods produced but not yet useful, IT GW equivalent: chips waiting for power and kin."""
     names = {
@@ -226,6 +260,7 @@ def chart_inventories(d: ReportData) -> go.Figure | None:
     return fig
 
 
+@_titled
 def chart_sites(d: ReportData) -> go.Figure | None:
     """Site phases: planned power-ready date vs simulated energisation (median, 90 % range)."""
     p = d.phases.dropna(subset=["p50"])
@@ -291,6 +326,7 @@ def _finance_vars(d: ReportData, *words: str) -> list[str]:
     return [v for v in d.variables("finance") if any(w in v for w in words)]
 
 
+@_titled
 def chart_cash(d: ReportData) -> go.Figure | None:
     """Cash balance by entity ($B): median with the 90 % band for the largest movers."""
     names = _finance_vars(d, "cash")
@@ -306,10 +342,11 @@ def chart_cash(d: ReportData) -> go.Figure | None:
     for i, k in enumerate(sorted(keys, key=lambda k: -spread[k])[:8]):
         add_fan(fig, d.fan(var, "finance", k), k or var, PALETTE[i % len(PALETTE)], band=i < 3)
     fig.add_hline(y=0, line={"color": "#999", "width": 1})
-    fig.update_layout(**_LAYOUT, title=f"Cash by entity ($B, {var})", yaxis_title="$B")
+    fig.update_layout(**_LAYOUT, title=f"{label_of(var)} by entity", yaxis_title="$B")
     return fig
 
 
+@_titled
 def chart_funding_gap(d: ReportData) -> go.Figure | None:
     """Funding gap ($B): a fan when it is a weekly series, else median and 90 % range by entity."""
     names = _finance_vars(d, "gap", "shortfall")
@@ -320,7 +357,7 @@ def chart_funding_gap(d: ReportData) -> go.Figure | None:
                 add_fan(
                     fig,
                     d.fan(var, "finance", k),
-                    f"{var} {k}".strip(),
+                    f"{label_of(var)} {k}".strip(),
                     PALETTE[(i + j + 3) % len(PALETTE)],
                     band=j == 0,
                 )
@@ -354,6 +391,7 @@ def chart_funding_gap(d: ReportData) -> go.Figure | None:
     return fig
 
 
+@_titled
 def chart_flows(d: ReportData) -> go.Figure | None:
     """Money flows payer → payee over the horizon ($B, median), as a two-column Sankey.
 
@@ -397,6 +435,7 @@ def chart_flows(d: ReportData) -> go.Figure | None:
     return fig
 
 
+@_titled
 def chart_bottlenecks(d: ReportData, top: int = 15) -> go.Figure | None:
     """The planner's binding constraints: largest shadow price of each, in its own unit."""
     b = d.bottlenecks.dropna(subset=["shadow_price"])

@@ -15,8 +15,9 @@ import plotly.offline
 import xarray as xr
 from markupsafe import Markup
 
+from ..results.partners import partner_rows
 from ..results.store import StoredRun
-from . import charts
+from . import charts, region_charts
 from .data import ReportData, from_results, from_stored
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -143,6 +144,7 @@ def render_html(data: ReportData) -> str:
         "No physical results in this run (a plan-only run, or the dataset lacks the variable)."
     )
     no_finance = "No finance results: this run was made without the finance model."
+    no_regions = "No region results in this run (made before regions, or a plan-only run)."
     chart_list = [
         _chart("gw-online", charts.chart_gw_online, data, no_physical),
         _chart("gw-added", charts.chart_gw_added, data, no_physical),
@@ -154,6 +156,8 @@ def render_html(data: ReportData) -> str:
             data,
             "No named site phases in this run (the scenario has no sites, or the dataset has no phase_power_week).",
         ),
+        _chart("regions", region_charts.chart_load_by_region, data, no_regions),
+        _chart("energy", region_charts.chart_energy_by_region, data, no_regions),
         _chart(
             "cash",
             charts.chart_cash,
@@ -204,7 +208,13 @@ def render_html(data: ReportData) -> str:
         plotlyjs=Markup(plotly.offline.get_plotlyjs()),
         cards=headline_cards(data),
         years=year_rows(data.summary),
+        frontier=frontier_table(data.summary),
+        backtest=_backtest_chart(data.summary),
+        frontier_note=_frontier_note(data.summary),
         finance=finance_tables(finance) if finance else None,
+        partners=partner_rows(data.summary["partners"])
+        if isinstance(data.summary.get("partners"), Mapping) and data.summary["partners"]
+        else None,
         facts=data.facts.to_dict("records"),
         bottlenecks=data.bottlenecks.assign(abs_price=data.bottlenecks["shadow_price"].abs())
         .sort_values("abs_price", ascending=False)
@@ -242,6 +252,31 @@ def source_links(source: str) -> Markup:
         else:
             parts.append(Markup('<code title="project document: shared/{0}">{0}</code>').format(s))
     return Markup("; ").join(parts)
+
+
+def _backtest_chart(summary: Mapping[str, Any]) -> Markup | None:
+    """The back-test chart (model median vs actual, 2023–2025) when the summary has one."""
+    rows = summary.get("backtest")
+    if not isinstance(rows, list) or not rows:
+        return None
+    from ..studies.charts import backtest_chart
+
+    fig = backtest_chart(rows, str(summary.get("scenario", "")))
+    html = fig.to_html(
+        full_html=False, include_plotlyjs=False, div_id="chart-backtest", config=_PLOT_CONFIG
+    )
+    return Markup(html)
+
+
+def _frontier_note(summary: Mapping[str, Any]) -> str:
+    f = summary.get("frontier")
+    if not isinstance(f, Mapping):
+        return ""
+    parts = [
+        f"{k.removeprefix('frontier_')} {v['value']:g} {v['unit']}"
+        for k, v in f["assumptions"].items()
+    ]
+    return f"Share of the fleet in one run {f['cluster_share']:g} (" + "; ".join(parts) + ")."
 
 
 def _band(q: Any) -> str:
@@ -317,6 +352,23 @@ def year_rows(summary: Mapping[str, Any]) -> list[dict[str, str]]:
     return rows
 
 
+def frontier_table(summary: Mapping[str, Any]) -> tuple[list[str], list[list[str]]] | None:
+    """The ``frontier`` section as a table: the largest training run and site by year."""
+    f = summary.get("frontier")
+    if not isinstance(f, Mapping) or not f.get("years"):
+        return None
+    cols = {
+        "cluster_h100e_m": "cluster H100e (M)",
+        "largest_run_flop": "largest run (FLOP)",
+        "cluster_facility_gw": "cluster facility GW",
+        "largest_site_facility_gw": "largest site facility GW",
+    }
+    first = next(iter(f["years"].values()))
+    keys = [k for k in cols if k in first]
+    rows = [[str(y), *(_band(v.get(k)) for k in keys)] for y, v in sorted(f["years"].items())]
+    return ["year", *(cols[k] for k in keys)], rows
+
+
 def table_of(obj: Any, key_name: str = "item") -> tuple[list[str], list[list[str]]]:
     """A nested summary object as (columns, rows) of formatted cells.
 
@@ -361,13 +413,32 @@ def _cell(v: Any) -> str:
     return fmt_number(v)
 
 
+def _exposure_rows(fin: Mapping[str, Any]) -> dict[str, Any]:
+    """Per counterparty: gross exposure ($B p50), net of collateral and re-lettable capacity,
+    and expected loss (mean over draws), where the summary has them."""
+    net, el = fin.get("exposure_net_usd_b") or {}, fin.get("expected_loss_usd_b") or {}
+    if not net:
+        return dict(fin["exposure_usd_b"])
+    return {
+        k: {"gross $B": v, "net $B": net.get(k), "expected loss $B": el.get(k)}
+        for k, v in fin["exposure_usd_b"].items()
+    }
+
+
 def finance_tables(fin: Mapping[str, Any]) -> dict[str, tuple[list[str], list[list[str]]]]:
     """The finance section of summary.json as tables: headline, entities, circularity, loops,
     vendor financing, exposure and warrants (each present only when the section has it)."""
     circ = fin.get("circularity") if isinstance(fin.get("circularity"), Mapping) else {}
     assert isinstance(circ, Mapping)
     loops = circ.get("loops", circ.get("named_loops"))
-    own = ("circularity", "exposure_usd_b", "warrants", "entities")
+    own = (
+        "circularity",
+        "exposure_usd_b",
+        "exposure_net_usd_b",
+        "expected_loss_usd_b",
+        "warrants",
+        "entities",
+    )
     out: dict[str, tuple[list[str], list[list[str]]]] = {
         "headline": table_of({k: v for k, v in fin.items() if k not in own}, "metric"),
     }
@@ -388,7 +459,7 @@ def finance_tables(fin: Mapping[str, Any]) -> dict[str, tuple[list[str], list[li
     if isinstance(fin.get("entities"), Mapping) and fin["entities"]:
         out["entities"] = table_of(fin["entities"], "entity")
     if fin.get("exposure_usd_b"):
-        out["exposure"] = table_of(fin["exposure_usd_b"], "counterparty")
+        out["exposure"] = table_of(_exposure_rows(fin), "counterparty")
     if fin.get("warrants"):
         out["warrants"] = table_of(fin["warrants"], "warrant")
     return out

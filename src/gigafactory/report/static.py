@@ -18,7 +18,7 @@ matplotlib.use("Agg")  # headless: never open a window, never need a display
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from .charts import PALETTE, TIER_COLOURS, quarterly_binding
+from .charts import PALETTE, TIER_COLOURS, quarterly_binding, run_subtitle
 from .data import ReportData
 
 
@@ -157,6 +157,7 @@ def write_pngs(d: ReportData, directory: Path, dpi: int = 120) -> list[Path]:
         try:
             if not draw(d, ax):
                 continue
+            ax.set_title(f"{ax.get_title()}\n{run_subtitle(d)}")  # scenario and draws
             ax.grid(alpha=0.3)
             if ax.get_legend_handles_labels()[0]:
                 ax.legend(fontsize=8, loc="best")

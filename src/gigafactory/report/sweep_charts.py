@@ -7,6 +7,7 @@ the page needs no network); ``png_*`` draw the same with matplotlib for document
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..errors import GigafactoryError, Problem, allowed_list, did_you_mean
+from ..labels import fmt, label_of, unit_of
 
 #: an axis with at most this many distinct values is a grid axis (else the points are scattered)
 GRID_MAX = 25
@@ -62,9 +64,17 @@ def sweep_frame(points: list[dict[str, Any]], metric: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def chart_heatmap(df: pd.DataFrame, x: str, y: str, metric: str) -> go.Figure:
+def _title(what: str, subtitle: str) -> str:
+    """A plotly title: the quantity, then the scenario and draws (``subtitle``) beneath it."""
+    return f"{escape(what)}<br><sup>{escape(subtitle)}</sup>" if subtitle else escape(what)
+
+
+def chart_heatmap(
+    df: pd.DataFrame, x: str, y: str, metric: str, subtitle: str = "", catalog: Any = None
+) -> go.Figure:
     """``metric`` over two swept parameters: a heatmap on a grid (mean over any other swept
-    parameter), a coloured scatter for a Latin hypercube."""
+    parameter), a coloured scatter for a Latin hypercube.  Axes and title carry plain labels
+    with units (:func:`gigafactory.labels.label_of`); ``subtitle`` names scenario and draws."""
     if df[x].nunique() <= GRID_MAX and df[y].nunique() <= GRID_MAX:
         grid = df.pivot_table(index=y, columns=x, values=metric, aggfunc="mean")
         fig = go.Figure(
@@ -73,8 +83,8 @@ def chart_heatmap(df: pd.DataFrame, x: str, y: str, metric: str) -> go.Figure:
                 x=[f"{v:g}" for v in grid.columns],
                 y=[f"{v:g}" for v in grid.index],
                 colorscale="Viridis",
-                colorbar={"title": metric.split(".")[-2] if "." in metric else metric},
-                text=np.round(grid.values, 3),
+                colorbar={"title": escape(unit_of(metric) or label_of(metric))},
+                text=[[fmt(v, unit_of(metric)) for v in row] for row in grid.values],
                 texttemplate="%{text}",
             )
         )
@@ -94,20 +104,24 @@ def chart_heatmap(df: pd.DataFrame, x: str, y: str, metric: str) -> go.Figure:
         )
     fig.update_layout(
         template="plotly_white",
-        title=metric,
-        xaxis_title=x,
-        yaxis_title=y,
+        title=_title(label_of(metric), subtitle),
+        xaxis_title=escape(label_of(x, catalog)),
+        yaxis_title=escape(label_of(y, catalog)),
         height=420,
         margin={"l": 80, "r": 20, "t": 50, "b": 60},
     )
     return fig
 
 
-def chart_indices(tables: dict[str, pd.DataFrame], top: int = 12) -> go.Figure:
-    """Sobol' S1 and ST (or Morris μ*) per input, with 95 % intervals, one panel per metric."""
+def chart_indices(
+    tables: dict[str, pd.DataFrame], top: int = 12, subtitle: str = "", catalog: Any = None
+) -> go.Figure:
+    """Sobol' S1 and ST (or Morris μ*) per input, with 95 % intervals, one panel per metric;
+    inputs and metrics by their plain labels, ``subtitle`` (scenario and draws) in the title."""
     from plotly.subplots import make_subplots
 
-    fig = make_subplots(rows=1, cols=len(tables), subplot_titles=list(tables), shared_yaxes=False)
+    titles = [escape(label_of(m)) for m in tables]
+    fig = make_subplots(rows=1, cols=len(tables), subplot_titles=titles, shared_yaxes=False)
     for c, df in enumerate(tables.values(), start=1):
         d = df.head(top).iloc[::-1]
         bars = [("ST", "ST_conf", "#4c78a8"), ("S1", "S1_conf", "#f58518")]
@@ -117,7 +131,7 @@ def chart_indices(tables: dict[str, pd.DataFrame], top: int = 12) -> go.Figure:
             fig.add_trace(
                 go.Bar(
                     x=d[col],
-                    y=d["input"],
+                    y=[escape(label_of(str(i), catalog)) for i in d["input"]],
                     orientation="h",
                     name=col,
                     marker_color=colour,
@@ -130,8 +144,9 @@ def chart_indices(tables: dict[str, pd.DataFrame], top: int = 12) -> go.Figure:
     fig.update_layout(
         template="plotly_white",
         barmode="group",
-        height=120 + 28 * min(top, max(len(t) for t in tables.values())),
-        margin={"l": 260, "r": 20, "t": 50, "b": 40},
+        title=_title("Which inputs drive the answer (share of variance)", subtitle),
+        height=150 + 28 * min(top, max(len(t) for t in tables.values())),
+        margin={"l": 320, "r": 20, "t": 90, "b": 40},
     )
     return fig
 
@@ -145,9 +160,9 @@ def write_html(path: str | Path, title: str, figures: list[go.Figure]) -> Path:
     ]
     out.write_text(
         "<!doctype html><html><head><meta charset='utf-8'><title>"
-        + title
+        + escape(title)  # scenario names are user text
         + "</title></head><body><h1 style='font-family:sans-serif'>"
-        + title
+        + escape(title)
         + "</h1>"
         + "".join(divs)
         + "</body></html>",
@@ -156,8 +171,16 @@ def write_html(path: str | Path, title: str, figures: list[go.Figure]) -> Path:
     return out
 
 
-def png_heatmap(df: pd.DataFrame, x: str, y: str, metric: str, path: str | Path) -> Path:
-    """The grid heatmap as a PNG (matplotlib)."""
+def png_heatmap(
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    metric: str,
+    path: str | Path,
+    subtitle: str = "",
+    catalog: Any = None,
+) -> Path:
+    """The grid heatmap as a PNG (matplotlib), plain labels and ``subtitle`` in the title."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -169,10 +192,10 @@ def png_heatmap(df: pd.DataFrame, x: str, y: str, metric: str, path: str | Path)
     ax.set_xticks(range(grid.shape[1]), [f"{v:g}" for v in grid.columns])
     ax.set_yticks(range(grid.shape[0]), [f"{v:g}" for v in grid.index])
     for (i, j), v in np.ndenumerate(grid.values):
-        ax.text(j, i, f"{v:.3g}", ha="center", va="center", color="w", fontsize=8)
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
-    ax.set_title(metric)
+        ax.text(j, i, fmt(v, unit_of(metric)), ha="center", va="center", color="w", fontsize=8)
+    ax.set_xlabel(label_of(x, catalog))
+    ax.set_ylabel(label_of(y, catalog))
+    ax.set_title(label_of(metric) + (f"\n{subtitle}" if subtitle else ""))
     fig.colorbar(im, ax=ax)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -180,8 +203,15 @@ def png_heatmap(df: pd.DataFrame, x: str, y: str, metric: str, path: str | Path)
     return Path(path)
 
 
-def png_indices(df: pd.DataFrame, metric: str, path: str | Path, top: int = 12) -> Path:
-    """Sobol' S1/ST bars with 95 % intervals for one metric, as a PNG."""
+def png_indices(
+    df: pd.DataFrame,
+    metric: str,
+    path: str | Path,
+    top: int = 12,
+    subtitle: str = "",
+    catalog: Any = None,
+) -> Path:
+    """Sobol' S1/ST bars with 95 % intervals for one metric, as a PNG (plain labels)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -192,8 +222,8 @@ def png_indices(df: pd.DataFrame, metric: str, path: str | Path, top: int = 12) 
     fig, ax = plt.subplots(figsize=(7.5, 0.35 * len(d) + 1.2))
     ax.barh(pos + 0.2, d["ST"], 0.4, xerr=d["ST_conf"], label="ST (total)", color="#4c78a8")
     ax.barh(pos - 0.2, d["S1"], 0.4, xerr=d["S1_conf"], label="S1 (first order)", color="#f58518")
-    ax.set_yticks(pos, d["input"])
-    ax.set_title(f"Sobol' indices: {metric}")
+    ax.set_yticks(pos, [label_of(str(i), catalog) for i in d["input"]])
+    ax.set_title(f"Sobol' indices: {label_of(metric)}" + (f"\n{subtitle}" if subtitle else ""))
     ax.legend(loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=110)

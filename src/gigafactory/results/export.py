@@ -108,6 +108,7 @@ def years_table(run: StoredRun) -> pd.DataFrame:
         row: dict[str, Any] = {"year": int(year)}
         for key, label in _YEAR_VARS:
             q = v.get(key) or {}
+            q = q.get("total", q)  # by-region entries (energy_twh) lead with their total
             for p in ("p5", "p50", "p95"):
                 row[f"{label} {p}"] = q.get(p)
         bind = v.get("binding") or {}

@@ -14,6 +14,7 @@ from ..scenario.schema import Scenario
 from ..supply.inputs import TIERS, ModelInputs
 from ..timegrid import iso_week
 from ..units import WEEKS_PER_YEAR
+from .regions import region_year
 from .series import trailing_mean
 
 QUANTILES = {"p5": 0.05, "p50": 0.5, "p95": 0.95}
@@ -174,6 +175,7 @@ def summarise(
         for v in ("demand_it_gw", "contracted_it_gw"):
             if v in ds:
                 years[str(y)][v] = _q(ds[v].values[:, i])
+        years[str(y)].update(region_year(ds, int(y), _q))
     first, per_draw = goal_reached(ds)
     first_net, per_draw_net = goal_reached(ds, net=True)
     bw = ds["binding_weeks"].values
@@ -197,6 +199,10 @@ def summarise(
         "gw_per_week_reached_net_by_draw": per_draw_net,
         "binding_weeks_mean": {t: round(float(bw[:, k].mean()), 2) for k, t in enumerate(TIERS)},
     }
+    if ds.sizes.get("phase", 0):
+        from .sites import sites_summary
+
+        out["sites"] = sites_summary(ds)
     if "demand_it_gw" in ds:
         out["fleet_shrinks"] = fleet_notes(ds, {int(y): i for y, i in ye.items()})
     industry = str(ds.attrs["scope"]) == "industry"
@@ -207,14 +213,32 @@ def summarise(
         out["needs"] = needs_table(
             inputs, float(ds.attrs["goal_gw_per_week"]), str(ds.attrs["goal_basis"])
         )
+    if inputs is not None and inputs.meta.get("supplier_shares"):
+        from ..supply.suppliers import supplier_summary
+
+        out["suppliers"] = supplier_summary(str(inputs.meta["supplier_shares"]), years)
     if catalog is not None:
         from ..pipeline import attribute_delays
 
         out["delay_weeks"] = attribute_delays(sc, catalog, ds, int(ds.attrs["seed"]))
+        from ..studies.frontier import frontier_section
+
+        out["frontier"] = frontier_section(ds, catalog)  # the largest training run (issue 11)
+        from ..studies.backtest import backtest_rows
+
+        if rows := backtest_rows(ds, catalog):  # 2023–2025 against actuals (issue 11)
+            out["backtest"] = rows
     if finance is not None:
         from ..finance import summarise_finance
 
         out["finance"] = summarise_finance(finance)
+    if catalog is not None and not industry:
+        from ..supply.suppliers import decode
+        from .partners import partners_view
+
+        meta = inputs.meta if inputs is not None else {}
+        supplier_shares = decode(str(meta.get("supplier_shares", "")))
+        out["partners"] = partners_view(ds, finance, catalog, sc, supplier_shares)
     out["scenario_resolved"] = {**sc.model_dump(mode="json"), "draws": int(ds.sizes["draw"])}
     return out
 

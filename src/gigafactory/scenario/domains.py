@@ -1,6 +1,7 @@
 """What values a catalog number may take, so a scenario cannot ask for an impossible world.
 
-A share lies in [0, 1]; PUE is at least 1; counts, capacities, lead times and powers are not
+A share lies in [0, 1]; PUE is at least 1; a cost of capital or borrowing rate lies in
+[0, 100] %/yr; counts, capacities (a financing channel's too), lead times and powers are not
 negative; quantities the model divides by (packages per wafer, yields, watts per accelerator,
 useful lives) must be positive.  Distributions must keep their whole support in the domain.
 """
@@ -34,6 +35,18 @@ _POSITIVE = (
 )
 
 
+#: path endings of costs of capital and borrowing rates (%/yr): 0 to 100 %, not any growth rate
+_RATES = (
+    "_rate_pct",
+    "_cost_pct",
+    "cost_of_capital_pct",
+    "target_return_pct",
+    "risk_free_pct",
+)
+#: highest cost of capital or borrowing rate a scenario may set (%/yr)
+MAX_RATE_PCT = 100.0
+
+
 @dataclass(frozen=True)
 class Domain:
     lo: float
@@ -52,6 +65,8 @@ class Domain:
 def domain_of(path: str, fact: Fact) -> Domain:
     """The allowed values of the catalog number at ``path``."""
     unit = fact.unit.lower()
+    if "%/yr" in unit and path.endswith(_RATES):
+        return Domain(0.0, MAX_RATE_PCT)
     if "%/yr" in unit:
         return Domain(-100.0, math.inf, lo_open=True)
     if path.endswith(".pue"):

@@ -15,6 +15,8 @@ from pydantic import ValidationError
 
 from ..catalog.schema import Catalog, Fact, iter_facts
 from ..errors import GigafactoryError, Problem, allowed_list, did_you_mean
+from ..finance.whatif import raw_name_problems, whatif_problems
+from ..supply.regions import site_region_problems
 from ..timegrid import parse_when
 from ..validation import problems_from
 from ..yamlio import LineMap, line_of, load_yaml, load_yaml_file
@@ -209,9 +211,12 @@ def _check_overrides(
                 f"unknown buyer '{sc.scope.buyer}'{did_you_mean(str(sc.scope.buyer), catalog.buyers)}; allowed: {allowed_list(catalog.buyers)}",
             )
         )
-    for key, msg in settings_problems(sc, catalog.companies):
+    for key, msg in [*settings_problems(sc, catalog.companies), *whatif_problems(sc, catalog)]:
         file, lines = _origin(chain, tuple(key.split(".")))
         problems.append(Problem(file, line_of(lines, tuple(key.split("."))), key, msg))
+    problems += site_region_problems(
+        sc.site_regions, catalog, lambda site: _located(chain, ("site_regions", site))
+    )
     if isinstance(sc.sites, list):
         for i, s in enumerate(sc.sites):
             if s not in catalog.sites:
@@ -234,6 +239,14 @@ def _origin(
         if path in ln:
             return f, ln
     return chain[0][0], chain[0][2]
+
+
+def _located(
+    chain: list[tuple[str, dict[str, Any], LineMap]], path: tuple[str, ...]
+) -> tuple[str, int | None]:
+    """(file, line) of ``path`` in the nearest file of the chain that sets it."""
+    file, lines = _origin(chain, path)
+    return file, line_of(lines, path)
 
 
 def horizon_weeks(sc: Scenario) -> int:
@@ -294,6 +307,9 @@ def scenario_from_chain(
                 )
                 if p.message.startswith("not a catalog value")
             ]
+        for key, msg in raw_name_problems(merged.get("deals"), catalog):
+            file, lines = _origin(chain, tuple(key.split(".")))
+            problems.append(Problem(file, line_of(lines, tuple(key.split("."))), key, msg))
         raise GigafactoryError(_unique([*broken, *problems])) from None
     problems = _check_overrides(sc, chain, catalog)
     if problems or broken:

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ..catalog.schema import check_when
 from ..finance.settings import FinanceSettings
+from ..finance.whatif import DealWhatIf
 from ..limits import HORIZON_WINDOW, MAX_DRAWS, MAX_SEED
 from ..plan.settings import PlanSettings
 from ..timegrid import parse_when
@@ -112,8 +113,16 @@ class Scenario(Model):
         "2026-11-01", description="deals and sites are taken as recorded on this date"
     )
     sites: list[str] | Literal["all"] = "all"
+    site_regions: dict[str, str] = Field(
+        default_factory=dict, description="site id → region id: place a site elsewhere (what-if)"
+    )
     overrides: dict[str, float | Dist] = Field(
         default_factory=dict, description="dotted catalog path → number or distribution"
+    )
+    deals: dict[str, DealWhatIf] = Field(
+        default_factory=dict,
+        description="deal what-ifs by deal id: status, usd_b, gw, shift_weeks, schedule, "
+        "p_convert, terms (finance/whatif.py)",
     )
     uncertainty: Uncertainty = Field(default_factory=Uncertainty)
     goal: Goal = Field(default_factory=Goal)

@@ -3,7 +3,9 @@
 For a milestone ``M`` (IT GW online), each draw reaches it at week ``t(M)``.  Relaxing one tier
 at a time (its capacity × ``RELAX``; for orders, no cap) and re-simulating the same draws gives
 ``t_k(M)``; the delay attributed to tier ``k`` is ``t(M) − t_k(M)`` weeks (0 when relaxing it does
-not help).  Unlike the count of weeks a tier was binding, this says how much later the build is
+not help).  Relaxing a power or construction tier also takes its pipeline's time out of the named
+site phases (lead time, queue wait or build time, :func:`gigafactory.supply.leads.relaxed_waits`),
+so the waits count as well as the throughput.  Unlike the count of weeks a tier was binding, this says how much later the build is
 because of that tier.  Delays do not add up: tiers bind in turn, and relaxing one exposes the next.
 """
 
@@ -17,6 +19,7 @@ from numpy.typing import NDArray
 
 from .engine import simulate
 from .inputs import CAPACITY_FIELDS, TIERS, ModelInputs
+from .leads import ready_week, relaxed_waits
 
 #: capacity multiplier that makes a tier effectively unconstrained
 RELAX = 100.0
@@ -29,7 +32,15 @@ def relaxed(inp: ModelInputs, tier: str) -> ModelInputs:
             inp, orders_it_mw_cum=np.broadcast_to(np.inf, inp.orders_it_mw_cum.shape)
         )
     field = CAPACITY_FIELDS[tier]
-    return dataclasses.replace(inp, **{field: getattr(inp, field) * RELAX})
+    out = dataclasses.replace(inp, **{field: getattr(inp, field) * RELAX})
+    if tier in inp.phase_waits:
+        ready = ready_week(relaxed_waits(inp.phase_waits, tier))
+        known = np.zeros(len(inp.phase_ids), dtype=bool)
+        if inp.phase_energised is not None:
+            known = np.asarray(inp.phase_energised, dtype=bool)
+        power = np.where(known[None, :], inp.phase_power_wk, ready)
+        out = dataclasses.replace(out, phase_power_wk=power)
+    return out
 
 
 def weeks_to_reach(online_gw: NDArray[np.floating], milestone_gw: float) -> NDArray[np.int64]:

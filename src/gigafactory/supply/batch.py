@@ -98,7 +98,7 @@ class _Setup:
     pue: F
     onsite: F
     build: F
-    new_g: F  # named phases joining the grid / on-site queues, [W, n]
+    new_g: F  # named phases ready, joining the grid / on-site queues, [W, n]
     new_o: F
     direct: F  # phases energised in history: powered at their recorded week, no queue [W, n]
     allowance: F | None
@@ -136,9 +136,10 @@ def _prepare(inp: ModelInputs, sl: slice) -> _Setup:
     site_lag = lr + li
     pue = inp.pue[sl]
     onsite = inp.onsite_power_share[sl]
-    # named phases join the queues at their power-ready week (added to new_g / new_o); generic
-    # shells are added in the loop, at capacity — or, for a buyer with contracts, only while
-    # shells (built, queued or powered) are short of what the contracts can fill
+    # named phases join the queues at their ready week (new_g / new_o; supply.leads) and are
+    # energised ahead of generic shells, which are added in the loop, at capacity — or, for a
+    # buyer with contracts, only while shells (built, queued or powered) are short of what the
+    # contracts can fill
     new_g = np.zeros((w, n))
     new_o = np.zeros((w, n))
     direct = np.zeros((w, n))
@@ -226,8 +227,10 @@ class _State:
     prod_v_cum: F
     built_generic: F
     gen: F
-    q_g: F
+    q_g: F  # generic shells waiting for grid / on-site power
     q_o: F
+    qn_g: F  # named phases ready and waiting for grid / on-site power (served first)
+    qn_o: F
     powered: F
     online: F
     h_online: F
@@ -240,7 +243,7 @@ class _State:
     racks_wait: NDArray[np.bool_]
     delivered_v: F
     online_v: F
-    e_g_t: F | None
+    e_g_t: F | None  # named phases energised by week (grid / on-site queue), [W, n]
     e_o_t: F | None
     by_sku: F  # million accelerators started, summed over draws
     sku_vendor: Int
@@ -282,6 +285,8 @@ def _init_state(
         gen=np.empty(n),
         q_g=np.zeros(n),
         q_o=np.zeros(n),
+        qn_g=np.zeros(n),
+        qn_o=np.zeros(n),
         powered=su.fleet0.copy(),
         online=su.fleet0.copy(),
         h_online=su.h0.copy(),
@@ -395,7 +400,9 @@ def _build_racks(su: _Setup, st: _State, t: int, o: dict[str, F32]) -> None:
 
 def _energise_shells(su: _Setup, st: _State, t: int) -> None:
     """3. Shells queue for energisation: grid shells need grid and transformers, on-site shells
-    need turbines and transformers, ``e = min(queue, power tier, transformers)`` per queue."""
+    need turbines and transformers, ``e = min(queue, power tier, transformers)`` per queue.
+    Named phases that are ready (their equipment ordered a lead time ahead, supply.leads) are
+    served first: ``e_named = min(named queue, cap)``, generic shells get ``cap − e_named``."""
     gen, q_g, q_o, e_g, e_o = st.gen, st.q_g, st.q_o, st.e_g, st.e_o
     if su.allowance is None:
         gen[:] = su.build[t]
@@ -403,21 +410,28 @@ def _energise_shells(su: _Setup, st: _State, t: int) -> None:
         np.maximum(su.allowance[t] - st.built_generic, 0.0, out=gen)
         np.minimum(gen, su.build[t], out=gen)
         st.built_generic += gen
-    su.new_g[t] += gen * (1.0 - su.onsite)
-    su.new_o[t] += gen * su.onsite
-    q_g += su.new_g[t]
-    q_o += su.new_o[t]
-    np.minimum(q_g, su.cg[t], out=e_g)
-    np.minimum(e_g, su.cxg[t], out=e_g)
-    np.minimum(q_o, su.ct[t], out=e_o)
-    np.minimum(e_o, su.cxo[t], out=e_o)
+    q_g += gen * (1.0 - su.onsite)
+    q_o += gen * su.onsite
+    np.minimum(su.cg[t], su.cxg[t], out=e_g)  # this week's capacity, then what is energised
+    np.minimum(su.ct[t], su.cxo[t], out=e_o)
+    if st.e_g_t is not None and st.e_o_t is not None:  # named phases first
+        st.qn_g += su.new_g[t]
+        st.qn_o += su.new_o[t]
+        en_g, en_o = np.minimum(st.qn_g, e_g), np.minimum(st.qn_o, e_o)
+        st.qn_g -= en_g
+        st.qn_o -= en_o
+        st.e_g_t[t], st.e_o_t[t] = en_g, en_o
+        e_g -= en_g
+        e_o -= en_o
+        st.powered += en_g
+        st.powered += en_o
+    np.minimum(q_g, e_g, out=e_g)
+    np.minimum(q_o, e_o, out=e_o)
     q_g -= e_g
     q_o -= e_o
     st.powered += e_g
     st.powered += e_o
     st.powered += su.direct[t]
-    if st.e_g_t is not None and st.e_o_t is not None:
-        st.e_g_t[t], st.e_o_t[t] = e_g, e_o
 
 
 def _install_racks(
@@ -457,6 +471,8 @@ def _record_week(su: _Setup, st: _State, t: int, o: dict[str, F32], x: F, retire
     """The tier that bound installation this week (supply side is resolved after the loop),
     and the week's stocks and flows."""
     q_g, q_o = st.q_g, st.q_o
+    if st.e_g_t is not None:  # named phases waiting too
+        q_g, q_o = q_g + st.qn_g, q_o + st.qn_o
     st.racks_wait[t] = st.racks[0] > EPS_MW
     st.shell_label[t] = np.where(
         q_g + q_o > EPS_MW,
@@ -477,6 +493,8 @@ def _record_week(su: _Setup, st: _State, t: int, o: dict[str, F32], x: F, retire
     o["racks_written_off_gw"][t] = st.written
     # the room the market makes per week, smoothed (lumpy vintages must not open the tap)
     room = st.e_g + st.e_o + retired
+    if st.e_g_t is not None and st.e_o_t is not None:
+        room = room + st.e_g_t[t] + st.e_o_t[t]
     if t == 0:
         st.freed[:] = room
     else:
@@ -512,8 +530,8 @@ def _binding(su: _Setup, st: _State) -> NDArray[np.int8]:
 
 
 def _phase_weeks(inp: ModelInputs, sl: slice, su: _Setup, st: _State) -> Int:
-    """Named phases: energised when their queue's cumulative energisation reaches them
-    (never before their power-ready week); −1 when not within the horizon."""
+    """Named phases: energised when their named queue's cumulative energisation reaches them
+    (first in, first out; never before their ready week); −1 when not within the horizon."""
     w = su.w
     if not (inp.phase_ids and st.e_g_t is not None and st.e_o_t is not None):
         return np.zeros((su.n, 0), dtype=np.int64)

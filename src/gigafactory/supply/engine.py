@@ -29,6 +29,8 @@ from numpy.typing import NDArray
 
 from .batch import simulate_batch
 from .inputs import TIERS, ModelInputs
+from .leads import phase_variables
+from .regions import region_results
 from .timing import first_week_reaching, lag_tm, shell_allowance
 
 __all__ = ["HEADLINE", "first_week_reaching", "lag_tm", "shell_allowance", "simulate"]
@@ -103,6 +105,7 @@ def simulate(inp: ModelInputs, *, vendor_detail: bool = True, batch: int = 4096)
     data["phase_power_week"] = (("draw", "phase"), pweek)
     data["phase_planned_week"] = (("phase",), inp.phase_planned_wk.astype(np.int32))
     data["phase_site"] = (("phase",), np.array(inp.phase_site, dtype=str))
+    data.update(phase_variables(inp))
     data["pue"] = (("draw",), inp.pue.astype(np.float32))
     data["load_factor"] = (("draw",), inp.load_factor.astype(np.float32))
     data["ai_demand_z"] = (("draw",), inp.demand_z.astype(np.float32))
@@ -120,7 +123,7 @@ def simulate(inp: ModelInputs, *, vendor_detail: bool = True, batch: int = 4096)
             arr *= np.float32(1e-3)  # MW → GW
         data["it_gw_delivered_by_vendor"] = (("draw", "week", "vendor"), vd_vo[0])
         data["it_gw_online_by_vendor"] = (("draw", "week", "vendor"), vd_vo[1])
-    ds = xr.Dataset(data, coords=coords)
+    ds = region_results(xr.Dataset(data, coords=coords), inp)
     ds.attrs.update(
         scenario=inp.meta.get("scenario", ""),
         scope=inp.scope,

@@ -120,12 +120,31 @@ class ModelInputs:
     rack_writeoff_wk: int = 0
     #: the money side's sampled facts by catalog path ([D] each): compiled once, read by finance
     money: dict[str, F] = field(default_factory=dict)
+    #: regions (gigafactory.supply.regions): ids, their IEA region, each named phase's region,
+    #: the split of generic capacity ``[D, R]`` and the conventional load ``[D, Y, R]`` TWh/yr
+    region_ids: tuple[str, ...] = ()
+    region_iea: tuple[str, ...] = ()
+    phase_region: tuple[str, ...] = ()
+    region_generic_share: F | None = None
+    conventional_twh: F | None = None
     goal_gw_per_wk: float = 1.0
     goal_basis: str = "facility"
     meta: dict[str, str] = field(default_factory=dict)
     #: [P] phases the catalog records as energised by the scenario's as-of date: history, so
     #: they are powered at their date instead of queueing for transformers and grid (None: none)
     phase_energised: NDArray[np.bool_] | None = None
+    #: [P] what powers each phase: "grid", "onsite_gas" or "mixed" (see supply.leads)
+    phase_power_kind: tuple[str, ...] = ()
+    #: {lead tier: [D, P]} week each phase's shell, transformers, turbines and interconnection
+    #: are there (supply.leads.phase_waits); ``phase_power_wk`` is their ready week.  Empty: the
+    #: power weeks were given directly (hand-built inputs)
+    phase_waits: dict[str, Int] = field(default_factory=dict)
+    #: {name: [P]} the plan behind each phase: construction_start, equipment_order and
+    #: queue_request weeks (planned a catalog lead ahead of the planned date), queue_position
+    phase_plan: dict[str, Int] = field(default_factory=dict)
+    #: [P] the deal each phase's capacity is sold under ("" = none in the catalog), its operator
+    phase_deal: tuple[str, ...] = ()
+    phase_operator: tuple[str, ...] = ()
 
     @property
     def n_weeks(self) -> int:

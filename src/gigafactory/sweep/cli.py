@@ -12,12 +12,13 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from ..errors import GigafactoryError, Problem, allowed_list, did_you_mean
+from ..labels import fmt, label_of, unit_of
+from ..tables import Col, WideOpt, fit_table, out_console
+from ..text import plain
 
 err = Console(stderr=True)
-out = Console(highlight=False, width=max(Console().width, 120))
 
 StoreOpt = Annotated[
     str | None,
@@ -101,6 +102,7 @@ def sensitivity(
         str | None, typer.Option("--html", help="also write the indices chart to this HTML file")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    wide: WideOpt = False,
 ) -> None:
     """Which inputs drive the answer: Sobol' indices with 95 % intervals, Morris screening, or
     the one-at-a-time tornado.  Derived inputs are grouped so nothing is counted twice."""
@@ -109,7 +111,7 @@ def sensitivity(
 
     _check_method(method, workers, scheduler)
     if method == "oat":
-        return _oat(scenario, (metric or ["it_gw_2030"])[0], top, as_json)
+        return _oat(scenario, (metric or ["it_gw_2030"])[0], top, as_json, wide)
     from ..results.store import RunStore
     from ..results.sweeps import SweepStore
     from .metrics import check_metrics
@@ -156,7 +158,10 @@ def sensitivity(
     if html:
         from ..report.sweep_charts import chart_indices, write_html
 
-        write_html(html, f"{sc.name}: {method} sensitivity", [chart_indices(tables, top)])
+        kind = "base samples" if method == "sobol" else "trajectories"
+        sub = f"{sc.name} — {method}, {draws:,} {kind}"
+        figure = chart_indices(tables, top, subtitle=sub, catalog=cat)
+        write_html(html, f"{sc.name}: {method} sensitivity", [figure])
     cols = (
         ["input", "S1", "S1_conf", "ST", "ST_conf"]
         if method == "sobol"
@@ -173,21 +178,23 @@ def sensitivity(
             )
         )
         return
+    out = out_console(wide)
+    kind = "base samples" if method == "sobol" else "trajectories"
     for m, df in tables.items():
-        t = Table(
-            title=f"{sc.name}: {method} on {m} — {draws} {'base samples' if method == 'sobol' else 'trajectories'}"
-        )
-        for c in cols:
-            t.add_column(c, justify="left" if c == "input" else "right")
-        for r in df.head(top).itertuples(index=False):
-            t.add_row(
-                str(r[0]), *(f"{v:.3f}" if not math.isnan(v) else "–" for v in r[1 : len(cols)])
-            )
-        out.print(t)
+        rows = [
+            [
+                plain(label_of(str(r[0]), cat)),
+                *(f"{v:.3f}" if not math.isnan(v) else "–" for v in r[1 : len(cols)]),
+            ]
+            for r in df.head(top).itertuples(index=False)
+        ]
+        heads = [Col("input", "wrap"), *(Col(c, "id", right=True) for c in cols[1:])]
+        title = f"{plain(sc.name)}: {method} on {plain(label_of(m))} — {draws:,} {kind}"
+        out.print(fit_table(title, heads, rows, wide=wide))
     out.print(f"indices stored as analysis {aid}")
 
 
-def _oat(scenario: str, metric: str, top: int, as_json: bool) -> None:
+def _oat(scenario: str, metric: str, top: int, as_json: bool, wide: bool = False) -> None:
     """The one-at-a-time tornado (``gigafactory.sensitivity``)."""
     from ..catalog import load_catalog
     from ..scenario import load_scenario
@@ -216,20 +223,28 @@ def _oat(scenario: str, metric: str, top: int, as_json: bool) -> None:
             )
         )
         return
-    t = Table(
-        title=f"{sc.name}: {METRICS[metric]} — median case {base:.4g}; each input at its low and high bound"
+    rows = [
+        [
+            plain(label_of(str(r.path), cat)),
+            plain(f"{r.low:.3g} → {r.high:.3g} {r.unit}"),
+            f"{r.at_low:.3g}",
+            f"{r.at_high:.3g}",
+            f"{r.swing:.3g}",
+        ]
+        for r in df.head(top).itertuples(index=False)
+    ]
+    cols = [
+        Col("input", "wrap"),
+        Col("low → high", "wrap", right=True, drop=1),
+        Col("metric at low", "id", right=True),
+        Col("metric at high", "id", right=True),
+        Col("swing", "id", right=True),
+    ]
+    title = (
+        f"{plain(sc.name)}: {plain(METRICS[metric])} — median case {base:.3g}; "
+        "each input at its low and high bound"
     )
-    for c in ("input", "low → high", "metric at low", "metric at high", "swing"):
-        t.add_column(c, justify="left" if c == "input" else "right")
-    for r in df.head(top).itertuples(index=False):
-        t.add_row(
-            str(r.path),
-            f"{r.low:g} → {r.high:g} {r.unit}",
-            f"{r.at_low:.4g}",
-            f"{r.at_high:.4g}",
-            f"{r.swing:.4g}",
-        )
-    out.print(t)
+    out_console(wide).print(fit_table(title, cols, rows, wide=wide))
 
 
 def sweep(
@@ -285,7 +300,7 @@ def sweep(
                     f"interrupted: {state['stored']} of {len(spec.points)} points are stored (`gigafactory runs sweep` lists them); the rest were cancelled"
                 )
                 raise typer.Exit(130) from None
-    out.print(f"{len(spec.points)} points stored; sweep {state['id']}")
+    out_console().print(f"{len(spec.points)} points stored; sweep {state['id']}")
 
 
 def runs_sweep(
@@ -301,6 +316,7 @@ def runs_sweep(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    wide: WideOpt = False,
 ) -> None:
     """Summarise a sweep: one row per stored point with its parameters and a metric."""
     from ..report.sweep_charts import chart_heatmap, sweep_frame, write_html
@@ -321,31 +337,48 @@ def runs_sweep(
             )
         )
         return
-    df = sweep_frame(sw["points"], metric)
     params = sw["spec"]["params"]
-    t = Table(
-        title=f"sweep {sweep_id} of {sw['scenario']}: {len(sw['points'])} of {sw['n_points']} points stored"
-    )
-    for c in ("point", "run", *params, metric):
-        t.add_column(c, justify="right")
-    for p, (_, r) in zip(sw["points"], df.iterrows(), strict=True):
-        t.add_row(
-            str(p["point"]), p["run_id"], *(f"{r[k]:.4g}" for k in params), f"{r[metric]:.4g}"
+    if html and len(params) < 2:  # before anything is printed or written
+        raise GigafactoryError(
+            [
+                Problem(
+                    "<command line>",
+                    None,
+                    "--html",
+                    f"a heatmap needs a sweep over at least two parameters; sweep {sweep_id} "
+                    f"varies {len(params)} ({', '.join(params)})",
+                )
+            ]
         )
-    out.print(t)
+    df = sweep_frame(sw["points"], metric)
+    cat = None
+    if any(k.startswith(("tiers.", "buyers.")) for k in params):  # their labels name the tier
+        from ..catalog import load_catalog
+
+        cat = load_catalog()
+    unit = unit_of(metric)
+    rows = [
+        [str(p["point"]), p["run_id"], *(f"{r[k]:.4g}" for k in params), fmt(r[metric], unit)]
+        for p, (_, r) in zip(sw["points"], df.iterrows(), strict=True)
+    ]
+    cols = [
+        Col("point", "id", right=True),
+        Col("run", "id"),
+        *(Col(plain(label_of(k, cat)), "id", right=True, drop=1) for k in params),
+        Col(plain(label_of(metric)), "id", right=True),
+    ]
+    title = (
+        f"sweep {sweep_id} of {plain(sw['scenario'])}: "
+        f"{len(sw['points'])} of {sw['n_points']} points stored"
+    )
+    out = out_console(wide)
+    out.print(fit_table(title, cols, rows, wide=wide))
     if html:
-        if len(params) < 2:
-            raise GigafactoryError(
-                [
-                    Problem(
-                        "<command line>",
-                        None,
-                        "--html",
-                        "a heatmap needs a sweep over at least two parameters",
-                    )
-                ]
-            )
-        write_html(html, f"sweep {sweep_id}", [chart_heatmap(df, params[0], params[1], metric)])
+        draws = sorted({p["summary"].get("draws") for p in sw["points"]} - {None})
+        each = f", {'/'.join(f'{d:,}' for d in draws)} draws each" if draws else ""
+        sub = f"{sw['scenario']} — sweep {sweep_id}: {len(sw['points'])} points{each}"
+        figure = chart_heatmap(df, params[0], params[1], metric, subtitle=sub, catalog=cat)
+        write_html(html, f"sweep {sweep_id} of {sw['scenario']}", [figure])
         out.print(f"heatmap written to {html}")
 
 

@@ -69,6 +69,10 @@ def group_of(key: str) -> str:
         return f"{parts[1]} finances"
     if parts[0] in ("deals", "sites"):
         return ".".join(parts[:2])
+    if parts[0] == "regions":  # the split of generic capacity moves as one
+        return "regional shares"
+    if parts[0] == "energy":  # IEA's 2024 load and the conventional growth: one path
+        return "conventional data-centre load"
     return key
 
 
