@@ -13,7 +13,7 @@ names a file.  ``startup`` is what the phases leave over (interpreter and import
     python benchmarks/bench_cli.py --json          # machine-readable
 
 The machine is shared, so wall times vary with its load; CPU seconds are the steadier figure
-(the load average after each case is in the table).  Above 20,000 draws ``run`` streams in
+(the load average after each case is in the table).  Above 10,000 draws ``run`` streams in
 chunks (``gigafactory.streamed``): the ``chunks`` column says so, and ``results.nc`` then
 holds quantiles, not draws.
 """
@@ -144,7 +144,7 @@ def document(rows: list[dict[str, Any]]) -> str:
         "process's (`os.wait4`); the phase columns are CPU seconds the command records for each "
         "of its phases, `startup` the rest (interpreter and imports).  The machine is "
         "shared, so wall times vary with its load; CPU seconds are the steadier figure.  "
-        "Above 20,000 draws the run streams in chunks (`chunks`): memory is that of one "
+        "Above 10,000 draws the run streams in chunks (`chunks`): memory is that of one "
         "chunk, and `results.nc` holds quantiles rather than draws.\n\n"
         f"{table(rows)}\n\n"
         "Regenerate with `make bench` (or `python benchmarks/bench_cli.py --write "

@@ -8,10 +8,11 @@ Peak resident memory of ``gigafactory run`` grows linearly in draws × weeks:
 
 with :math:`D` draws, :math:`W` weeks in the horizon, :math:`f = 1` with the finance model and
 :math:`o = 1` when files are written (``--out``: NetCDF encoding and the report copy arrays).
-The constants below come from the peak RSS of the ``industry`` preset (574 weeks) at 250 and
-1 000 draws (305 → 432 MB; with ``--out`` 417 → 546 MB: about 300 bytes per draw-week),
-rounded up; re-measure them when the engine's memory changes
-(``/usr/bin/time -f %M gigafactory run industry --draws N``).
+The constants below come from the peak RSS of the ``industry`` preset (574 weeks) with the
+finance model and ``--out``, at 1,000 and 10,000 draws (518 → 2,791 MB in
+``benchmarks/bench_cli.py``, 2026-11-30: about 440 bytes per draw-week; an earlier
+measurement at 250 → 1,000 draws gave 300, before the demand views); re-measure them when
+the engine's memory changes (``/usr/bin/time -f %M gigafactory run industry --draws N``).
 
 The budget is :data:`DEFAULT_FRACTION` of the memory available when the command starts
 (``MemAvailable`` in ``/proc/meminfo``); ``--max-memory 8G`` or ``GIGAFACTORY_MAX_MEMORY``
@@ -32,11 +33,11 @@ BASE_BYTES = 300 * 2**20
 #: extra bytes of the libraries that write files (NetCDF, matplotlib, plotly)
 OUT_BASE_BYTES = 150 * 2**20
 #: bytes per draw-week of the physical engine (its outputs, inputs and working arrays)
-PHYS_BYTES_PER_DRAW_WEEK = 200
+PHYS_BYTES_PER_DRAW_WEEK = 280
 #: extra bytes per draw-week of the finance model
 FIN_BYTES_PER_DRAW_WEEK = 120
 #: extra bytes per draw-week when files are written (``--out``)
-OUT_BYTES_PER_DRAW_WEEK = 20
+OUT_BYTES_PER_DRAW_WEEK = 40
 #: share of the available memory a run may use by default
 DEFAULT_FRACTION = 0.5
 ENV_VAR = "GIGAFACTORY_MAX_MEMORY"

@@ -209,13 +209,7 @@ def run_scenario(
     t2 = start("summary")
     median = compile_inputs(sc, cat, 1, sc.seed, median=True)
     summary = summarise(ds, sc, median, catalog=cat, finance=fin)
-    if fin is not None:
-        # channels → unfunded weeks → defaults → Eisenberg–Noe clearing (finance/money.py)
-        rng_money = np.random.default_rng([int(ds.attrs["seed"]), 2])
-        summary["finance"].update(summarise_money(fin, cat, rng_money, drawn=money_facts(ds)))
-    if sc.scope.kind == "industry":
-        rng_eco = np.random.default_rng([int(ds.attrs["seed"]), 3])
-        summary["economics"] = industry_economics(ds, cat, rng_eco)
+    add_money_and_economics(summary, sc, cat, ds, fin)
     t3 = time.perf_counter()
     timings = {"simulate": t1 - t0, "summary and delay attribution": t3 - t2}
     if with_finance:
@@ -223,8 +217,35 @@ def run_scenario(
     return RunResult(sc, ds, summary, fin, median, timings)
 
 
-def run_money(sc: Scenario, cat: Catalog, ds: xr.Dataset) -> xr.Dataset:
+def add_money_and_economics(
+    summary: dict[str, Any],
+    sc: Scenario,
+    cat: Catalog,
+    ds: xr.Dataset,
+    fin: xr.Dataset | None,
+    chunk: int = 0,
+) -> None:
+    """Add the money summary and, in industry scope, the economics to ``summary``.
+
+    ``chunk`` > 0 is a chunk of a streamed run (``streamed.py``): its own random streams.
+    """
+    if fin is not None:
+        # channels → unfunded weeks → defaults → Eisenberg–Noe clearing (finance/money.py)
+        rng_money = stream_rng(int(ds.attrs["seed"]), 2, chunk)
+        summary["finance"].update(summarise_money(fin, cat, rng_money, drawn=money_facts(ds)))
+    if sc.scope.kind == "industry":
+        rng_eco = stream_rng(int(ds.attrs["seed"]), 3, chunk)
+        summary["economics"] = industry_economics(ds, cat, rng_eco)
+
+
+def stream_rng(seed: int, channel: int, chunk: int = 0) -> np.random.Generator:
+    """The random stream of a channel (1 finance, 2 money summary, 3 economics); chunk
+    ``c`` > 0 of a streamed run uses ``[seed, channel, c]``, chunk 0 the whole run's."""
+    return np.random.default_rng([seed, channel] if chunk == 0 else [seed, channel, chunk])
+
+
+def run_money(sc: Scenario, cat: Catalog, ds: xr.Dataset, chunk: int = 0) -> xr.Dataset:
     """The finance pass over a physical run, reading its compiled draws (``money_facts``)."""
     settings = sc.finance.model_copy(update={"as_of": sc.as_of})
-    rng = np.random.default_rng([int(ds.attrs["seed"]), 1])
+    rng = stream_rng(int(ds.attrs["seed"]), 1, chunk)
     return run_finance(ds, settings, with_point_overrides(apply_deal_whatifs(cat, sc), sc), rng)

@@ -21,7 +21,9 @@ Accuracy, against the unbatched run on the same seed (same physical draws):
   400 draws in chunks of 100, where each chunk's p5 rests on five draws;
 * the money side draws its own random numbers per chunk (stream ``[seed, 1, c]``; chunk 0
   uses the unbatched ``[seed, 1]``), so its numbers agree within Monte Carlo error;
-* the delay attribution runs once, at the end, to the merged median IT GW of 2030.
+* the sections that need the catalog (delay attribution to the median IT GW of 2030,
+  frontier, backtest, partners) come from chunk 0 alone (its first ``CHUNK_DRAWS`` draws):
+  the attribution re-simulates ``DELAY_DRAWS`` draws per tier, too dear per chunk.
 
 One chunk (``chunk_draws >= draws``) gives the unbatched run's summary exactly.  ``--out``
 writes quantiles, not draws: ``results.nc`` and ``finance.nc`` hold every weekly series as
@@ -39,14 +41,13 @@ import pandas as pd
 import xarray as xr
 
 from .catalog.schema import Catalog
-from .compile import compile_inputs, with_point_overrides
+from .compile import compile_inputs
 from .errors import GigafactoryError
 from .pipeline import (
     BATCH_DRAWS,
-    DELAY_DRAWS,
     RunResult,
-    delays_to,
-    milestone_index,
+    add_money_and_economics,
+    run_money,
     simulate_scenario,
 )
 from .results.merge import TableMerger, merge_summaries
@@ -55,8 +56,9 @@ from .scenario.schema import Scenario
 
 #: draws per chunk (whole batches): peak RSS ~0.85 GB on industry with --out, whatever N
 CHUNK_DRAWS = BATCH_DRAWS
-#: ``run`` streams above this many draws (or when the unbatched run is over the budget)
-STREAM_DRAWS = 20_000
+#: ``run`` streams above this many draws (or when the unbatched run is over the budget): a
+#: 10,000-draw industry run holding every draw peaks at ~2.8 GB (``docs/performance.md``)
+STREAM_DRAWS = 10_000
 QUANTILE_COLUMNS = ("p5", "p50", "p95", "mean")
 
 
@@ -91,7 +93,7 @@ def run_streamed(
             sc, cat, n, s, draw_range=(a, b), batch_draws=batch_draws, progress=progress
         )
         _check_finite(sc, ds)
-        fin = _money(sc, cat, ds, c) if with_finance else None
+        fin = run_money(sc, cat, ds, c) if with_finance else None
         parts.append((b - a, _summarise_chunk(sc, cat, ds, fin, median, c)))
         merger.add(b - a, run_tables(ds, fin))
         attrs = dict(ds.attrs)
@@ -100,10 +102,6 @@ def run_streamed(
         phase("summary")
     summary = merge_summaries(parts)
     tables = merger.result()
-    weeks = np.asarray(sorted(tables["series"]["week"].unique()), dtype="datetime64[ns]")
-    summary["delay_weeks"] = delays_to(
-        sc, cat, weeks, _median_at(tables, weeks), min(DELAY_DRAWS, n), s
-    )
     summary["aggregation"] = {
         "chunks": len(parts),
         "chunk_draws": chunk,
@@ -131,19 +129,6 @@ def _check_finite(sc: Scenario, ds: xr.Dataset) -> None:
         )
 
 
-def _stream(seed: int, channel: int, chunk: int) -> np.random.Generator:
-    """The chunk's stream for a random channel; chunk 0 uses the unbatched run's."""
-    return np.random.default_rng([seed, channel] if chunk == 0 else [seed, channel, chunk])
-
-
-def _money(sc: Scenario, cat: Catalog, ds: xr.Dataset, chunk: int) -> xr.Dataset:
-    from .finance import run_finance
-
-    settings = sc.finance.model_copy(update={"as_of": sc.as_of})
-    rng = _stream(int(ds.attrs["seed"]), 1, chunk)
-    return run_finance(ds, settings, with_point_overrides(cat, sc), rng)
-
-
 def _summarise_chunk(
     sc: Scenario,
     cat: Catalog,
@@ -152,28 +137,14 @@ def _summarise_chunk(
     median: Any,
     chunk: int,
 ) -> dict[str, Any]:
-    """A chunk's summary as ``run_scenario`` makes it, without the delay attribution."""
+    """A chunk's summary as ``run_scenario`` makes it; the sections that need the catalog
+    (delay attribution, frontier, backtest, partners) only in chunk 0: the attribution
+    re-simulates ``DELAY_DRAWS`` draws per tier, too dear to repeat per chunk."""
     from .results.summary import summarise
 
-    seed = int(ds.attrs["seed"])
-    summary = summarise(ds, sc, median, finance=fin)
-    if fin is not None:
-        from .finance.money import summarise_money
-
-        summary["finance"].update(summarise_money(fin, cat, _stream(seed, 2, chunk)))
-    if sc.scope.kind == "industry":
-        from .economics import industry_economics
-
-        summary["economics"] = industry_economics(ds, cat, _stream(seed, 3, chunk))
+    summary = summarise(ds, sc, median, catalog=cat if chunk == 0 else None, finance=fin)
+    add_money_and_economics(summary, sc, cat, ds, fin, chunk)
     return summary
-
-
-def _median_at(tables: dict[str, pd.DataFrame], weeks: np.ndarray) -> float:
-    """The merged median IT GW online at the delay attribution's milestone week."""
-    s = tables["series"]
-    row = s[(s["source"] == "physical") & (s["variable"] == "it_gw_online")]
-    at = row[pd.to_datetime(row["week"]) == pd.Timestamp(weeks[milestone_index(weeks)])]
-    return float(at["p50"].iloc[0])
 
 
 def tables_to_dataset(
