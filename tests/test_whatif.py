@@ -167,10 +167,16 @@ def test_runs_diff_ranks_the_whatif_by_absolute_size(tmp_path: Path) -> None:
         "deals.oracle_300b.shift_weeks",
     }
     moved = [m for m in d["metrics"] if m["delta"] is not None]
-    sizes = [abs(m["delta"]) for m in moved]
-    assert sizes == sorted(sizes, reverse=True) and sizes[0] > 1.0  # $B or GW, not a residue
-    top = moved[0]["metric"]
-    assert top.startswith("finance.") or ".gw" in top or "_gw" in top, top
+    from gigafactory.labels import unit_of
+
+    # GW first, then $B; within a unit the largest absolute move first (not a % residue)
+    units = [unit_of(m["metric"]) for m in moved]
+    assert units[0] == "GW" and abs(moved[0]["delta"]) > 1.0, moved[0]
+    for unit in ("GW", "$B"):
+        sizes = [abs(m["delta"]) for m, u in zip(moved, units, strict=True) if u == unit]
+        assert sizes and sizes == sorted(sizes, reverse=True), unit
+    first_usd = units.index("$B")
+    assert set(units[:first_usd]) == {"GW"}
     by = {m["metric"]: m for m in moved}
     assert by["years.2028.contracted_it_gw.p50"]["delta"] < 0  # Oracle late, Broadcom gone
 

@@ -44,7 +44,8 @@ class RunDiff:
     headline : list[MetricChange]
         The ``HEADLINE_METRICS`` of both runs (changed or not).
     metrics : list[MetricChange]
-        Every other summary metric that moved, largest relative move first.
+        Every other summary metric that moved: by unit (GW, $B, GW/week, weeks, others), largest
+        absolute move first within a unit.
     """
 
     a: str
@@ -122,13 +123,20 @@ def _setting_changes(a: str, b: str) -> list[tuple[str, Any, Any]]:
     return [(k, fa.get(k), fb.get(k)) for k in sorted(set(fa) | set(fb)) if fa.get(k) != fb.get(k)]
 
 
-def _absolute_move(c: MetricChange) -> float:
-    """Sort key for moved metrics: text changes first, then the absolute change in the metric's
-    own unit (GW, $B, weeks, probability), largest first, then metrics present in only one run
-    (a tier that never binds in the other) last.  A percentage would put a 3e-5 rounding
-    residue that moved +148 % above a $100B gap that moved 20 %."""
+#: units in the order a what-if is read: capacity, then money, then time; others after
+_UNIT_RANK = {"GW": 4, "$B": 3, "GW/week": 2, "weeks": 1}
+
+
+def _absolute_move(c: MetricChange) -> tuple[int, float]:
+    """Sort key for moved metrics: text changes first, then by unit (GW, $B, GW/week, weeks,
+    then the rest) and within a unit the absolute change in that unit, largest first; metrics
+    present in only one run (a tier that never binds in the other) last.  A percentage would
+    put a 3e-5 rounding residue that moved +148 % above a $100B gap that moved 20 %; one
+    absolute scale across units would put a 1e29-FLOP training run above every GW."""
     if isinstance(c.a, str) and isinstance(c.b, str):
-        return float("inf")
+        return (9, float("inf"))
     if c.delta is None:
-        return -1.0
-    return abs(c.delta)
+        return (-1, 0.0)
+    from ...labels import unit_of
+
+    return (_UNIT_RANK.get(unit_of(c.metric), 0), abs(c.delta))
