@@ -54,9 +54,24 @@ def armed() -> Iterator[None]:
 def _watch() -> None:
     signal.sigwait(_SIGNALS)
     if _state["armed"]:
+        end = time.monotonic() + GRACE_S
+        # an exception raised inside a C extension's module initialisation (DuckDB's nanobind
+        # enums, seen) aborts the process (SIGABRT): let a running import finish first
+        while _main_is_importing() and time.monotonic() < end:
+            time.sleep(0.01)
         _thread.interrupt_main()
-        time.sleep(GRACE_S)
+        time.sleep(max(0.0, end - time.monotonic()) + 0.5)
     _hard_exit()
+
+
+def _main_is_importing() -> bool:
+    """Whether the main thread is inside the import machinery right now."""
+    frame = sys._current_frames().get(threading.main_thread().ident or -1)
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _hard_exit() -> None:

@@ -75,5 +75,23 @@ def main() -> None:
         err.print(f"error: {visible(exc, newlines=True)}", highlight=False, markup=False)
         sys.exit(2)
     except KeyboardInterrupt:
+        # the except/finally blocks on the way here rolled back the store and removed temporary
+        # outputs; end without interpreter finalisation, which can abort (SIGABRT) when a
+        # library thread (numba, DuckDB, HDF5) is still busy in the interrupted call
         err.print("interrupted", markup=False)
-        sys.exit(130)
+        _end_interrupted()
+
+
+def _end_interrupted() -> None:
+    """Flush, remove any registered temporaries, and exit 130 at once (``os._exit``)."""
+    import contextlib
+    import os
+
+    files = sys.modules.get("gigafactory.results.files")
+    if files is not None:
+        with contextlib.suppress(Exception):
+            files.remove_temporaries()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(130)
