@@ -44,6 +44,17 @@ def announced() -> tuple[xr.Dataset, object]:
     return _run("announced")
 
 
+@pytest.fixture(scope="module")
+def industry() -> tuple[xr.Dataset, object]:
+    return _run("industry")
+
+
+def test_a_buyer_carries_no_conventional_load(announced: tuple[xr.Dataset, object]) -> None:
+    """The non-AI load is the world's: a buyer's energy and GW by region are its AI fleet."""
+    ds, _ = announced
+    assert float(ds["conventional_energy_twh_by_region"].max()) == 0.0
+
+
 # --- vocabulary ------------------------------------------------------------------------------
 
 
@@ -219,9 +230,9 @@ def test_conventional_load_follows_the_iea_base_case_formula() -> None:
 
 
 def test_conventional_gw_is_energy_over_hours_and_load_factor(
-    announced: tuple[xr.Dataset, object],
+    industry: tuple[xr.Dataset, object],
 ) -> None:
-    ds, _ = announced
+    ds, _ = industry
     y = 2030
     ratio = ds["conventional_energy_twh_by_region"].sel(year=y) / ds[
         "conventional_facility_gw_by_region"
@@ -239,8 +250,8 @@ def test_conventional_gw_is_energy_over_hours_and_load_factor(
 # --- summary contract ------------------------------------------------------------------------
 
 
-def test_summary_years_carry_regions_and_energy(announced: tuple[xr.Dataset, object]) -> None:
-    ds, sc = announced
+def test_summary_years_carry_regions_and_energy(industry: tuple[xr.Dataset, object]) -> None:
+    ds, sc = industry
     s = summarise(ds, sc)  # type: ignore[arg-type]
     y = s["years"]["2030"]
     regions = [str(r) for r in ds["region"].values]

@@ -166,17 +166,21 @@ def compile_regions(
 ) -> dict[str, Any]:
     """The ModelInputs fields of the regions (empty when the catalog has none).
 
-    Drawn after every other input, so the random stream of the rest is unchanged.
+    Drawn after every other input, so the random stream of the rest is unchanged.  The
+    conventional (non-AI) load is the whole world's, so only the industry scope carries it: a
+    buyer's totals are its own AI fleet (drawn all the same, so the stream does not depend on
+    the scope).
     """
     if not cat.regions or not cat.energy:
         return {}
     within = within_shares(cat, sm)
+    conventional = conventional_twh(cat, sm, within, np.unique(years))
     return {
         "region_ids": tuple(cat.regions),
         "region_iea": tuple(r.iea_region for r in cat.regions.values()),
         "phase_region": tuple(moves.get(s, cat.sites[s].region) for s in phase_site),
         "region_generic_share": generic_shares(cat, sm, within, industry),
-        "conventional_twh": conventional_twh(cat, sm, within, np.unique(years)),
+        "conventional_twh": conventional if industry else np.zeros_like(conventional),
     }
 
 
