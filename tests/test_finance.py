@@ -282,6 +282,16 @@ def test_summary_has_the_contracted_keys(fin: xr.Dataset) -> None:
     assert set(s["funding_gap_usd_b"]) == {"p5", "p50", "p95"}
     assert s["first_breach"] is None or s["first_breach"][4:6] == "-W"
     assert len(finance_tables(s)) == 4
+    from rich.console import Console
+
+    con = Console(width=80, record=True)
+    for t in finance_tables(s):  # piped: laid out for 80 columns, ids whole
+        con.print(t)
+    text = con.export_text()
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert s["warrants"], "the fixture's deal web has the AMD warrant"
+    for did in s["warrants"]:
+        assert did in text, did
     import json
 
     json.dumps(s)

@@ -330,7 +330,7 @@ def run(
     if result.finance is not None:
         from ..finance import finance_tables
 
-        for t in finance_tables(summary["finance"]):
+        for t in finance_tables(summary["finance"], wide):
             console.print(t)
     if summary.get("run_id"):
         console.print(

@@ -198,73 +198,96 @@ def _warrants(fin: xr.Dataset) -> dict[str, Any]:
     return warrants
 
 
-def finance_tables(section: dict[str, Any]) -> list[Table]:
-    """Rich tables for the CLI summary: funding by entity, exposure, circularity, warrants."""
-    t1 = Table(title=f"Funding ({section['buyer']} as buyer, as of {section['as_of']})")
-    for c in (
-        "entity",
-        "gap p5 $B",
-        "gap p50 $B",
-        "gap p95 $B",
-        "P(breach)",
-        "first breach p50",
-        "runway p50 wk",
-    ):
-        t1.add_column(c, justify="left" if c == "entity" else "right")
-    for e, v in section["entities"].items():
-        g = v["funding_gap_usd_b"]
-        t1.add_row(
-            e,
-            f"{g['p5']:.1f}",
-            f"{g['p50']:.1f}",
-            f"{g['p95']:.1f}",
-            f"{v['p_breach']:.0%}",
-            v["first_breach"] or "never",
-            f"{v['runway_weeks']['p50']:.0f}",
-        )
-    t2 = Table(title=f"Exposure to {section['buyer']} (p50, $B; expected loss: mean, $B)")
-    net, el = section.get("exposure_net_usd_b", {}), section.get("expected_loss_usd_b", {})
-    for c in ("counterparty", "gross", "net", "expected loss")[: 4 if net else 2]:
-        t2.add_column(c, justify="left" if c == "counterparty" else "right")
-    for k, v in list(section["exposure_usd_b"].items())[:10]:
-        extra = [f"{net.get(k, 0.0):.1f}", f"{el.get(k, 0.0):.1f}"] if net else []
-        t2.add_row(k, f"{v:.1f}", *extra)
-    circ = section["circularity"]
-    t3 = Table(title="Circularity")
-    t3.add_column("measure")
-    t3.add_column("value", justify="right")
-    fci = circ["finn_cycling_index"]
-    t3.add_row(
-        "Finn cycling index (cash) p50 [p5–p95]",
-        f"{fci['p50']:.3f} [{fci['p5']:.3f}–{fci['p95']:.3f}]",
+def finance_tables(section: dict[str, Any], wide: bool = False) -> list[Table]:
+    """Rich tables for the CLI summary: funding by entity, exposure, circularity, warrants.
+
+    Laid out by :func:`gigafactory.tables.fit_table` (ids whole at 80 columns, ``--wide`` for
+    all) with one number format per unit (:func:`gigafactory.labels.fmt`).
+    """
+    from ..labels import fmt
+    from ..tables import Col, fit_table
+
+    usd = lambda x: fmt(x, "$B")  # noqa: E731
+    t1 = fit_table(
+        f"Funding ({section['buyer']} as buyer, as of {section['as_of']})",
+        [
+            Col("entity", "id"),
+            Col("gap p5 $B", "id", right=True, drop=2),
+            Col("gap p50 $B", "id", right=True),
+            Col("gap p95 $B", "id", right=True, drop=1),
+            Col("P(breach)", "id", right=True),
+            Col("first breach p50", "id"),
+            Col("runway p50 weeks", "id", right=True, drop=3),
+        ],
+        [
+            [
+                e,
+                usd(v["funding_gap_usd_b"]["p5"]),
+                usd(v["funding_gap_usd_b"]["p50"]),
+                usd(v["funding_gap_usd_b"]["p95"]),
+                fmt(v["p_breach"], "%"),
+                v["first_breach"] or "never",
+                fmt(v["runway_weeks"]["p50"], "weeks"),
+            ]
+            for e, v in section["entities"].items()
+        ],
+        wide=wide,
     )
-    for v, r in circ["vendor_financing"].items():
-        t3.add_row(
+    net, el = section.get("exposure_net_usd_b", {}), section.get("expected_loss_usd_b", {})
+    cols = [Col("counterparty", "id"), Col("gross $B", "id", right=True)]
+    if net:
+        cols += [Col("net $B", "id", right=True), Col("expected loss $B", "id", right=True)]
+    t2 = fit_table(
+        f"Exposure to {section['buyer']} (p50; expected loss: mean)",
+        cols,
+        [
+            [k, usd(v), *([usd(net.get(k, 0.0)), usd(el.get(k, 0.0))] if net else [])]
+            for k, v in list(section["exposure_usd_b"].items())[:10]
+        ],
+        wide=wide,
+    )
+    circ = section["circularity"]
+    fci = circ["finn_cycling_index"]
+    rows = [
+        [
+            "Finn cycling index (cash) p50 [p5–p95]",
+            f"{fci['p50']:.3f} [{fci['p5']:.3f}–{fci['p95']:.3f}]",
+        ]
+    ]
+    rows += [
+        [
             f"{v}: vendor financing committed / funded",
             f"{_fmt(r['ratio_committed'])} / {_fmt(r['ratio_funded'])}",
-        )
-    for lp in circ["loops"][:5]:
-        t3.add_row(f"loop {lp['loop']}", f"{lp['min_flow_usd_b']:.1f} $B")
-    t4 = Table(title="Warrants")
-    for c in (
-        "deal",
-        "closed form $B",
-        "economic p50 $B",
-        "p5–p95 $B",
-        "P(full vest)",
-        "full @ final hurdle $B",
-    ):
-        t4.add_column(c, justify="left" if c == "deal" else "right")
-    for did, w in section["warrants"].items():
-        ev = w["economic_value_usd_b"]
-        t4.add_row(
-            did,
-            f"{w['closed_form_price_only_usd_b']:.1f}",
-            f"{ev['p50']:.1f}",
-            f"{ev['p5']:.1f}–{ev['p95']:.1f}",
-            f"{w['p_full_vesting']:.0%}",
-            f"{w['full_at_final_hurdle_usd_b']:.0f}",
-        )
+        ]
+        for v, r in circ["vendor_financing"].items()
+    ]
+    rows += [[f"loop {lp['loop']}", f"{usd(lp['min_flow_usd_b'])} $B"] for lp in circ["loops"][:5]]
+    t3 = fit_table(
+        "Circularity", [Col("measure", "text"), Col("value", "id", right=True)], rows, wide=wide
+    )
+    t4 = fit_table(
+        "Warrants",
+        [
+            Col("deal", "id"),
+            Col("closed form $B", "id", right=True, drop=2),
+            Col("economic p50 $B", "id", right=True),
+            Col("p5–p95 $B", "id", right=True, drop=1),
+            Col("P(full vest)", "id", right=True),
+            Col("full @ final hurdle $B", "id", right=True, drop=3),
+        ],
+        [
+            [
+                did,
+                usd(w["closed_form_price_only_usd_b"]),
+                usd(w["economic_value_usd_b"]["p50"]),
+                f"{usd(w['economic_value_usd_b']['p5'])}–{usd(w['economic_value_usd_b']['p95'])}",
+                fmt(w["p_full_vesting"], "%"),
+                usd(w["full_at_final_hurdle_usd_b"]),
+            ]
+            for did, w in section["warrants"].items()
+        ],
+        wide=wide,
+    )
     return [t1, t2, t3, t4]
 
 
