@@ -194,16 +194,7 @@ def run_scenario(
     )
     t0 = time.perf_counter()
     ds = simulate_scenario(sc, cat, progress=progress)
-    bad = [
-        v
-        for v in ("it_gw_online", "h100e_online_m", "energy_twh")
-        if not np.isfinite(ds[v].values).all()
-    ]
-    if bad:
-        raise GigafactoryError(
-            f"the scenario '{sc.name}' produced non-finite results ({', '.join(bad)}); an override "
-            "probably zeroes a quantity the model divides by (a yield, packages per wafer, PUE)"
-        )
+    check_finite(sc, ds)
     t1 = start("finance") if with_finance else time.perf_counter()
     fin = run_money(sc, cat, ds) if with_finance else None
     t2 = start("summary")
@@ -249,3 +240,17 @@ def run_money(sc: Scenario, cat: Catalog, ds: xr.Dataset, chunk: int = 0) -> xr.
     settings = sc.finance.model_copy(update={"as_of": sc.as_of})
     rng = stream_rng(int(ds.attrs["seed"]), 1, chunk)
     return run_finance(ds, settings, with_point_overrides(apply_deal_whatifs(cat, sc), sc), rng)
+
+
+def check_finite(sc: Scenario, ds: xr.Dataset) -> None:
+    """Refuse a run whose headline results are not finite (one message, no traceback)."""
+    bad = [
+        v
+        for v in ("it_gw_online", "h100e_online_m", "energy_twh")
+        if not np.isfinite(ds[v].values).all()
+    ]
+    if bad:
+        raise GigafactoryError(
+            f"the scenario '{sc.name}' produced non-finite results ({', '.join(bad)}); an override "
+            "probably zeroes a quantity the model divides by (a yield, packages per wafer, PUE)"
+        )

@@ -36,17 +36,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import xarray as xr
 
 from .catalog.schema import Catalog
 from .compile import compile_inputs
-from .errors import GigafactoryError
 from .pipeline import (
     BATCH_DRAWS,
     RunResult,
     add_money_and_economics,
+    check_finite,
     run_money,
     simulate_scenario,
 )
@@ -92,7 +91,7 @@ def run_streamed(
         ds = simulate_scenario(
             sc, cat, n, s, draw_range=(a, b), batch_draws=batch_draws, progress=progress
         )
-        _check_finite(sc, ds)
+        check_finite(sc, ds)
         fin = run_money(sc, cat, ds, c) if with_finance else None
         parts.append((b - a, _summarise_chunk(sc, cat, ds, fin, median, c)))
         merger.add(b - a, run_tables(ds, fin))
@@ -114,19 +113,6 @@ def run_streamed(
     result = RunResult(sc, physical, summary, finance, median)
     result._tables = tables
     return result
-
-
-def _check_finite(sc: Scenario, ds: xr.Dataset) -> None:
-    bad = [
-        v
-        for v in ("it_gw_online", "h100e_online_m", "energy_twh")
-        if not np.isfinite(ds[v].values).all()
-    ]
-    if bad:
-        raise GigafactoryError(
-            f"the scenario '{sc.name}' produced non-finite results ({', '.join(bad)}); an override "
-            "probably zeroes a quantity the model divides by (a yield, packages per wafer, PUE)"
-        )
 
 
 def _summarise_chunk(

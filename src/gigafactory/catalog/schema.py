@@ -235,18 +235,22 @@ class Tier(Model):
     paths: dict[str, Path] = {}
 
 
+#: the status vocabulary of deals and sites (a scenario's deal what-if uses the same)
+DealStatus = Literal[
+    "announced",
+    "loi",
+    "mou",
+    "term_sheet",
+    "definitive",
+    "operating",
+    "superseded",
+    "cancelled",
+    "completed",
+]
+
+
 class StatusEvent(Model):
-    status: Literal[
-        "announced",
-        "loi",
-        "mou",
-        "term_sheet",
-        "definitive",
-        "operating",
-        "superseded",
-        "cancelled",
-        "completed",
-    ]
+    status: DealStatus
     date: str
     source: str
     note: str | None = None

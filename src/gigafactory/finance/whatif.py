@@ -31,27 +31,17 @@ Overridden values are fixed (no range) except a scaled GW or $ value, whose rang
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..catalog.schema import Catalog, Deal, Fact, StatusEvent, check_when
+from ..catalog.schema import DealStatus as Status
 from ..timegrid import parse_when
 
 if TYPE_CHECKING:
     from ..scenario.schema import Scenario
 
-Status = Literal[
-    "announced",
-    "loi",
-    "mou",
-    "term_sheet",
-    "definitive",
-    "operating",
-    "superseded",
-    "cancelled",
-    "completed",
-]
 #: the source of the status event a what-if adds; it also marks a deal as already restated
 WHATIF_SOURCE = "scenario:deals"
 #: longest schedule shift either way (weeks); the model's window is 2023–2040
