@@ -114,14 +114,14 @@ class Funding:
     @property
     def first_unfunded_week(self) -> NDArray[np.int64]:
         """[d] index of the first week with an unfunded shortfall, −1 if none."""
-        short = self.unfunded_usd_b > UNFUNDED_TOL
-        return np.where(short.any(axis=1), short.argmax(axis=1), -1)
+        return first_short_week(self.unfunded_usd_b)
 
 
-def _headroom(ch: Channel, k: int, out: F64, raised_this_year: F64) -> F64:
-    if ch.per_year:
-        return np.maximum(ch.capacity_usd_b - raised_this_year[:, k], 0.0)
-    return np.maximum(ch.capacity_usd_b - out[:, k], 0.0)
+def first_short_week(unfunded_usd_b: F64) -> NDArray[np.int64]:
+    """[d] index of the first week whose unfunded shortfall ``[d, w]`` exceeds ``UNFUNDED_TOL``
+    ($B), −1 in a draw where none does."""
+    short = unfunded_usd_b > UNFUNDED_TOL
+    return np.where(short.any(axis=1), short.argmax(axis=1), -1)
 
 
 def _unfunded_only(
@@ -223,8 +223,7 @@ class FundingPath:
     @property
     def first_unfunded_week(self) -> NDArray[np.int64]:
         """[d] index of the first week with an unfunded shortfall, −1 if none."""
-        short = self.unfunded_usd_b > UNFUNDED_TOL
-        return np.where(short.any(axis=1), short.argmax(axis=1), -1)
+        return first_short_week(self.unfunded_usd_b)
 
 
 def fund_path(

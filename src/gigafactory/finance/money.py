@@ -100,6 +100,19 @@ def _paths(fin: xr.Dataset, entity: str) -> tuple[np.ndarray, np.ndarray]:
     return net, cash[:, t0]
 
 
+def _entity_book(
+    fin: xr.Dataset, cat: Catalog, entity: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """What one entity brings to its channels: net flow ``[d, w]``, opening and minimum cash
+    ``[d]`` ($B) from the ledger, and opening book debt ($B; the catalog's ``debt_usd_b``, 0 if
+    none)."""
+    net, cash0 = _paths(fin, entity)
+    facts = cat.companies[entity].facts if entity in cat.companies else {}
+    debt0 = float(facts["debt_usd_b"].value) if "debt_usd_b" in facts else 0.0
+    mn = fin["min_cash_usd_b"].sel(entity=entity).values.astype(float)
+    return net, cash0, mn, debt0
+
+
 def fund_entities(
     fin: xr.Dataset,
     cat: Catalog,
@@ -111,11 +124,8 @@ def fund_entities(
     years = _years(fin)
     out = {}
     for e in [str(x) for x in fin["entity"].values]:
-        net, cash0 = _paths(fin, e)
-        facts = cat.companies[e].facts if e in cat.companies else {}
-        debt0 = facts["debt_usd_b"].value if "debt_usd_b" in facts else 0.0
+        net, cash0, mn, debt0 = _entity_book(fin, cat, e)
         stack = stack_for(cat, e, rng, net.shape[0], drawn)
-        mn = fin["min_cash_usd_b"].sel(entity=e).values.astype(float)
         out[e] = fund(net, cash0, mn, stack, years, payout_share, debt0_usd_b=debt0)
     return out
 
@@ -138,10 +148,7 @@ def fund_paths(
     stacks = {e: stack_for(cat, e, rng, fin.sizes["draw"], drawn) for e in entities}
 
     def one(e: str) -> FundingPath:
-        net, cash0 = _paths(fin, e)
-        facts = cat.companies[e].facts if e in cat.companies else {}
-        debt0 = facts["debt_usd_b"].value if "debt_usd_b" in facts else 0.0
-        mn = fin["min_cash_usd_b"].sel(entity=e).values.astype(float)
+        net, cash0, mn, debt0 = _entity_book(fin, cat, e)
         return fund_path(net, cash0, mn, stacks[e], years, payout_share, debt0_usd_b=debt0)
 
     if threads > 1 and len(entities) > 1:
