@@ -14,8 +14,16 @@ import xarray as xr
 from fixtures import FakePlan, example_finance, example_physical, example_summary
 from gigafactory.catalog import load_catalog
 from gigafactory.errors import GigafactoryError
-from gigafactory.results.series import binding_shares, flatten_metrics, phase_table, quantile_series
+from gigafactory.results.series import (
+    TABLE_NAMES,
+    binding_shares,
+    flatten_metrics,
+    phase_table,
+    quantile_series,
+    run_tables,
+)
 from gigafactory.results.store import RunStore, default_store_path, input_hash
+from gigafactory.results.store.schema import TABLE_READS
 
 TABLES = ("runs", "metrics", "series", "distributions", "binding", "phases", "flows", "bottlenecks")
 YAML_A = "name: announced\nseed: 42\ndraws: 40\noverrides:\n  tiers.cowos.capacity: 1.0\n"
@@ -77,6 +85,41 @@ def test_save_and_get_keep_lineage_and_quantiles(
         summary["years"]["2027"]["facility_gw_online"]["p50"]
     )
     assert run.metrics["finance.first_breach"] == "2027-W14"
+
+
+def test_every_quantile_table_reads_back_as_written(
+    tmp_path: Path, physical: xr.Dataset, finance: xr.Dataset
+) -> None:
+    """The reader's one table spec (``TABLE_READS``) returns each table of ``run_tables``:
+    the same columns and rows, dates as datetimes, the series in its documented order."""
+    written = run_tables(physical, finance)
+    store = RunStore(tmp_path / "runs.duckdb")
+    rid = store.save_run(
+        example_summary(physical),
+        scenario_yaml=YAML_A,
+        physical=physical,
+        finance=finance,
+        tables=written,
+    )
+    run = store.get_run(rid)
+    assert tuple(run.tables()) == TABLE_NAMES
+    for name, back in run.tables().items():
+        want = written[name]
+        assert list(back.columns) == list(want.columns), name
+        assert len(back) == len(want), name
+        if back.empty:
+            continue
+        for c in TABLE_READS[name][2]:
+            assert pd.api.types.is_datetime64_any_dtype(back[c]), (name, c)
+            want = want.assign(**{c: pd.to_datetime(want[c])})
+        keys = [c for c in want.columns if not pd.api.types.is_float_dtype(want[c])]
+        pd.testing.assert_frame_equal(
+            back.sort_values(keys).reset_index(drop=True),
+            want.sort_values(keys).reset_index(drop=True),
+            check_dtype=False,
+        )
+    order = run.series[["source", "variable", "key", "week"]]
+    assert order.equals(order.sort_values(["source", "variable", "key", "week"]))
 
 
 def test_plan_is_stored_with_schedule_and_bottlenecks(tmp_path: Path) -> None:

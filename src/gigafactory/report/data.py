@@ -14,15 +14,17 @@ from typing import Any
 import pandas as pd
 import xarray as xr
 
-from ..results.series import BOTTLENECK_COLUMNS, run_tables
+from ..results.series import TABLE_NAMES, run_tables
 from ..results.store import StoredRun, input_hash, package_version
+from ..results.store.schema import RunTables
 
 FACT_COLUMNS = ["path", "value", "unit", "as_of", "conf", "low", "high", "source", "note"]
 
 
 @dataclass(frozen=True)
-class ReportData:
-    """Everything a report draws, as small tidy tables.
+class ReportData(RunTables):
+    """Everything a report draws: a run's quantile tables (``RunTables``: series,
+    distributions, binding, phases, flows, bottlenecks) and what surrounds them.
 
     Attributes
     ----------
@@ -34,12 +36,8 @@ class ReportData:
         The summary.json content.
     scenario_yaml : str
         The resolved scenario.
-    series : pd.DataFrame
-        ``source, variable, key, week, p5, p50, p95, mean`` (see ``results.series``).
-    distributions : pd.DataFrame
-        ``source, variable, key, p5, p50, p95, mean`` of per-draw quantities without a week.
-    binding, phases, flows, bottlenecks, facts : pd.DataFrame
-        Binding-tier shares, site phases, money flows, planner shadow prices, catalog facts.
+    facts : pd.DataFrame
+        Catalog facts (``FACT_COLUMNS``).
     goal_gw_per_week : float
         The weekly build-rate goal, GW/week, on ``goal_basis`` power.
     goal_basis : str
@@ -54,12 +52,6 @@ class ReportData:
     lineage: dict[str, str]
     summary: dict[str, Any]
     scenario_yaml: str
-    series: pd.DataFrame
-    distributions: pd.DataFrame
-    binding: pd.DataFrame
-    phases: pd.DataFrame
-    flows: pd.DataFrame
-    bottlenecks: pd.DataFrame
     facts: pd.DataFrame
     goal_gw_per_week: float = 1.0
     goal_basis: str = "facility"
@@ -139,7 +131,9 @@ def from_results(
     ``tables`` are the run's quantile tables from ``run_tables`` when already computed (the
     store shares them); otherwise they are computed here.
     """
-    reduced = dict(tables) if tables is not None else run_tables(physical, finance, plan)
+    reduced: dict[str, Any] = (
+        dict(tables) if tables is not None else run_tables(physical, finance, plan)
+    )
     attrs = physical.attrs if physical is not None else {}
     meta = {
         "scenario": str(summary.get("scenario") or attrs.get("scenario") or "unnamed"),
@@ -151,16 +145,11 @@ def from_results(
         "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     } | {k: str(v) for k, v in (lineage or {}).items()}
     return ReportData(
+        **{name: reduced[name] for name in TABLE_NAMES},
         title=title or f"gigafactory — {meta['scenario']}",
         lineage=meta,
         summary=dict(summary),
         scenario_yaml=scenario_yaml,
-        series=reduced["series"],
-        distributions=reduced["distributions"],
-        binding=reduced["binding"],
-        phases=reduced["phases"],
-        flows=reduced["flows"],
-        bottlenecks=reduced["bottlenecks"],
         facts=fact_table(catalog),
         goal_gw_per_week=float(attrs.get("goal_gw_per_week", 1.0)),
         goal_basis=str(attrs.get("goal_basis", "facility")),
@@ -181,6 +170,7 @@ def from_stored(run: StoredRun, *, catalog: Any, title: str | None = None) -> Re
     goal_section: Mapping[str, Any] = raw_goal if isinstance(raw_goal, Mapping) else {}
     goal = run.attrs.get("goal_gw_per_week", goal_section.get("gw_per_week"))
     return ReportData(
+        **run.tables(),
         title=title or f"gigafactory — {run.scenario} (run {run.run_id})",
         lineage={
             "run_id": run.run_id,
@@ -194,14 +184,6 @@ def from_stored(run: StoredRun, *, catalog: Any, title: str | None = None) -> Re
         },
         summary=run.summary,
         scenario_yaml=run.scenario_yaml,
-        series=run.series,
-        distributions=run.distributions,
-        binding=run.binding,
-        phases=run.phases,
-        flows=run.flows,
-        bottlenecks=run.bottlenecks
-        if not run.bottlenecks.empty
-        else pd.DataFrame(columns=BOTTLENECK_COLUMNS),
         facts=fact_table(catalog),
         goal_gw_per_week=float(goal) if isinstance(goal, int | float) else 1.0,
         goal_basis=str(run.attrs.get("goal_basis", goal_section.get("basis", "facility"))),

@@ -6,10 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
-import pandas as pd
-
 from .read import StoreReader
-from .schema import RUN_COLUMNS, _json_default
+from .schema import RUN_COLUMNS, _json_default, metrics_frame
 
 
 class StoreExporter(StoreReader):
@@ -32,22 +30,7 @@ class StoreExporter(StoreReader):
         }
         (out / "run.json").write_text(json.dumps(meta, indent=2, default=_json_default))
         written.append(out / "run.json")
-        metrics = pd.DataFrame(
-            {
-                "metric": list(run.metrics),
-                "value": [v if isinstance(v, float) else None for v in run.metrics.values()],
-                "text": [v if isinstance(v, str) else None for v in run.metrics.values()],
-            }
-        )
-        for name, df in (
-            ("metrics", metrics),
-            ("series", run.series),
-            ("distributions", run.distributions),
-            ("binding", run.binding),
-            ("phases", run.phases),
-            ("flows", run.flows),
-            ("bottlenecks", run.bottlenecks),
-        ):
+        for name, df in {"metrics": metrics_frame(run.metrics), **run.tables()}.items():
             if df.empty:
                 continue
             df.to_parquet(out / f"{name}.parquet", index=False)

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
 import pandas as pd
 import xarray as xr
 
 from ...errors import GigafactoryError
-from ..series import (
-    BINDING_COLUMNS,
-    DIST_COLUMNS,
-    FLOW_COLUMNS,
-    PHASE_COLUMNS,
-    SERIES_COLUMNS,
-)
+from ..series import bottleneck_frame
 from .locking import StoreBase
-from .schema import HEADLINE_METRICS, RUN_COLUMNS, StoredRun
+from .schema import HEADLINE_METRICS, RUN_COLUMNS, TABLE_READS, StoredRun
 
 
 class StoreReader(StoreBase):
@@ -117,37 +111,10 @@ class StoreReader(StoreBase):
             assert r is not None
             rec = dict(zip(cols, r, strict=True))
 
-            def frame(sql: str) -> pd.DataFrame:
-                return con.execute(sql, [full]).df()
-
-            metrics_df = frame(
-                "SELECT metric, value, text FROM metrics WHERE run_id = ? ORDER BY rowid"
-            )
-            series = frame(
-                f"SELECT {', '.join(SERIES_COLUMNS)} FROM series WHERE run_id = ? ORDER BY source, variable, key, week"
-            )
-            dists = frame(
-                f"SELECT {', '.join(DIST_COLUMNS)} FROM distributions WHERE run_id = ? ORDER BY rowid"
-            )
-            binding = frame(
-                f"SELECT {', '.join(BINDING_COLUMNS)} FROM binding WHERE run_id = ? ORDER BY week, tier"
-            )
-            phases = frame(
-                f"SELECT {', '.join(PHASE_COLUMNS)} FROM phases WHERE run_id = ? ORDER BY rowid"
-            )
-            flows = frame(
-                f"SELECT {', '.join(FLOW_COLUMNS)} FROM flows WHERE run_id = ? ORDER BY usd_b DESC"
-            )
-            bottlenecks = frame(
-                'SELECT "constraint", period, shadow_price, unit FROM bottlenecks WHERE run_id = ? ORDER BY rowid'
-            )
-        for df, cols_ in (
-            (series, ["week"]),
-            (binding, ["week"]),
-            (phases, ["planned", "p5", "p50", "p95"]),
-        ):
-            for c in cols_:
-                df[c] = pd.to_datetime(df[c])
+            metrics_df = con.execute(
+                "SELECT metric, value, text FROM metrics WHERE run_id = ? ORDER BY rowid", [full]
+            ).df()
+            tables = _read_tables(con, full)
         metrics: dict[str, float | str | None] = {
             str(name): float(value)
             if pd.notna(value)
@@ -161,6 +128,7 @@ class StoreReader(StoreBase):
         }
         traj = self.trajectories_dir / rec["trajectories"] if rec["trajectories"] else None
         return StoredRun(
+            **tables,
             run_id=full,
             created_at=rec["created_at"],
             kind=rec["kind"],
@@ -174,12 +142,6 @@ class StoreReader(StoreBase):
             attrs=json.loads(rec["attrs"] or "{}"),
             note=rec["note"] or "",
             metrics=metrics,
-            series=series,
-            distributions=dists,
-            binding=binding,
-            phases=phases,
-            flows=flows,
-            bottlenecks=bottlenecks,
             trajectories=traj if traj is not None and traj.is_dir() else None,
         )
 
@@ -208,3 +170,20 @@ class StoreReader(StoreBase):
         ds = ds.reindex({d: labels for d, labels in meta["order"].items() if d in ds.dims})
         ds.attrs.update(meta["attrs"])
         return ds
+
+
+def _read_tables(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
+    """A run's quantile tables (``TABLE_READS``: columns, row order, date columns), dates as
+    ``datetime64``; no planner bottlenecks read back as the empty normalised frame."""
+    tables: dict[str, pd.DataFrame] = {}
+    for name, (columns, order, dates) in TABLE_READS.items():
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        df = con.execute(
+            f"SELECT {quoted} FROM {name} WHERE run_id = ? ORDER BY {order}", [run_id]
+        ).df()
+        for c in dates:
+            df[c] = pd.to_datetime(df[c])
+        tables[name] = df
+    if tables["bottlenecks"].empty:
+        tables["bottlenecks"] = bottleneck_frame(None)
+    return tables

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -13,6 +14,16 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+
+from ..series import (
+    BINDING_COLUMNS,
+    BOTTLENECK_COLUMNS,
+    DIST_COLUMNS,
+    FLOW_COLUMNS,
+    PHASE_COLUMNS,
+    SERIES_COLUMNS,
+    TABLE_NAMES,
+)
 
 SCHEMA_VERSION = 1
 ENV_VAR = "GIGAFACTORY_STORE"
@@ -89,7 +100,7 @@ _TABLES = frozenset(
         "bottlenecks",
     ]
 )
-_CHILD_TABLES = ("metrics", "series", "distributions", "binding", "phases", "flows", "bottlenecks")
+_CHILD_TABLES = ("metrics", *TABLE_NAMES)
 
 
 def default_store_path() -> Path:
@@ -119,13 +130,41 @@ def input_hash(scenario_yaml: str, catalog: Any = None) -> str:
     return h.hexdigest()
 
 
-@dataclass(frozen=True)
-class StoredRun:
-    """One run as kept in the store (quantiles, not draws).
+#: How each quantile table (``results.series.TABLE_NAMES``) is read back: its columns (as
+#: written by ``results.series``), its row order and the columns that hold dates.
+TABLE_READS: dict[str, tuple[list[str], str, tuple[str, ...]]] = {
+    "series": (SERIES_COLUMNS, "source, variable, key, week", ("week",)),
+    "distributions": (DIST_COLUMNS, "rowid", ()),
+    "binding": (BINDING_COLUMNS, "week, tier", ("week",)),
+    "phases": (PHASE_COLUMNS, "rowid", ("planned", "p5", "p50", "p95")),
+    "flows": (FLOW_COLUMNS, "usd_b DESC", ()),
+    "bottlenecks": (BOTTLENECK_COLUMNS, "rowid", ()),
+}
 
-    ``series``, ``binding``, ``phases``, ``flows``, ``bottlenecks`` have the columns of
-    ``gigafactory.results.series`` (plus ``constraint, period, shadow_price, unit``).
+
+@dataclass(frozen=True)
+class RunTables:
+    """A run's quantile tables (``TABLE_NAMES``), with the columns of ``results.series``.
+
+    Held by a stored run (``StoredRun``) and by what a report draws (``report.ReportData``),
+    so the tables are named and typed once.
     """
+
+    series: pd.DataFrame
+    distributions: pd.DataFrame
+    binding: pd.DataFrame
+    phases: pd.DataFrame
+    flows: pd.DataFrame
+    bottlenecks: pd.DataFrame
+
+    def tables(self) -> dict[str, Any]:
+        """The tables by name, in ``TABLE_NAMES`` order (to pass on as keywords)."""
+        return {name: getattr(self, name) for name in TABLE_NAMES}
+
+
+@dataclass(frozen=True)
+class StoredRun(RunTables):
+    """One run as kept in the store (quantiles, not draws): lineage, metrics and the tables."""
 
     run_id: str
     created_at: dt.datetime
@@ -140,13 +179,19 @@ class StoredRun:
     attrs: dict[str, Any]
     note: str
     metrics: dict[str, float | str | None]
-    series: pd.DataFrame
-    distributions: pd.DataFrame
-    binding: pd.DataFrame
-    phases: pd.DataFrame
-    flows: pd.DataFrame
-    bottlenecks: pd.DataFrame
     trajectories: Path | None = None
+
+
+def metrics_frame(metrics: Mapping[str, float | str | None]) -> pd.DataFrame:
+    """The ``metrics`` table of a run: ``metric, value, text`` (a number in ``value``, a text
+    in ``text``, the other None)."""
+    return pd.DataFrame(
+        {
+            "metric": list(metrics),
+            "value": [v if isinstance(v, float) else None for v in metrics.values()],
+            "text": [v if isinstance(v, str) else None for v in metrics.values()],
+        }
+    )
 
 
 def _opt_int(v: Any) -> int | None:

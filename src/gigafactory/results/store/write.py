@@ -18,7 +18,15 @@ import xarray as xr
 from ...errors import GigafactoryError
 from ..series import TABLE_NAMES, flatten_metrics, run_tables
 from .read import StoreReader
-from .schema import _CHILD_TABLES, Kind, _json_default, _opt_int, input_hash, package_version
+from .schema import (
+    _CHILD_TABLES,
+    Kind,
+    _json_default,
+    _opt_int,
+    input_hash,
+    metrics_frame,
+    package_version,
+)
 
 
 class StoreWriter(StoreReader):
@@ -179,16 +187,9 @@ class StoreWriter(StoreReader):
         summary: Mapping[str, Any],
         tables: Mapping[str, pd.DataFrame] | None = None,
     ) -> dict[str, pd.DataFrame]:
-        metrics = flatten_metrics(summary)
         reduced = dict(tables) if tables is not None else run_tables(physical, finance, plan)
         return {
-            "metrics": pd.DataFrame(
-                {
-                    "metric": list(metrics),
-                    "value": [v if isinstance(v, float) else None for v in metrics.values()],
-                    "text": [v if isinstance(v, str) else None for v in metrics.values()],
-                }
-            ),
+            "metrics": metrics_frame(flatten_metrics(summary)),
             **{name: reduced[name] for name in TABLE_NAMES},
         }
 
