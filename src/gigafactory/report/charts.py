@@ -79,6 +79,16 @@ def _titled(
     return chart
 
 
+def _rows_layout(n: int, *, least: int, top: int, per_row: int, left: int) -> dict[str, Any]:
+    """Layout of a chart with one row per item (phases, constraints): ``height = max(least,
+    top + per_row·n)`` px, a ``left`` px margin for the row names, the nearest point hovered."""
+    return _LAYOUT | {
+        "height": max(least, top + per_row * n),
+        "hovermode": "closest",
+        "margin": {"l": left, "r": 20, "t": 40, "b": 40},
+    }
+
+
 def _rgba(hex_colour: str, alpha: float) -> str:
     h = hex_colour.lstrip("#")
     r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
@@ -289,33 +299,30 @@ def chart_sites(d: ReportData) -> go.Figure | None:
             hoverinfo="skip",
         )
     )
-    fig.add_trace(
-        go.Scatter(
-            x=fmt(p["p50"]),
-            y=p["phase"].tolist(),
-            mode="markers",
-            name="simulated median",
-            marker={"symbol": "circle", "size": 9, "color": PALETTE[0]},
-            customdata=(100 * p["share_powered"]).round(0).tolist(),
-            hovertemplate="%{y}: %{x} (powered in %{customdata}% of draws)<extra></extra>",
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=fmt(p["planned"]),
-            y=p["phase"].tolist(),
-            mode="markers",
-            name="planned",
-            marker={"symbol": "diamond", "size": 10, "color": "#333"},
-        )
-    )
-    layout = _LAYOUT | {
-        "height": max(260, 40 + 28 * len(p)),
-        "hovermode": "closest",
-        "margin": {"l": 220, "r": 20, "t": 40, "b": 40},
+    markers = {
+        "p50": (
+            "simulated median",
+            {"symbol": "circle", "size": 9, "color": PALETTE[0]},
+            {
+                "customdata": (100 * p["share_powered"]).round(0).tolist(),
+                "hovertemplate": "%{y}: %{x} (powered in %{customdata}% of draws)<extra></extra>",
+            },
+        ),
+        "planned": ("planned", {"symbol": "diamond", "size": 10, "color": "#333"}, {}),
     }
+    for column, (name, marker, hover) in markers.items():
+        fig.add_trace(
+            go.Scatter(
+                x=fmt(p[column]),
+                y=p["phase"].tolist(),
+                mode="markers",
+                name=name,
+                marker=marker,
+                **hover,
+            )
+        )
     fig.update_layout(
-        **layout,
+        **_rows_layout(len(p), least=260, top=40, per_row=28, left=220),
         title="Sites: planned vs simulated power-ready date",
         yaxis={"autorange": "reversed"},
     )
@@ -438,16 +445,9 @@ def chart_flows(d: ReportData) -> go.Figure | None:
 @_titled
 def chart_bottlenecks(d: ReportData, top: int = 15) -> go.Figure | None:
     """The planner's binding constraints: largest shadow price of each, in its own unit."""
-    b = d.bottlenecks.dropna(subset=["shadow_price"])
-    if b.empty:
+    agg = d.top_bottlenecks(top).iloc[::-1]  # plotly draws the first bar at the bottom
+    if agg.empty:
         return None
-    agg = (
-        b.assign(abs_price=b["shadow_price"].abs())
-        .sort_values("abs_price", ascending=False)
-        .drop_duplicates("constraint")
-        .head(top)
-        .iloc[::-1]
-    )
     fig = go.Figure(
         go.Bar(
             x=agg["shadow_price"].tolist(),
@@ -458,13 +458,8 @@ def chart_bottlenecks(d: ReportData, top: int = 15) -> go.Figure | None:
             hovertemplate="%{y}: %{x:.3g} %{customdata[0]} (%{customdata[1]})<extra></extra>",
         )
     )
-    layout = _LAYOUT | {
-        "height": max(280, 60 + 24 * len(agg)),
-        "hovermode": "closest",
-        "margin": {"l": 240, "r": 20, "t": 40, "b": 40},
-    }
     fig.update_layout(
-        **layout,
+        **_rows_layout(len(agg), least=280, top=60, per_row=24, left=240),
         title="Planner bottlenecks: largest shadow price per constraint",
         xaxis_title="shadow price (unit in hover and table)",
     )

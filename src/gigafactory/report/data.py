@@ -81,6 +81,17 @@ class ReportData(RunTables):
         d = self.distributions
         return d[(d["source"] == source) & (d["variable"] == variable)]
 
+    def top_bottlenecks(self, top: int = 15) -> pd.DataFrame:
+        """The planner's ``top`` binding constraints, largest ``|shadow price|`` first: one row
+        per constraint (its largest price over periods; prices in the constraint's own unit)."""
+        b = self.bottlenecks.dropna(subset=["shadow_price"])
+        return (
+            b.assign(abs_price=b["shadow_price"].abs())
+            .sort_values("abs_price", ascending=False)
+            .drop_duplicates("constraint")
+            .head(top)
+        )
+
     def variables(self, source: str) -> list[str]:
         return list(dict.fromkeys(self.series.loc[self.series["source"] == source, "variable"]))
 

@@ -120,15 +120,9 @@ def _finance(d: ReportData, ax: Any) -> bool:
 
 
 def _bottlenecks(d: ReportData, ax: Any) -> bool:
-    b = d.bottlenecks.dropna(subset=["shadow_price"])
-    if b.empty:
+    top = d.top_bottlenecks(15)
+    if top.empty:
         return False
-    top = (
-        b.assign(a=b["shadow_price"].abs())
-        .sort_values("a", ascending=False)
-        .drop_duplicates("constraint")
-        .head(15)
-    )
     ax.barh(top["constraint"], top["shadow_price"], color=PALETTE[3])
     ax.invert_yaxis()
     ax.set(title="Planner bottlenecks (shadow price, own units)")
