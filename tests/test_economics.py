@@ -11,6 +11,7 @@ from fixtures import synthetic_physical
 from gigafactory.catalog import load_catalog
 from gigafactory.economics import (
     COMPONENTS,
+    EconomicsDraws,
     capex_by_component,
     capital_recovery_factor,
     energy_usd_b_per_gw_yr,
@@ -19,6 +20,7 @@ from gigafactory.economics import (
     required_revenue_usd_b,
     tco_usd_b_per_gw_yr,
 )
+from gigafactory.economics.industry import ENERGY_PRICE, FACILITY_LIFE, compiled_draws
 
 CAT = load_catalog()
 
@@ -88,3 +90,24 @@ def test_industry_economics_on_a_physical_run() -> None:
     assert all(v["p5"] <= v["p50"] <= v["p95"] for v in eco["capex_usd_b"].values())
     late = eco["required_revenue_usd_b"][years[-1]]["p50"]
     assert late > eco["required_revenue_usd_b"][years[0]]["p50"]  # the fleet grows
+
+
+def test_economics_read_the_runs_own_draws() -> None:
+    """PUE, energy price and facility life come from the run's compiled draws (one sampler):
+    the facility life is the run's, and +$10/MWh on the run's price at its PUE 1.25 adds
+    8,760 h × 1 GW × 1.25 × $10 = $0.1095B per GW-yr to every draw's opex and TCO, all else
+    (the constants, drawn on the same stream) equal."""
+    n, rng_seed = 60, 5
+    run = {"params.pue": np.full(n, 1.25), FACILITY_LIFE: np.linspace(12.0, 18.0, n)}
+    low = EconomicsDraws.sample(
+        CAT, np.random.default_rng(rng_seed), n, run | {ENERGY_PRICE: np.full(n, 50.0)}
+    )
+    high = EconomicsDraws.sample(
+        CAT, np.random.default_rng(rng_seed), n, run | {ENERGY_PRICE: np.full(n, 60.0)}
+    )
+    np.testing.assert_array_equal(low.facility_life_yr, run[FACILITY_LIFE])
+    np.testing.assert_allclose(high.opex_usd_b_per_gw_yr - low.opex_usd_b_per_gw_yr, 0.1095)
+    np.testing.assert_array_equal(high.capex_usd_b_per_gw, low.capex_usd_b_per_gw)
+    phys = synthetic_physical(n).assign(pue=("draw", np.full(n, 1.25)))
+    assert compiled_draws(phys)["params.pue"].tolist() == [1.25] * n
+    assert compiled_draws(synthetic_physical(n)) == {}  # a hand-made dataset: drawn here

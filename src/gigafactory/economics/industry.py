@@ -3,11 +3,17 @@
 Inputs are the catalog's sourced facts (``constants.capex_*``, ``it_life_yr``,
 ``cost_of_capital_pct``, ``opex_ex_energy_usd_b_per_gw_yr``, ``capex_learning_pct_per_doubling``,
 ``target_return_pct``; ``companies.external`` energy price, ``companies.dc_spv`` facility life; ``params.pue``),
-each drawn once per draw over its low–high range (PERT with the value as mode).
+each per draw.  A fact the run's one sampler already drew (``compile``: the PUE, the
+physical results' ``pue``; the energy price and facility life, their ``money_facts``) is read
+from those draws, so the economics of draw *i* use the PUE and prices of the chips and money of
+draw *i*, and a seed, an override or ``catalog_ranges`` fixes them once.  The facts only the
+economics read (the ``constants``) are drawn over their low–high range (PERT with the value as
+mode) on the run's economics stream (``pipeline.stream_rng(seed, 3)``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +22,8 @@ import pandas as pd
 import xarray as xr
 
 from ..catalog.schema import Catalog, Fact
-from ..scenario.sampling import ppf, range_dist
+from ..finance.money import money_facts
+from ..scenario.sampling import fact_draws
 from .costs import (
     COMPONENTS,
     IT_COMPONENTS,
@@ -31,6 +38,9 @@ from .costs import (
 #: IT GW at which the catalog's capex per GW holds (Learning is counted from the run's first
 #: week, or from this floor when the fleet online then is smaller).
 MIN_REF_GW = 1.0
+#: Catalog paths of the company facts the economics read (compiled by the run's sampler).
+ENERGY_PRICE = "companies.external.facts.energy_usd_per_mwh"
+FACILITY_LIFE = "companies.dc_spv.facts.facility_life_years"
 
 
 @dataclass(frozen=True)
@@ -47,30 +57,51 @@ class EconomicsDraws:
     learning_pct_per_doubling: F
 
     @classmethod
-    def sample(cls, cat: Catalog, rng: np.random.Generator, n: int) -> EconomicsDraws:
-        """Draw every input once per draw from its catalog range."""
+    def sample(
+        cls,
+        cat: Catalog,
+        rng: np.random.Generator,
+        n: int,
+        compiled: Mapping[str, F] | None = None,
+    ) -> EconomicsDraws:
+        """Every input once per draw: from ``compiled`` (the run's draws by catalog path, see
+        :func:`compiled_draws`) where it holds them, else drawn on ``rng`` from its range."""
         k = cat.constants
-        ext = cat.companies["external"].facts
 
-        def draw(f: Fact) -> F:
-            return ppf(range_dist(f.value, f.low, f.high, "pert"), rng.random(n))
+        def draw(path: str, f: Fact) -> F:
+            return fact_draws(f, rng, n, path, compiled)
 
-        pue = draw(cat.params["pue"])
-        energy = energy_usd_b_per_gw_yr(draw(ext["energy_usd_per_mwh"]), pue)
+        def const(key: str) -> F:
+            return draw(f"constants.{key}", k[key])
+
+        pue = draw("params.pue", cat.params["pue"])
+        price = draw(ENERGY_PRICE, cat.companies["external"].facts["energy_usd_per_mwh"])
         return cls(
-            capex_usd_b_per_gw=draw(k["capex_usd_b_per_gw_2025"]),
+            capex_usd_b_per_gw=const("capex_usd_b_per_gw_2025"),
             shares={
-                "accelerators": draw(k["capex_share_accelerators"]),
-                "servers_networking": draw(k["capex_share_servers_networking"]),
-                "power_equipment": draw(k["capex_share_power_equipment"]),
+                "accelerators": const("capex_share_accelerators"),
+                "servers_networking": const("capex_share_servers_networking"),
+                "power_equipment": const("capex_share_power_equipment"),
             },
-            it_life_yr=draw(k["it_life_yr"]),
-            facility_life_yr=draw(cat.companies["dc_spv"].facts["facility_life_years"]),
-            cost_of_capital=draw(k["cost_of_capital_pct"]) / 100.0,
-            target_return=draw(k["target_return_pct"]) / 100.0,
-            opex_usd_b_per_gw_yr=draw(k["opex_ex_energy_usd_b_per_gw_yr"]) + energy,
-            learning_pct_per_doubling=draw(k["capex_learning_pct_per_doubling"]),
+            it_life_yr=const("it_life_yr"),
+            facility_life_yr=draw(
+                FACILITY_LIFE, cat.companies["dc_spv"].facts["facility_life_years"]
+            ),
+            cost_of_capital=const("cost_of_capital_pct") / 100.0,
+            target_return=const("target_return_pct") / 100.0,
+            opex_usd_b_per_gw_yr=const("opex_ex_energy_usd_b_per_gw_yr")
+            + energy_usd_b_per_gw_yr(price, pue),
+            learning_pct_per_doubling=const("capex_learning_pct_per_doubling"),
         )
+
+
+def compiled_draws(physical: xr.Dataset) -> dict[str, F]:
+    """The run's own draws of the facts the economics read, by catalog path (``[d]`` each):
+    its compiled money facts and its PUE (``params.pue``); empty for a hand-made dataset."""
+    out = money_facts(physical)
+    if "pue" in physical.data_vars:
+        out["params.pue"] = physical["pue"].transpose("draw").values.astype(float)
+    return out
 
 
 def _q(x: F) -> dict[str, float]:
@@ -115,7 +146,7 @@ def industry_economics(
     ``required_revenue_usd_b`` {year: {p5, p50, p95}} (at the target return).
     """
     n = int(physical.sizes["draw"])
-    ed = EconomicsDraws.sample(cat, rng, n)
+    ed = EconomicsDraws.sample(cat, rng, n, compiled_draws(physical))
     years, capex = yearly_capex(physical, ed)
     per_gw = capex_by_component(ed.capex_usd_b_per_gw, ed.shares)
     it = sum((per_gw[c] for c in IT_COMPONENTS), np.zeros(n))

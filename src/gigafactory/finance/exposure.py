@@ -27,7 +27,7 @@ import numpy as np
 import xarray as xr
 
 from ..catalog.schema import Catalog
-from ..scenario.sampling import ppf, range_dist
+from ..scenario.sampling import fact_draws
 
 EXT = "companies.external.facts."
 
@@ -36,12 +36,10 @@ def _fact_draws(
     cat: Catalog, key: str, rng: np.random.Generator, n: int, drawn: Mapping[str, np.ndarray] | None
 ) -> np.ndarray:
     """The compiled draws of ``external.<key>`` (else drawn here; 0 when the catalog lacks it)."""
-    if drawn is not None and EXT + key in drawn:
-        return np.asarray(drawn[EXT + key], dtype=float)
     f = cat.companies["external"].facts.get(key) if "external" in cat.companies else None
-    if f is None:
+    if f is None:  # compiled draws are of the catalog's facts: none of a fact it lacks
         return np.zeros(n)
-    return ppf(range_dist(f.value, f.low, f.high, "pert"), rng.random(n))
+    return fact_draws(f, rng, n, EXT + key, drawn)
 
 
 def net_exposure(

@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ..catalog.schema import Catalog, Fact
-from ..scenario.sampling import ppf, range_dist
+from ..catalog.schema import Catalog
+from ..scenario.sampling import fact_draws
 from .channels import Channel, Funding, FundingPath, fund, fund_path
 from .contagion import clear
 from .exposure import credit_exposure
@@ -52,17 +52,6 @@ LAST_IG_NOTCH = 10
 Drawn = Mapping[str, np.ndarray]
 
 
-def _draw(
-    f: Fact, rng: np.random.Generator, n: int, path: str = "", drawn: Drawn | None = None
-) -> np.ndarray:
-    """Per-draw values of a catalog fact: the compiled draws (``money_facts``: one sampler for
-    the chips and the money, honouring overrides and ``catalog_ranges``) where given, else
-    drawn here (a hand-made finance dataset without them)."""
-    if drawn is not None and path in drawn:
-        return np.asarray(drawn[path], dtype=float)
-    return ppf(range_dist(f.value, f.low, f.high, "pert"), rng.random(n))
-
-
 def stack_for(
     cat: Catalog, entity: str, rng: np.random.Generator, n: int, drawn: Drawn | None = None
 ) -> list[Channel]:
@@ -77,8 +66,8 @@ def stack_for(
         if name == "bond":
             notch = facts["rating_notch"].value if "rating_notch" in facts else LAST_IG_NOTCH + 1
             name = "ig_bond" if notch <= LAST_IG_NOTCH else "hy_bond"
-        rates = _draw(facts[rate], rng, n, pre + rate, drawn) if rate in facts else np.zeros(n)
-        out.append(Channel(name, _draw(facts[cap], rng, n, pre + cap, drawn), rates, per_year))
+        rates = fact_draws(facts[rate], rng, n, pre + rate, drawn) if rate in facts else np.zeros(n)
+        out.append(Channel(name, fact_draws(facts[cap], rng, n, pre + cap, drawn), rates, per_year))
     return out
 
 

@@ -6,13 +6,17 @@ uniforms (independent, shared along a capacity path, or loaded on the AI-demand 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, model_validator
 from scipy import special
+
+if TYPE_CHECKING:
+    from ..catalog.schema import Fact
 
 F = NDArray[np.float64]
 
@@ -211,6 +215,25 @@ def range_dist(value: float, low: float | None, high: float | None, kind: str) -
     if kind == "triangular":
         return Dist(dist="triangular", low=low, mode=value, high=high)
     return Dist(dist="pert", low=low, mode=value, high=high)
+
+
+def fact_draws(
+    fact: Fact,
+    rng: np.random.Generator,
+    n: int,
+    path: str = "",
+    compiled: Mapping[str, NDArray[np.floating]] | None = None,
+) -> F:
+    """Per-draw values ``[n]`` of a catalog fact, in its unit.
+
+    The run's compiled draws of ``path`` when ``compiled`` holds them (the one sampler of
+    ``compile``, which honours overrides and ``uncertainty.catalog_ranges``); else ``n`` draws
+    here on ``rng``: ``x = F⁻¹(u)``, ``u ~ U(0, 1)``, ``F`` the PERT over ``low–high`` with the
+    value as mode (the value itself when the fact has no range).
+    """
+    if compiled is not None and path in compiled:
+        return np.asarray(compiled[path], dtype=float)
+    return ppf(range_dist(fact.value, fact.low, fact.high, "pert"), rng.random(n))
 
 
 def uniforms(rng: np.random.Generator, n: int, loading: float = 0.0, factor: F | None = None) -> F:

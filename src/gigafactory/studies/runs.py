@@ -49,7 +49,7 @@ def run_preset(
 ) -> StudyRun:
     """Simulate ``preset`` and summarise it (no delay attribution: studies do not read it)."""
     from ..economics import industry_economics
-    from ..pipeline import run_money, simulate_scenario
+    from ..pipeline import run_money, simulate_scenario, stream_rng
     from ..results.summary import summarise
     from ..scenario import load_scenario
 
@@ -59,7 +59,7 @@ def run_preset(
     summary = summarise(ds, sc)
     summary["frontier"] = frontier_section(ds, catalog)
     if sc.scope.kind == "industry":
-        summary["economics"] = industry_economics(ds, catalog, np.random.default_rng([seed, 3]))
+        summary["economics"] = industry_economics(ds, catalog, stream_rng(seed, 3))
     return StudyRun(preset, ds, summary, catalog, fin)
 
 
