@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import xarray as xr
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -14,7 +15,7 @@ from gigafactory.catalog import load_catalog
 from gigafactory.catalog.schema import Catalog
 from gigafactory.compile import compile_inputs
 from gigafactory.pipeline import run_money, simulate_scenario
-from gigafactory.results.partners import partner_rows, partners_view
+from gigafactory.results.partners import flow_medians, partner_rows, partners_view
 from gigafactory.scenario import load_scenario
 from gigafactory.supply.suppliers import decode, supplier_binding, tier_shares
 
@@ -152,3 +153,14 @@ def test_the_stargate_programme_floors_total_orders_without_double_counting() ->
     late, _ = _orders(cat, "2026-11-01")
     late_bare, _ = _orders(bare, "2026-11-01")
     assert np.allclose(late, late_bare)
+
+
+def test_flow_medians_are_medians_of_per_draw_totals() -> None:
+    """Per-draw horizon totals of link 0: 1, 2, 10; of link 1: 10, 1, 2 (split over two
+    years). Each link's median is 2; the pair's per-draw totals 11, 3, 12 have median 11, not
+    the sum of medians 4 (what partners and coverage both read)."""
+    per_draw = np.array([[1.0, 10.0], [2.0, 1.0], [10.0, 2.0]])  # [draw, link]
+    flows = np.stack([0.25 * per_draw, 0.75 * per_draw], axis=1)  # [draw, year, link]
+    fin = xr.Dataset({"flow_usd_b": (("draw", "year", "link"), flows)})
+    got = flow_medians(fin, {"a": [0], "b": [1], "both": [0, 1]})
+    assert got == pytest.approx({"a": 2.0, "b": 2.0, "both": 11.0})

@@ -23,6 +23,7 @@ import xarray as xr
 
 from .catalog.schema import Catalog, Deal
 from .finance.contracts import status_class
+from .results.partners import flow_medians
 from .scenario.schema import Scenario
 from .timegrid import parse_when
 
@@ -217,10 +218,10 @@ def _median_gw(ds: xr.Dataset) -> dict[str, float]:
 
 
 def _flows(fin: xr.Dataset) -> list[tuple[str, str, str, str, float]]:
-    total = fin["flow_usd_b"].sum("year").median("draw").values
+    total = flow_medians(fin, {k: [k] for k in range(fin.sizes["link"])})
     out = []
     for k in range(fin.sizes["link"]):
-        usd = float(total[k])
+        usd = total[k]
         if abs(usd) > 1e-9:
             out.append(
                 (

@@ -14,7 +14,8 @@ not (a coin flip gives a median of 0); the view also gives the median *within* e
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,8 @@ import xarray as xr
 
 from ..catalog.schema import Catalog
 from ..scenario.schema import Scenario
+
+K = TypeVar("K")
 
 YEARS = ("2027", "2030", "2035")
 
@@ -121,6 +124,16 @@ def _cases(ds: xr.Dataset, cat: Catalog, vendor: str, ends: dict[str, int]) -> d
     return out
 
 
+def flow_medians(fin: xr.Dataset, groups: Mapping[K, Sequence[int]]) -> dict[K, float]:
+    """Median over draws of each group's total ledger flow over the horizon, $B.
+
+    ``groups`` maps a name to link indices: ``m_g = median_d Σ_{l ∈ g} Σ_y flow_usd_b[d, y, l]``
+    (the median of the per-draw total, not a sum of medians).
+    """
+    per_draw = fin["flow_usd_b"].sum("year").transpose("draw", "link").values
+    return {g: float(np.median(per_draw[:, list(ix)].sum(axis=1))) for g, ix in groups.items()}
+
+
 def _money(fin: xr.Dataset, who: str) -> dict[str, Any]:
     """Ledger flows into and out of ``who`` and its exposure, $B over the horizon.
 
@@ -128,19 +141,15 @@ def _money(fin: xr.Dataset, who: str) -> dict[str, Any]:
     business (e.g. Microsoft's legacy capacity and demand-driven renewals beside its $250B
     contract); each value is the median over draws of the per-draw total, not a sum of medians.
     """
-    per_draw = fin["flow_usd_b"].sum("year").transpose("draw", "link").values
     payer, payee = fin["link_payer"].values, fin["link_payee"].values
     flow, contract = fin["link_flow"].values, fin["link_contract"].values
 
     def side(mask: np.ndarray) -> dict[str, float]:
-        keys = sorted({f"{flow[k]} ({contract[k]})" for k in np.flatnonzero(mask)})
-        out: dict[str, float] = {}
-        for key in keys:
-            sel = [k for k in np.flatnonzero(mask) if f"{flow[k]} ({contract[k]})" == key]
-            v = float(np.median(per_draw[:, sel].sum(axis=1)))
-            if v > 0:
-                out[key] = round(v, 2)
-        return out
+        groups: dict[str, list[int]] = {}
+        for k in np.flatnonzero(mask):
+            groups.setdefault(f"{flow[k]} ({contract[k]})", []).append(int(k))
+        medians = flow_medians(fin, dict(sorted(groups.items())))
+        return {key: round(v, 2) for key, v in medians.items() if v > 0}
 
     paid, pays = side(payee == who), side(payer == who)
     out: dict[str, Any] = {"paid_usd_b": paid, "pays_usd_b": pays}
