@@ -46,6 +46,15 @@ def _edit(path: Path, old: str, new: str) -> int:
     return line
 
 
+def _refused(path: Path, old: str, new: str) -> tuple[int, GigafactoryError]:
+    """Edit ``path`` (``_edit``) and load the catalog folder it is in, which must refuse it:
+    the 1-based line of the edit and the error raised."""
+    line = _edit(path, old, new)
+    with pytest.raises(GigafactoryError) as exc:
+        load_catalog_from(path.parent)
+    return line, exc.value
+
+
 # --- the formula language --------------------------------------------------------------------
 
 
@@ -146,56 +155,45 @@ def test_primary_grades_need_a_source_that_is_not_an_aggregator(catalog: Catalog
 
 def test_a_value_its_formula_does_not_give_is_a_load_error(data_copy: Path) -> None:
     supply = data_copy / "supply.yaml"
-    line = _edit(
+    line, err = _refused(
         supply,
         "2024-12: {value: 52.8, unit: million stacks/yr",
         "2024-12: {value: 60, unit: million stacks/yr",
     )
-    with pytest.raises(GigafactoryError) as exc:
-        load_catalog_from(data_copy)
-    msg = str(exc.value)
+    msg = str(err)
     assert f"{supply}:{line}: tiers.hbm.capacity.points.2024-12: formula 'constants." in msg
     assert "gives 52.8, but the value is 60" in msg
     # the 2023 point divides the stated 2024 value, so it is flagged too; nothing else is
     assert "tiers.hbm.capacity.points.2023-12" in msg
-    assert len(exc.value.problems) == 2
+    assert len(err.problems) == 2
 
 
 def test_a_broken_formula_is_a_load_error(data_copy: Path) -> None:
     acc = data_copy / "accelerators.yaml"
-    line = _edit(
-        acc,
-        'formula: "accelerators.H100.it_w"',
-        'formula: "accelerators.H100.it_watts"',
+    line, err = _refused(
+        acc, 'formula: "accelerators.H100.it_w"', 'formula: "accelerators.H100.it_watts"'
     )
-    with pytest.raises(GigafactoryError) as exc:
-        load_catalog_from(data_copy)
-    assert f"{acc}:{line}: accelerators.H200.it_w:" in str(exc.value)
-    assert "unknown catalog key 'accelerators.H100.it_watts'" in str(exc.value)
+    assert f"{acc}:{line}: accelerators.H200.it_w:" in str(err)
+    assert "unknown catalog key 'accelerators.H100.it_watts'" in str(err)
 
 
 def test_derived_without_formula_and_formula_without_derived_are_refused(data_copy: Path) -> None:
     acc = data_copy / "accelerators.yaml"
     _edit(acc, ', formula: "accelerators.H100.it_w"', "")
-    comp = data_copy / "companies.yaml"
-    _edit(
-        comp,
+    _, err = _refused(
+        data_copy / "companies.yaml",
         "cash_usd_b: {value: 17.5, unit: $B,",
         'cash_usd_b: {value: 17.5, formula: "1", unit: $B,',
     )
-    with pytest.raises(GigafactoryError) as exc:
-        load_catalog_from(data_copy)
-    msg = str(exc.value)
+    msg = str(err)
     assert "accelerators.H200.it_w" in msg and "needs a formula" in msg
     assert "companies.openai.facts.cash_usd_b" in msg and "conf must be 'derived'" in msg
 
 
 def test_a_mix_that_does_not_sum_to_one_is_a_load_error(data_copy: Path) -> None:
     supply = data_copy / "supply.yaml"
-    _edit(supply, "H100: {value: 0.45,", "H100: {value: 0.42,")
-    with pytest.raises(GigafactoryError) as exc:
-        load_catalog_from(data_copy)
-    msg = str(exc.value)
+    _, err = _refused(supply, "H100: {value: 0.45,", "H100: {value: 0.42,")
+    msg = str(err)
     assert "mixes.industry.points.2024-06.shares: shares sum to 0.97, not 1" in msg
     assert f"{supply}:" in msg
 

@@ -202,13 +202,12 @@ def test_replay_through_simulator(rich: ModelInputs, rich_plan: Any) -> None:
     )
 
 
-def test_orders_cap_one_vendor_without_reallocation() -> None:
-    """Two vendors at half the IT each; vendor b's orders stop at 30 MW, so its share is lost
-    (as in the engine) and a's continues."""
-    n = 10
+def _two_vendors(n: int, b_orders_it_mw: float) -> ModelInputs:
+    """``n`` weeks, vendors a and b (one SKU each) on 1,000 CoWoS wafers/week; a orders without
+    limit, b's cumulative orders stop at ``b_orders_it_mw`` MW IT."""
     orders = np.full((1, n, 2), np.inf)
-    orders[0, :, 1] = 30.0
-    inp = make_inputs(
+    orders[0, :, 1] = b_orders_it_mw
+    return make_inputs(
         n,
         skus=("A1", "B1"),
         sku_vendor=("a", "b"),
@@ -216,6 +215,13 @@ def test_orders_cap_one_vendor_without_reallocation() -> None:
         cap_cowos_wafers_per_wk=1000.0,
         orders_it_mw_cum=orders,
     )
+
+
+def test_orders_cap_one_vendor_without_reallocation() -> None:
+    """Two vendors at half the IT each; vendor b's orders stop at 30 MW, so its share is lost
+    (as in the engine) and a's continues."""
+    n = 10
+    inp = _two_vendors(n, b_orders_it_mw=30.0)
     res = solve_plan(inp, ND)
     online = res.schedule["it_gw_online"].values
     assert online[-1] == pytest.approx(0.01 * n + 0.030, abs=SOL_TOL)
@@ -307,17 +313,7 @@ def test_negative_capacity_is_a_reported_violation() -> None:
 def test_vendor_without_orders_supplies_nothing() -> None:
     """A vendor with zero orders throughout is fixed at zero (no degenerate order duals)."""
     n = 6
-    orders = np.full((1, n, 2), np.inf)
-    orders[0, :, 1] = 0.0
-    inp = make_inputs(
-        n,
-        skus=("A1", "B1"),
-        sku_vendor=("a", "b"),
-        vendors=("a", "b"),
-        cap_cowos_wafers_per_wk=1000.0,
-        orders_it_mw_cum=orders,
-    )
-    res = solve_plan(inp, ND)
+    res = solve_plan(_two_vendors(n, b_orders_it_mw=0.0), ND)
     np.testing.assert_allclose(
         res.schedule["it_gw_online"], 0.01 * np.arange(1, n + 1), atol=SOL_TOL
     )
