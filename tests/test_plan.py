@@ -23,6 +23,19 @@ from gigafactory.plan.bottlenecks import USER_UNITS
 from gigafactory.supply.inputs import ModelInputs
 from plan_factory import make_inputs, with_phases
 
+#: The capacity tiers, each a named limit of the planner (written out here, not read from the
+#: code under test, so a tier dropped there fails here).
+CAPACITY_TIERS = (
+    "logic_wafers",
+    "cowos",
+    "hbm",
+    "rack_assembly",
+    "construction",
+    "transformers",
+    "gas_turbines",
+    "grid",
+)
+
 #: Primal feasibility of recomputed limits (scaled units: GW, k wafers, M stacks).
 SOL_TOL = 1e-6
 #: |primal − dual| ≤ DUAL_TOL · max(1, |primal|).
@@ -138,19 +151,7 @@ def test_strong_duality(rich: ModelInputs, objective: str) -> None:
 def test_named_limits_hold_recomputed(rich: ModelInputs, rich_plan: Any) -> None:
     """Recompute every limit and balance from the schedule's outputs."""
     s, inp = rich_plan.schedule, rich
-    cap = {
-        k: inp.capacity(k)[0]
-        for k in (
-            "logic_wafers",
-            "cowos",
-            "hbm",
-            "rack_assembly",
-            "construction",
-            "transformers",
-            "gas_turbines",
-            "grid",
-        )
-    }
+    cap = {k: inp.capacity(k)[0] for k in CAPACITY_TIERS}
     assert np.all(s["logic_kwafers"].values <= cap["logic_wafers"] / 1e3 + SOL_TOL)
     assert np.all(s["cowos_kwafers"].values <= cap["cowos"] / 1e3 + SOL_TOL)
     assert np.all(s["hbm_mstacks"].values <= cap["hbm"] / 1e6 + SOL_TOL)
@@ -390,17 +391,7 @@ def test_monthly_step_aggregates() -> None:
 def test_every_limit_is_a_named_constraint(rich: ModelInputs) -> None:
     m = build_model(rich, PlanSettings(budget_b_per_yr={"2025": 100.0}))
     names = set(m.constraints)
-    for k in (
-        "logic_wafers",
-        "cowos",
-        "hbm",
-        "rack_assembly",
-        "construction",
-        "transformers",
-        "gas_turbines",
-        "grid",
-        "phase",
-    ):
+    for k in (*CAPACITY_TIERS, "phase"):
         assert f"cap-{k}" in names
         assert f"slack-{k}" in m.variables
     assert "budget" in names
