@@ -174,7 +174,7 @@ def _mix(
             [
                 sm.point(
                     f"accelerators.{s}.packages_per_cowos_wafer",
-                    cat.accelerators[s].packages_per_cowos_wafer,
+                    cast(Fact, cat.accelerators[s].packages_per_cowos_wafer),
                 )
                 for s in skus
             ]
@@ -227,6 +227,26 @@ def _cum_schedule(
     return np.where(week_years > ys[-1], max(total, vs[-1]), out)
 
 
+def _deal_schedule_mw(
+    sm: _Sampler, did: str, deal: Any, take: NDArray[np.bool_], wy: F, pue: F
+) -> F:
+    """A deal's cumulative IT MW ``[D, W]``: ``take · GW^IT · f(t) · 1e3``.
+
+    ``f(t)`` is the deal's cumulative schedule (:func:`_cum_schedule`, points at their medians)
+    as a fraction of its GW, from its first recorded status; ``GW`` is drawn per draw (the same
+    draw the money side reads) and ``GW^IT = GW ÷ PUE`` for a facility-basis deal.
+    """
+    gw = sm.fact(f"deals.{did}.gw", deal.gw)
+    start = decimal_year(min(parse_when(e.date) for e in deal.status_history))
+    pts = [
+        (decimal_year(parse_when(k)), sm.point(f"deals.{did}.schedule.{k}", f))
+        for k, f in deal.schedule.items()
+    ]
+    frac = _cum_schedule(pts, deal.gw.value, start, wy) / max(deal.gw.value, 1e-9)
+    it_gw = gw / pue if deal.basis == "facility" else gw
+    return np.asarray((take * it_gw)[:, None] * frac[None, :] * 1e3, dtype=float)
+
+
 def _orders(
     sc: Scenario,
     cat: Catalog,
@@ -276,15 +296,7 @@ def _orders(
         else:
             take = np.ones(n, dtype=bool)
         converted[did] = take
-        gw = sm.fact(f"deals.{did}.gw", deal.gw)
-        start = decimal_year(min(parse_when(e.date) for e in deal.status_history))
-        pts = [
-            (decimal_year(parse_when(k)), sm.point(f"deals.{did}.schedule.{k}", f))
-            for k, f in deal.schedule.items()
-        ]
-        frac = _cum_schedule(pts, deal.gw.value, start, wy) / max(deal.gw.value, 1e-9)
-        it_gw = gw / pue if deal.basis == "facility" else gw
-        out[:, :, vendors.index(deal.vendor)] += (take * it_gw)[:, None] * frac[None, :] * 1e3
+        out[:, :, vendors.index(deal.vendor)] += _deal_schedule_mw(sm, did, deal, take, wy, pue)
     _letter_orders(sc, cat, sm, vendors, wy, converted, out)
     return out
 
@@ -322,15 +334,8 @@ def _letter_orders(
             )
         )
         converted[did] = take
-        gw = sm.fact(f"deals.{did}.gw", deal.gw)
-        start = decimal_year(min(parse_when(e.date) for e in deal.status_history))
-        pts = [
-            (decimal_year(parse_when(k)), sm.point(f"deals.{did}.schedule.{k}", f))
-            for k, f in deal.schedule.items()
-        ]
-        frac = _cum_schedule(pts, deal.gw.value, start, wy) / max(deal.gw.value, 1e-9)
         v = vendors.index(str(deal.vendor))
-        letter = (take * gw)[:, None] * frac[None, :] * 1e3
+        letter = _deal_schedule_mw(sm, did, deal, take, wy, np.ones(sm.n))  # an IT-basis letter
         out[:, :, v] = np.maximum(out[:, :, v], letter)
 
 
@@ -591,6 +596,7 @@ def compile_inputs(
             cat, sm, grid.years, inp.phase_site, sc.scope.kind == "industry", sc.site_regions
         ),
     )
+    inp = _contract_skus(sc, cat, sm, inp)  # after every other draw
     # which catalog values the model read: an override of anything else would change nothing
     meta = {
         **inp.meta,
@@ -903,15 +909,7 @@ def _programme_orders(sc: Scenario, cat: Catalog, sm: _Sampler, inp: ModelInputs
             )
         )
         inp.deal_converted[did] = take
-        gw = sm.fact(f"deals.{did}.gw", deal.gw)
-        start = decimal_year(min(parse_when(e.date) for e in deal.status_history))
-        pts = [
-            (decimal_year(parse_when(k)), sm.point(f"deals.{did}.schedule.{k}", f))
-            for k, f in deal.schedule.items()
-        ]
-        frac = _cum_schedule(pts, deal.gw.value, start, wy) / max(deal.gw.value, 1e-9)
-        it_gw = gw / inp.pue if deal.basis == "facility" else gw
-        total += (take * it_gw)[:, None] * frac[None, :] * 1e3
+        total += _deal_schedule_mw(sm, did, deal, take, wy, inp.pue)
         last = max(deal.schedule, key=lambda k: parse_when(k)) if deal.schedule else "signing"
         notes.append(
             f"deal:{did}=orders:programme floor, all vendors' orders ≥ {deal.gw.value:g} GW "
@@ -926,3 +924,131 @@ def _programme_orders(sc: Scenario, cat: Catalog, sm: _Sampler, inp: ModelInputs
     most = float(short.mean(axis=0).max()) / 1e3
     sm.notes.extend(f"{n} (adds up to {most:.2g} GW IT, mean of draws)" for n in notes)
     return dataclasses.replace(inp, orders_it_mw_cum=orders)
+
+
+#: packages per wafer charged to the buyer's pooled logic and CoWoS tiers by a contracted SKU
+#: that its vendor supplies from its own allocation (``1 / 1e12`` wafers per unit: nothing, but
+#: finite for the planner's checks)
+OWN_SUPPLY_PACKAGES = 1e12
+
+
+def _contract_skus(sc: Scenario, cat: Catalog, sm: _Sampler, inp: ModelInputs) -> ModelInputs:
+    """A buyer's contracts with vendors absent from its CoWoS mix (Cerebras, Google) deliver.
+
+    For each such vendor ``v`` with a live contract (cloud capacity or hardware purchase) the
+    vendor's newest accelerator available by the contract's first scheduled date joins the
+    fleet: its orders are the contracts' schedules (:func:`_deal_schedule_mw`), and it enters
+    the unit mix at the share that supplies them.  Its chips come from the vendor's own
+    allocation (Cerebras's wafer-scale engines from its own TSMC wafers, no CoWoS or HBM;
+    Google's TPUs from Google's CoWoS share), so they charge nothing to the buyer's pooled
+    logic, CoWoS and HBM tiers; downstream (racks, shells, power) they compete like any other.
+
+    Unit share: with ``u'(t)`` the units the chip tiers allow for the mix without them (median
+    over draws) and ``n_v(t) = ΔO_v(t + L) ÷ w_v`` the units the orders need a lead time ``L``
+    ahead (``w_v`` IT MW per unit), ``r_v = n_v ÷ u'`` and
+
+        m_s ← m_s ÷ (1 + Σ_v r_v),   m_v = r_v ÷ (1 + Σ_v r_v),
+
+    which leaves every other vendor's units unchanged (the tiers' requirements per unit fall by
+    the same factor).  Called last: its draws shift no other input.
+    """
+    from .supply.physics import chip_limited_units, chip_requirements
+
+    if sc.scope.kind != "buyer" or sc.scope.orders == "none":
+        return inp
+    live = _contract_deals(sc, cat, inp.vendors)
+    if not live:
+        return inp
+    wy = inp.grid.fractional_years()
+    new_skus: list[str] = []
+    orders: list[F] = []
+    for v, dids in live.items():
+        first = min(min(parse_when(k) for k in cat.deals[d].schedule) for d in dids)
+        sku = _newest_sku(cat, v, decimal_year(first))
+        take = np.ones(sm.n, dtype=bool)
+        o = sum((_deal_schedule_mw(sm, d, cat.deals[d], take, wy, inp.pue) for d in dids), 0.0)
+        for d in dids:
+            inp.deal_converted[d] = take
+            gw = cat.deals[d].gw.value  # type: ignore[union-attr]
+            sm.notes.append(
+                f"deal:{d}=orders:{v} {gw:g} GW delivered as {sku} ({cat.accelerators[sku].name}) "
+                "from the vendor's own chip supply"
+            )
+        new_skus.append(sku)
+        orders.append(np.asarray(o, dtype=float))
+    acc = [cat.accelerators[k] for k in new_skus]
+    k_new = len(new_skus)
+    fields = {
+        "it_w": np.stack(
+            [sm.fact(f"accelerators.{k}.it_w", a.it_w) for k, a in zip(new_skus, acc, strict=True)],
+            axis=1,
+        ),
+        "h100e_per_unit": np.stack(
+            [
+                sm.fact(f"accelerators.{k}.fp8_dense_tflops", a.fp8_dense_tflops)
+                for k, a in zip(new_skus, acc, strict=True)
+            ],
+            axis=1,
+        )
+        / H100_FP8_DENSE_TOPS,
+        "hbm_stacks_per_unit": np.zeros((sm.n, k_new)),
+        "good_packages_per_cowos_wafer": np.full((sm.n, k_new), OWN_SUPPLY_PACKAGES),
+        "packages_per_logic_wafer": np.full((sm.n, k_new), OWN_SUPPLY_PACKAGES),
+    }
+    caps = [inp.capacity(k).T for k in ("logic_wafers", "cowos", "hbm")]
+    reqs = chip_requirements(
+        inp.mix,
+        inp.packages_per_logic_wafer,
+        inp.good_packages_per_cowos_wafer,
+        inp.hbm_stacks_per_unit,
+    )
+    units = np.median(chip_limited_units(caps, list(reqs)), axis=1)  # [W]
+    lead = int(np.median(inp.chip_lead_wk + inp.rack_lead_wk + inp.install_lead_wk))
+    ratio = np.zeros((inp.grid.n, len(new_skus)))
+    for j, o in enumerate(orders):
+        # IT MW due a lead time ahead, per week (what was due before week 0 in week 0)
+        due = o.mean(axis=0)[np.minimum(np.arange(inp.grid.n) + lead, inp.grid.n - 1)]
+        ahead = np.diff(due, prepend=0.0)
+        per_unit = float(np.median(fields["it_w"][:, j])) / 1e6
+        ratio[:, j] = ahead / per_unit / np.maximum(units, 1e-9)
+    mix = np.concatenate([inp.mix, ratio], axis=1) / (1.0 + ratio.sum(axis=1, keepdims=True))
+    per_sku: dict[str, Any] = {
+        k: np.concatenate([getattr(inp, k), fields[k]], axis=1) for k in fields
+    }
+    order_cols = np.stack(orders, axis=2)
+    return dataclasses.replace(
+        inp,
+        skus=(*inp.skus, *new_skus),
+        sku_vendor=(*inp.sku_vendor, *live),
+        vendors=(*inp.vendors, *live),
+        mix=mix,
+        orders_it_mw_cum=np.concatenate([np.asarray(inp.orders_it_mw_cum), order_cols], axis=2),
+        **per_sku,
+    )
+
+
+def _contract_deals(sc: Scenario, cat: Catalog, vendors: tuple[str, ...]) -> dict[str, list[str]]:
+    """``{vendor: [deal, …]}``: the buyer's live binding contracts with vendors not in its mix."""
+    out: dict[str, list[str]] = {}
+    for did, deal in sorted(cat.deals.items()):
+        if deal.kind not in ("hardware_purchase", "cloud_capacity") or deal.gw is None:
+            continue
+        if deal.payer != sc.scope.buyer or deal.vendor is None or deal.vendor in vendors:
+            continue
+        if deal.status_as_of(sc.as_of) not in BINDING or not deal.schedule:
+            continue
+        out.setdefault(deal.vendor, []).append(did)
+    return out
+
+
+def _newest_sku(cat: Catalog, vendor: str, year: float) -> str:
+    """The vendor's newest accelerator available by ``year`` (else its first one)."""
+    skus = sorted(
+        (decimal_year(parse_when(a.first_available.value, start=True)), sid)
+        for sid, a in cat.accelerators.items()
+        if a.designer == vendor
+    )
+    if not skus:
+        raise GigafactoryError(f"deals: vendor '{vendor}' has no accelerator in the catalog")
+    ready = [sid for y, sid in skus if y <= year]
+    return ready[-1] if ready else skus[0][1]

@@ -153,7 +153,9 @@ class Accelerator(Model):
     )
     fp8_dense_tflops: Fact
     hbm_stacks: Fact
-    packages_per_cowos_wafer: Fact
+    packages_per_cowos_wafer: Fact | None = Field(
+        None, description="None: not packaged on CoWoS (a wafer-scale engine is its own package)"
+    )
     packages_per_logic_wafer: Fact
 
 
@@ -488,6 +490,12 @@ class Catalog(Model):
                 for sku in pt.shares:
                     if sku not in self.accelerators:
                         errs.append(f"mixes.{mid}.points.{when}.shares.{sku}: unknown accelerator")
+                    elif self.accelerators[sku].packages_per_cowos_wafer is None:
+                        errs.append(
+                            f"mixes.{mid}.points.{when}.shares.{sku}: a mix is shares of CoWoS "
+                            "wafers; this accelerator is not packaged on CoWoS (it enters a "
+                            "buyer's fleet through its contracts, compile._contract_skus)"
+                        )
         for bid, b in self.buyers.items():
             if b.mix not in self.mixes:
                 errs.append(f"buyers.{bid}.mix: unknown mix '{b.mix}'")
