@@ -596,7 +596,8 @@ def compile_inputs(
             cat, sm, grid.years, inp.phase_site, sc.scope.kind == "industry", sc.site_regions
         ),
     )
-    inp = _contract_skus(sc, cat, sm, inp)  # after every other draw
+    inp = _dram_cap(sc, cat, sm, inp)  # after every other draw: the random stream is kept
+    inp = _contract_skus(sc, cat, sm, inp)  # reads the capped chip tiers
     # which catalog values the model read: an override of anything else would change nothing
     meta = {
         **inp.meta,
@@ -1052,3 +1053,74 @@ def _newest_sku(cat: Catalog, vendor: str, year: float) -> str:
         raise GigafactoryError(f"deals: vendor '{vendor}' has no accelerator in the catalog")
     ready = [sid for y, sid in skus if y <= year]
     return ready[-1] if ready else skus[0][1]
+
+
+#: the DRAM-wafer tier's facts (``tiers.hbm.params``)
+DRAM_PARAMS = (
+    "dram_wafers_per_month",
+    "dram_wafer_growth_pct_per_yr",
+    "hbm_share_of_dram_wafers_max",
+    "stacks_per_dram_wafer",
+)
+
+
+def _dram_cap(sc: Scenario, cat: Catalog, sm: _Sampler, inp: ModelInputs) -> ModelInputs:
+    """The DRAM-wafer tier behind HBM, as a cap on the HBM tier's capacity (issue 16).
+
+    HBM stacks are cut from DRAM wafers, so the tier's global capacity is at most
+
+        D(t) = W₀ · (1 + g)^(t − t₀) · h · k · 12 ÷ 1e6   million stacks/yr,
+
+    with ``W₀`` DRAM wafer starts per month at ``t₀`` (2025), ``g`` their growth, ``h`` the
+    largest share of them HBM takes and ``k`` good stacks per wafer (``tiers.hbm.params``, drawn
+    per draw).  The buyer's capacity scales by the same ``min(1, D ÷ C)``: its share (and a
+    memory letter's floor under it, :func:`_letter_floor`) is a share of the capped tier.  The
+    cap, the tier and the share of draws where the cap binds are kept by year in
+    ``meta["dram_tier"]``.  Called after every other draw but the contract SKUs'.
+    """
+    import json
+
+    params = cat.tiers["hbm"].params
+    if any(k not in params for k in DRAM_PARAMS):
+        return inp
+    w0, g, h, k = (sm.fact(f"tiers.hbm.params.{p}", params[p]) for p in DRAM_PARAMS)
+    t0 = decimal_year(parse_when(params["dram_wafers_per_month"].as_of))
+    wy = inp.grid.fractional_years()
+    wafers = w0[:, None] * (1.0 + g[:, None] / 100.0) ** (wy[None, :] - t0)  # [D, W] /month
+    cap = wafers * (h * k)[:, None] * 12.0 / 1e6  # million stacks/yr
+    per_wk = 1e6 / WEEKS_PER_YEAR
+    if sc.scope.kind == "buyer" and "hbm" in sm.stash:
+        tier = np.asarray(sm.stash["hbm"][0], dtype=float)
+    else:
+        tier = np.asarray(inp.cap_hbm_stacks_per_wk, dtype=float) / per_wk
+    ratio = np.minimum(1.0, cap / np.maximum(tier, 1e-12))
+    capped = (np.asarray(inp.cap_hbm_stacks_per_wk, dtype=float) * ratio).T.astype(np.float32)
+    by_year: dict[str, dict[str, float]] = {}
+    years = inp.grid.years
+    for y in np.unique(years):
+        i = int(np.nonzero(years == y)[0][-1])
+        by_year[str(int(y))] = {
+            "dram_wafers_per_month_p50": round(float(np.median(wafers[:, i])), -3),
+            "cap_m_stacks_per_yr_p50": round(float(np.median(cap[:, i])), 1),
+            "hbm_tier_m_stacks_per_yr_p50": round(float(np.median(tier[:, i])), 1),
+            "binds_share_of_draws": round(float((ratio[:, i] < 1.0).mean()), 3),
+        }
+    meta = {**inp.meta, "dram_tier": json.dumps(by_year)}
+    first = next((y for y, v in by_year.items() if v["binds_share_of_draws"] >= 0.5), None)
+    for did, deal in sorted(cat.deals.items()):
+        status = deal.status_as_of(sc.as_of)
+        if "dram_wafers_per_month" not in deal.terms or status is None or status in DROPPED:
+            continue
+        if sc.scope.kind != "buyer" or deal.payer != sc.scope.buyer:
+            continue
+        end = sm.point(f"deals.{did}.terms.full_volume_year", deal.terms["full_volume_year"])
+        i = int(np.nonzero(years <= end)[0][-1]) if (years <= end).any() else -1
+        vol = sm.point(
+            f"deals.{did}.terms.dram_wafers_per_month", deal.terms["dram_wafers_per_month"]
+        )
+        sm.notes.append(
+            f"deal:{did}=capacity:dram_wafers {vol / np.median(wafers[:, i]):.0%} of the DRAM-"
+            f"wafer tier's starts by end-{end:.0f}; the tier caps HBM (binds in most draws from "
+            f"{first or 'no year of the horizon'})"
+        )
+    return dataclasses.replace(inp, cap_hbm_stacks_per_wk=cast(F, capped.T), meta=meta)

@@ -184,6 +184,11 @@ TIER_SPEC: dict[str, tuple[str, str, dict[str, str]]] = {
             "share_sk_hynix": "share of shipments",
             "share_samsung": "share of shipments",
             "share_micron": "share of shipments",
+            # the DRAM-wafer tier behind HBM (compile._dram_cap)
+            "dram_wafers_per_month": "global DRAM wafer starts at the fact's date",
+            "dram_wafer_growth_pct_per_yr": "growth of DRAM wafer starts, %/yr",
+            "hbm_share_of_dram_wafers_max": "largest share of DRAM wafer starts HBM takes",
+            "stacks_per_dram_wafer": "good HBM stacks per DRAM wafer",
         },
     ),
     "rack_assembly": ("racks/week", "rack-scale systems assembled and tested (NVL72-class)", {}),

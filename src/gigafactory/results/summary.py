@@ -216,7 +216,9 @@ def summarise(
     if inputs is not None and inputs.meta.get("supplier_shares"):
         from ..supply.suppliers import supplier_summary
 
-        out["suppliers"] = supplier_summary(str(inputs.meta["supplier_shares"]), years)
+        out["suppliers"] = supplier_summary(
+            str(inputs.meta["supplier_shares"]), years, str(inputs.meta.get("dram_tier", ""))
+        )
     if catalog is not None:
         from ..pipeline import attribute_delays
 

@@ -77,13 +77,23 @@ def supplier_binding(
     return out
 
 
-def supplier_summary(meta_text: str, years: dict[str, Any]) -> dict[str, Any]:
-    """The summary's ``suppliers`` section: shares per tier and the binding split by supplier."""
+def supplier_summary(meta_text: str, years: dict[str, Any], dram_text: str = "") -> dict[str, Any]:
+    """The summary's ``suppliers`` section: shares per tier, the binding split by supplier and
+    the DRAM-wafer tier behind HBM by year (``compile._dram_cap``; absent when not compiled)."""
+    import json
+
     shares = decode(meta_text)
     binding = {y: dict(v.get("binding", {})) for y, v in years.items()}
-    return {
+    out = {
         "shares": {t: {c: round(v, 4) for c, v in row.items()} for t, row in shares.items()},
         "binding_by_supplier": supplier_binding(shares, binding),
         "rule": "a binding tier's share of draws split by supplier capacity share "
         "(every supplier short by the same fraction)",
     }
+    if dram_text:
+        out["dram_wafer_tier"] = {
+            "rule": "HBM stacks/yr ≤ DRAM wafer starts × HBM's largest share × stacks per wafer; "
+            "binds_share_of_draws: draws where the cap is below the HBM tier at year end",
+            "by_year": json.loads(dram_text),
+        }
+    return out
