@@ -791,14 +791,20 @@ def _supply_letters(
     as drawing on it; a letter with a stated volume also floors the buyer's share of the tier
     (:func:`_letter_floor`).  Called last, so its random draws shift no other input.
     """
-    from .supply.suppliers import encode, letter_suppliers, tier_shares
+    from .supply.suppliers import encode, letter_suppliers, plant_rows, plant_shares, tier_shares
 
     shares = tier_shares(cat, sm.point)
     for tier, row in shares.items():
         for who, v in row.items():
             sm.notes.append(f"company:{who}=suppliers:{tier}: {v:.0%} of the tier's capacity")
+    plants = plant_rows(shares, plant_shares(cat, sm.point))
+    for tier, prow in plants.items():
+        for key, v in prow.items():
+            who, _, plant = key.partition("/")
+            sm.notes.append(f"company:{who}=suppliers:{tier} plant {plant}: {v:.1%} of the tier")
     caps = dict(inp.meta)
     caps["supplier_shares"] = encode(shares)
+    caps["supplier_plants"] = encode(plants)
     out = dataclasses.replace(inp, meta=caps)
     for did, deal in sorted(cat.deals.items()):
         status = deal.status_as_of(sc.as_of)

@@ -231,6 +231,26 @@ def _supplier_share_problems(tid: str, tier: Tier, companies: dict[str, Company]
             f"tiers.{tid}.params: supplier shares sum to {sum(shares.values()):g} > 1 "
             f"({', '.join(sorted(shares))})"
         )
+    # a named supplier's plants: ``plant_<company>__<plant>``, shares of that supplier's capacity
+    plants: dict[str, float] = {}
+    for p, f in sorted(tier.params.items()):
+        if not p.startswith("plant_"):
+            continue
+        who, sep, _ = p[6:].partition("__")
+        if not sep or f"share_{who}" not in tier.params:
+            errs.append(
+                f"tiers.{tid}.params.{p}: a plant is plant_<company>__<plant> of a named "
+                f"supplier of the tier (share_<company>); suppliers: "
+                f"{', '.join(sorted(k[6:] for k in shares)) or 'none'}"
+            )
+        elif not 0.0 <= f.value <= 1.0:
+            errs.append(f"tiers.{tid}.params.{p}: a plant share must be within [0, 1]")
+        plants[who] = plants.get(who, 0.0) + f.value
+    errs += [
+        f"tiers.{tid}.params: {who}'s plant shares sum to {v:g} > 1"
+        for who, v in sorted(plants.items())
+        if v > 1.0 + 1e-6
+    ]
     return errs
 
 
@@ -480,6 +500,8 @@ class Catalog(Model):
             for p in sorted(have - need):
                 if p.startswith("share_") and p[6:] in self.companies:
                     continue  # a named supplier's share of the tier (supply/suppliers.py)
+                if p.startswith("plant_"):
+                    continue  # one of its plants (checked in _supplier_share_problems)
                 errs.append(
                     f"tiers.{tid}.params.{p}: unknown param; allowed: {', '.join(sorted(need)) or 'none'}"
                 )
