@@ -227,6 +227,17 @@ def _cum_schedule(
     return np.where(week_years > ys[-1], max(total, vs[-1]), out)
 
 
+def _take(sm: _Sampler, did: str, binding: bool, p: float) -> NDArray[np.bool_]:
+    """Whether a deal converts in each draw: always when binding; else ``u < p`` on the deal's
+    own uniform (``deals.<id>.converts``) — the median world keeps a deal that converts at least
+    half the time."""
+    if binding:
+        return np.ones(sm.n, dtype=bool)
+    if sm.median:
+        return np.full(sm.n, p >= 0.5)
+    return np.asarray(sm.u(key=f"deals.{did}.converts") < p)
+
+
 def _deal_schedule_mw(
     sm: _Sampler, did: str, deal: Any, take: NDArray[np.bool_], wy: F, pue: F
 ) -> F:
@@ -285,16 +296,8 @@ def _orders(
         status = deal.status_as_of(sc.as_of)
         if status is None or status in DROPPED:
             continue
-        if status in NON_BINDING:
-            # (the median world keeps a deal that converts at least half the time)
-            p_conv = p_convert_of(deal, sc.finance.p_convert)
-            take = (
-                np.full(n, p_conv >= 0.5)
-                if sm.median
-                else sm.u(key=f"deals.{did}.converts") < p_conv
-            )
-        else:
-            take = np.ones(n, dtype=bool)
+        p_conv = p_convert_of(deal, sc.finance.p_convert)
+        take = _take(sm, did, status not in NON_BINDING, p_conv)
         converted[did] = take
         out[:, :, vendors.index(deal.vendor)] += _deal_schedule_mw(sm, did, deal, take, wy, pue)
     _letter_orders(sc, cat, sm, vendors, wy, converted, out)
@@ -324,15 +327,7 @@ def _letter_orders(
         status = deal.status_as_of(sc.as_of)
         if deal.payee != sc.scope.buyer or status is None or status in DROPPED:
             continue
-        take = (
-            np.ones(sm.n, dtype=bool)
-            if status in BINDING
-            else (
-                np.full(sm.n, sc.finance.p_convert >= 0.5)
-                if sm.median
-                else sm.u(key=f"deals.{did}.converts") < sc.finance.p_convert
-            )
-        )
+        take = _take(sm, did, status in BINDING, sc.finance.p_convert)
         converted[did] = take
         v = vendors.index(str(deal.vendor))
         letter = _deal_schedule_mw(sm, did, deal, take, wy, np.ones(sm.n))  # an IT-basis letter
@@ -857,15 +852,7 @@ def _letter_floor(
         ramp = np.clip((grid.fractional_years() - t0) / max(end - t0, 1e-9), 0.0, 1.0)
         floor = phi * sigma * ramp  # [W]
         binding = deal.status_as_of(sc.as_of) in BINDING
-        take = (
-            np.ones(sm.n, dtype=bool)
-            if binding
-            else (
-                np.full(sm.n, sc.finance.p_convert >= 0.5)
-                if sm.median
-                else sm.u(key=f"deals.{did}.converts") < sc.finance.p_convert
-            )
-        )
+        take = _take(sm, did, binding, sc.finance.p_convert)
         inp.deal_converted[did] = take
         glob, eff = sm.stash[tier]
         share_wd = np.maximum(eff.T, take[None, :] * floor[:, None])  # [W, D]
@@ -906,15 +893,7 @@ def _programme_orders(sc: Scenario, cat: Catalog, sm: _Sampler, inp: ModelInputs
             continue
         if deal.payee != sc.scope.buyer or status in DROPPED:
             continue
-        take = (
-            np.ones(sm.n, dtype=bool)
-            if status in BINDING
-            else (
-                np.full(sm.n, sc.finance.p_convert >= 0.5)
-                if sm.median
-                else sm.u(key=f"deals.{did}.converts") < sc.finance.p_convert
-            )
-        )
+        take = _take(sm, did, status in BINDING, sc.finance.p_convert)
         inp.deal_converted[did] = take
         total += _deal_schedule_mw(sm, did, deal, take, wy, inp.pue)
         last = max(deal.schedule, key=lambda k: parse_when(k)) if deal.schedule else "signing"
