@@ -1,6 +1,6 @@
 """Contracts with vendors outside the buyer's CoWoS mix deliver (Cerebras, Google).
 
-``compile._contract_skus``: the vendor's accelerator joins the fleet from its own chip supply,
+``compile_partners.contract_skus``: the vendor's accelerator joins the fleet from its own chip supply,
 its orders are the contract's schedule, and every other vendor's chip-limited units are left as
 they were.
 """

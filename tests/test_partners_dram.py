@@ -1,5 +1,5 @@
 """The DRAM-wafer tier behind HBM: a cap on the HBM tier computed at compile
-(``compile._dram_cap``), ``C_hbm(t) ≤ W₀ (1 + g)^(t − t₀) · h · k · 12 ÷ 1e6`` million stacks/yr."""
+(``compile_partners.dram_cap``), ``C_hbm(t) ≤ W₀ (1 + g)^(t − t₀) · h · k · 12 ÷ 1e6`` million stacks/yr."""
 
 from __future__ import annotations
 

@@ -184,7 +184,7 @@ TIER_SPEC: dict[str, tuple[str, str, dict[str, str]]] = {
             "share_sk_hynix": "share of shipments",
             "share_samsung": "share of shipments",
             "share_micron": "share of shipments",
-            # the DRAM-wafer tier behind HBM (compile._dram_cap)
+            # the DRAM-wafer tier behind HBM (compile_partners.dram_cap)
             "dram_wafers_per_month": "global DRAM wafer starts at the fact's date",
             "dram_wafer_growth_pct_per_yr": "growth of DRAM wafer starts, %/yr",
             "hbm_share_of_dram_wafers_max": "largest share of DRAM wafer starts HBM takes",
@@ -521,7 +521,7 @@ class Catalog(Model):
                         errs.append(
                             f"mixes.{mid}.points.{when}.shares.{sku}: a mix is shares of CoWoS "
                             "wafers; this accelerator is not packaged on CoWoS (it enters a "
-                            "buyer's fleet through its contracts, compile._contract_skus)"
+                            "buyer's fleet through its contracts, compile_partners.contract_skus)"
                         )
         for bid, b in self.buyers.items():
             if b.mix not in self.mixes:

@@ -111,7 +111,7 @@ def supplier_binding(
 def supplier_summary(meta: Mapping[str, str], years: dict[str, Any]) -> dict[str, Any]:
     """The summary's ``suppliers`` section from the compiled inputs' ``meta``: shares per tier,
     the binding split by supplier, the named suppliers' plants (share of the tier, and of its
-    binding) and the DRAM-wafer tier behind HBM by year (``compile._dram_cap``)."""
+    binding) and the DRAM-wafer tier behind HBM by year (``compile_partners.dram_cap``)."""
     import json
 
     shares = decode(str(meta.get("supplier_shares", "")))
