@@ -129,7 +129,8 @@ def supplier_summary(meta: Mapping[str, str], years: dict[str, Any]) -> dict[str
     if dram_text := str(meta.get("dram_tier", "")):
         out["dram_wafer_tier"] = {
             "rule": "HBM stacks/yr ≤ DRAM wafer starts × HBM's largest share × stacks per wafer; "
-            "binds_share_of_draws: draws where the cap is below the HBM tier at year end",
+            "binds_share_of_draws: share of the compiled draws where the cap is below the HBM "
+            "tier at year end (a run's summary compiles the median world: 0 or 1)",
             "by_year": json.loads(dram_text),
         }
     return out
