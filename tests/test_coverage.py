@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gigafactory.catalog import load_catalog
-from gigafactory.catalog.schema import Catalog, Deal
+from gigafactory.catalog.schema import Catalog, Company, Deal
 from gigafactory.cli import app
 from gigafactory.compile import compile_inputs
 from gigafactory.coverage import Entry, coverage, orphans
@@ -34,23 +34,26 @@ def shipped() -> list[Entry]:
 
 def test_an_unread_deal_and_its_partner_are_orphans() -> None:
     """A letter to a company nothing else names: no orders, no ledger flow, no capacity read."""
+    base = load_catalog()
+    acme = Company.model_validate({"name": "Acme Compute", "kind": "cloud"})
+    base = base.model_copy(update={"companies": {**base.companies, "acme": acme}})
     cat = _with_deal(
-        load_catalog(),
-        "google_letter",
+        base,
+        "acme_letter",
         {
             "name": "an unread letter",
             "kind": "supply_mou",
             "payer": "openai",
-            "payee": "google",
+            "payee": "acme",
             "status_history": [
                 {"status": "loi", "date": "2026-01-05", "source": "https://example.org/letter"}
             ],
         },
     )
     got = _by_id(coverage(load_scenario("announced", cat), cat, DRAWS))
-    assert got[("deal", "google_letter")].orphan
-    assert got[("partner", "google")].orphan
-    assert ("deal", "google_letter") in {(e.kind, e.id) for e in orphans(list(got.values()))}
+    assert got[("deal", "acme_letter")].orphan
+    assert got[("partner", "acme")].orphan
+    assert ("deal", "acme_letter") in {(e.kind, e.id) for e in orphans(list(got.values()))}
 
 
 def test_a_deal_drives_what_the_run_shows(shipped: list[Entry]) -> None:
@@ -113,7 +116,14 @@ def test_the_shipped_catalog_has_no_orphan(shipped: list[Entry]) -> None:
     for who in ("foxconn", "hitachi", "samsung", "sk_hynix"):
         assert got[("partner", who)].drives.get("suppliers"), who
     assert got[("deal", "samsung_sk_memory_loi")].drives["capacity"]
-    # Cerebras is paid (capacity fees) but its 0.75 GW are never ordered: a gap, said plainly
+    # Cerebras is paid (capacity fees) and its 0.75 GW are ordered as CS-3 systems (no gap)
     cerebras = got[("deal", "cerebras_10b")]
-    assert cerebras.drives["cash flows"] and "orders no chips" in cerebras.gaps[0]
+    assert cerebras.drives["cash flows"] and not cerebras.gaps
+    assert any("cerebras chips" in w for w in cerebras.drives["orders"])
+    assert any("as CS3" in w for w in cerebras.drives["orders"])
+    google = got[("deal", "google_cloud_2025")]
+    assert any("google chips" in w for w in google.drives["orders"]) and not google.gaps
+    # Stargate's partners' equity in the joint venture is in the ledger
+    equity = got[("deal", "stargate_programme")].drives["equity"]
+    assert {w.split(" ")[1].split("→")[0] for w in equity} >= {"softbank", "openai", "mgx"}
     assert not got[("deal", "oracle_300b")].gaps

@@ -174,7 +174,7 @@ def _mix(
             [
                 sm.point(
                     f"accelerators.{s}.packages_per_cowos_wafer",
-                    cat.accelerators[s].packages_per_cowos_wafer,
+                    cast(Fact, cat.accelerators[s].packages_per_cowos_wafer),
                 )
                 for s in skus
             ]
@@ -227,6 +227,37 @@ def _cum_schedule(
     return np.where(week_years > ys[-1], max(total, vs[-1]), out)
 
 
+def _take(sm: _Sampler, did: str, binding: bool, p: float) -> NDArray[np.bool_]:
+    """Whether a deal converts in each draw: always when binding; else ``u < p`` on the deal's
+    own uniform (``deals.<id>.converts``) — the median world keeps a deal that converts at least
+    half the time."""
+    if binding:
+        return np.ones(sm.n, dtype=bool)
+    if sm.median:
+        return np.full(sm.n, p >= 0.5)
+    return np.asarray(sm.u(key=f"deals.{did}.converts") < p)
+
+
+def _deal_schedule_mw(
+    sm: _Sampler, did: str, deal: Any, take: NDArray[np.bool_], wy: F, pue: F
+) -> F:
+    """A deal's cumulative IT MW ``[D, W]``: ``take · GW^IT · f(t) · 1e3``.
+
+    ``f(t)`` is the deal's cumulative schedule (:func:`_cum_schedule`, points at their medians)
+    as a fraction of its GW, from its first recorded status; ``GW`` is drawn per draw (the same
+    draw the money side reads) and ``GW^IT = GW ÷ PUE`` for a facility-basis deal.
+    """
+    gw = sm.fact(f"deals.{did}.gw", deal.gw)
+    start = decimal_year(min(parse_when(e.date) for e in deal.status_history))
+    pts = [
+        (decimal_year(parse_when(k)), sm.point(f"deals.{did}.schedule.{k}", f))
+        for k, f in deal.schedule.items()
+    ]
+    frac = _cum_schedule(pts, deal.gw.value, start, wy) / max(deal.gw.value, 1e-9)
+    it_gw = gw / pue if deal.basis == "facility" else gw
+    return np.asarray((take * it_gw)[:, None] * frac[None, :] * 1e3, dtype=float)
+
+
 def _orders(
     sc: Scenario,
     cat: Catalog,
@@ -265,26 +296,10 @@ def _orders(
         status = deal.status_as_of(sc.as_of)
         if status is None or status in DROPPED:
             continue
-        if status in NON_BINDING:
-            # (the median world keeps a deal that converts at least half the time)
-            p_conv = p_convert_of(deal, sc.finance.p_convert)
-            take = (
-                np.full(n, p_conv >= 0.5)
-                if sm.median
-                else sm.u(key=f"deals.{did}.converts") < p_conv
-            )
-        else:
-            take = np.ones(n, dtype=bool)
+        p_conv = p_convert_of(deal, sc.finance.p_convert)
+        take = _take(sm, did, status not in NON_BINDING, p_conv)
         converted[did] = take
-        gw = sm.fact(f"deals.{did}.gw", deal.gw)
-        start = decimal_year(min(parse_when(e.date) for e in deal.status_history))
-        pts = [
-            (decimal_year(parse_when(k)), sm.point(f"deals.{did}.schedule.{k}", f))
-            for k, f in deal.schedule.items()
-        ]
-        frac = _cum_schedule(pts, deal.gw.value, start, wy) / max(deal.gw.value, 1e-9)
-        it_gw = gw / pue if deal.basis == "facility" else gw
-        out[:, :, vendors.index(deal.vendor)] += (take * it_gw)[:, None] * frac[None, :] * 1e3
+        out[:, :, vendors.index(deal.vendor)] += _deal_schedule_mw(sm, did, deal, take, wy, pue)
     _letter_orders(sc, cat, sm, vendors, wy, converted, out)
     return out
 
@@ -312,25 +327,10 @@ def _letter_orders(
         status = deal.status_as_of(sc.as_of)
         if deal.payee != sc.scope.buyer or status is None or status in DROPPED:
             continue
-        take = (
-            np.ones(sm.n, dtype=bool)
-            if status in BINDING
-            else (
-                np.full(sm.n, sc.finance.p_convert >= 0.5)
-                if sm.median
-                else sm.u(key=f"deals.{did}.converts") < sc.finance.p_convert
-            )
-        )
+        take = _take(sm, did, status in BINDING, sc.finance.p_convert)
         converted[did] = take
-        gw = sm.fact(f"deals.{did}.gw", deal.gw)
-        start = decimal_year(min(parse_when(e.date) for e in deal.status_history))
-        pts = [
-            (decimal_year(parse_when(k)), sm.point(f"deals.{did}.schedule.{k}", f))
-            for k, f in deal.schedule.items()
-        ]
-        frac = _cum_schedule(pts, deal.gw.value, start, wy) / max(deal.gw.value, 1e-9)
         v = vendors.index(str(deal.vendor))
-        letter = (take * gw)[:, None] * frac[None, :] * 1e3
+        letter = _deal_schedule_mw(sm, did, deal, take, wy, np.ones(sm.n))  # an IT-basis letter
         out[:, :, v] = np.maximum(out[:, :, v], letter)
 
 
@@ -591,6 +591,10 @@ def compile_inputs(
             cat, sm, grid.years, inp.phase_site, sc.scope.kind == "industry", sc.site_regions
         ),
     )
+    from .compile_partners import contract_skus, dram_cap
+
+    inp = dram_cap(sc, cat, sm, inp)  # after every other draw: the random stream is kept
+    inp = contract_skus(sc, cat, sm, inp)  # reads the capped chip tiers
     # which catalog values the model read: an override of anything else would change nothing
     meta = {
         **inp.meta,
@@ -784,14 +788,20 @@ def _supply_letters(
     as drawing on it; a letter with a stated volume also floors the buyer's share of the tier
     (:func:`_letter_floor`).  Called last, so its random draws shift no other input.
     """
-    from .supply.suppliers import encode, letter_suppliers, tier_shares
+    from .supply.suppliers import encode, letter_suppliers, plant_rows, plant_shares, tier_shares
 
     shares = tier_shares(cat, sm.point)
     for tier, row in shares.items():
         for who, v in row.items():
             sm.notes.append(f"company:{who}=suppliers:{tier}: {v:.0%} of the tier's capacity")
+    plants = plant_rows(shares, plant_shares(cat, sm.point))
+    for tier, prow in plants.items():
+        for key, v in prow.items():
+            who, _, plant = key.partition("/")
+            sm.notes.append(f"company:{who}=suppliers:{tier} plant {plant}: {v:.1%} of the tier")
     caps = dict(inp.meta)
     caps["supplier_shares"] = encode(shares)
+    caps["supplier_plants"] = encode(plants)
     out = dataclasses.replace(inp, meta=caps)
     for did, deal in sorted(cat.deals.items()):
         status = deal.status_as_of(sc.as_of)
@@ -844,15 +854,7 @@ def _letter_floor(
         ramp = np.clip((grid.fractional_years() - t0) / max(end - t0, 1e-9), 0.0, 1.0)
         floor = phi * sigma * ramp  # [W]
         binding = deal.status_as_of(sc.as_of) in BINDING
-        take = (
-            np.ones(sm.n, dtype=bool)
-            if binding
-            else (
-                np.full(sm.n, sc.finance.p_convert >= 0.5)
-                if sm.median
-                else sm.u(key=f"deals.{did}.converts") < sc.finance.p_convert
-            )
-        )
+        take = _take(sm, did, binding, sc.finance.p_convert)
         inp.deal_converted[did] = take
         glob, eff = sm.stash[tier]
         share_wd = np.maximum(eff.T, take[None, :] * floor[:, None])  # [W, D]
@@ -893,25 +895,9 @@ def _programme_orders(sc: Scenario, cat: Catalog, sm: _Sampler, inp: ModelInputs
             continue
         if deal.payee != sc.scope.buyer or status in DROPPED:
             continue
-        take = (
-            np.ones(sm.n, dtype=bool)
-            if status in BINDING
-            else (
-                np.full(sm.n, sc.finance.p_convert >= 0.5)
-                if sm.median
-                else sm.u(key=f"deals.{did}.converts") < sc.finance.p_convert
-            )
-        )
+        take = _take(sm, did, status in BINDING, sc.finance.p_convert)
         inp.deal_converted[did] = take
-        gw = sm.fact(f"deals.{did}.gw", deal.gw)
-        start = decimal_year(min(parse_when(e.date) for e in deal.status_history))
-        pts = [
-            (decimal_year(parse_when(k)), sm.point(f"deals.{did}.schedule.{k}", f))
-            for k, f in deal.schedule.items()
-        ]
-        frac = _cum_schedule(pts, deal.gw.value, start, wy) / max(deal.gw.value, 1e-9)
-        it_gw = gw / inp.pue if deal.basis == "facility" else gw
-        total += (take * it_gw)[:, None] * frac[None, :] * 1e3
+        total += _deal_schedule_mw(sm, did, deal, take, wy, inp.pue)
         last = max(deal.schedule, key=lambda k: parse_when(k)) if deal.schedule else "signing"
         notes.append(
             f"deal:{did}=orders:programme floor, all vendors' orders ≥ {deal.gw.value:g} GW "

@@ -23,7 +23,6 @@ import xarray as xr
 
 from .catalog.schema import Catalog, Deal
 from .finance.contracts import status_class
-from .results.partners import flow_medians
 from .scenario.schema import Scenario
 from .timegrid import parse_when
 
@@ -70,7 +69,7 @@ class _Run:
     as_of: str
     converted: dict[str, float]  # deal → share of draws in which it ordered chips
     gw: dict[str, float]  # deal → median GW drawn
-    flows: list[tuple[str, str, str, str, float]]  # (contract, flow, payer, payee, p50 $B)
+    flows: list[tuple[str, str, str, str, float, float]]  # (…, p50 $B, share of draws)
     notes: dict[str, list[tuple[str, str]]]  # deal or company → [(role, what)]
     phases: tuple[str, ...]  # site phases compiled ("site/i")
 
@@ -135,10 +134,11 @@ def _deal_drives(did: str, deal: Deal, run: _Run) -> list[tuple[str, str]]:
         out.append(
             ("orders", f"{deal.vendor} chips, {gw:.3g} GW ({deal.basis}) in {share:.0%} of draws")
         )
-    for contract, flow, payer, payee, usd in run.flows:
+    for contract, flow, payer, payee, usd, moves in run.flows:
         if contract == did:
             role = "equity" if flow in EQUITY_FLOWS else "cash flows"
-            out.append((role, f"{flow} {payer}→{payee} ${usd:.3g}B p50 to horizon end"))
+            where = "" if moves == 1.0 else f" where it flows ({moves:.0%} of draws)"
+            out.append((role, f"{flow} {payer}→{payee} ${usd:.3g}B p50 to horizon end{where}"))
     for role, what in run.notes.get(f"deal:{did}", []):
         if did in run.converted and role in ("capacity", "orders"):  # not the median world's
             what += f" (converts in {share:.0%} of draws)"
@@ -217,19 +217,23 @@ def _median_gw(ds: xr.Dataset) -> dict[str, float]:
     return out
 
 
-def _flows(fin: xr.Dataset) -> list[tuple[str, str, str, str, float]]:
-    total = flow_medians(fin, {k: [k] for k in range(fin.sizes["link"])})
+def _flows(fin: xr.Dataset) -> list[tuple[str, str, str, str, float, float]]:
+    """Each link that moves money in some draw: (contract, flow, payer, payee, p50 $B over the
+    draws where it flows, share of draws where it flows) — a non-binding deal's flows exist
+    only where it converted, and a median over every draw would hide a coin flip."""
+    total = fin["flow_usd_b"].sum("year").transpose("draw", "link").values
     out = []
     for k in range(fin.sizes["link"]):
-        usd = total[k]
-        if abs(usd) > 1e-9:
+        moves = np.abs(total[:, k]) > 1e-9
+        if moves.any():
             out.append(
                 (
                     str(fin["link_contract"].values[k]),
                     str(fin["link_flow"].values[k]),
                     str(fin["link_payer"].values[k]),
                     str(fin["link_payee"].values[k]),
-                    usd,
+                    float(np.median(total[moves, k])),
+                    float(moves.mean()),
                 )
             )
     return out

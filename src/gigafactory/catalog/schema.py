@@ -153,7 +153,9 @@ class Accelerator(Model):
     )
     fp8_dense_tflops: Fact
     hbm_stacks: Fact
-    packages_per_cowos_wafer: Fact
+    packages_per_cowos_wafer: Fact | None = Field(
+        None, description="None: not packaged on CoWoS (a wafer-scale engine is its own package)"
+    )
     packages_per_logic_wafer: Fact
 
 
@@ -182,6 +184,11 @@ TIER_SPEC: dict[str, tuple[str, str, dict[str, str]]] = {
             "share_sk_hynix": "share of shipments",
             "share_samsung": "share of shipments",
             "share_micron": "share of shipments",
+            # the DRAM-wafer tier behind HBM (compile_partners.dram_cap)
+            "dram_wafers_per_month": "global DRAM wafer starts at the fact's date",
+            "dram_wafer_growth_pct_per_yr": "growth of DRAM wafer starts, %/yr",
+            "hbm_share_of_dram_wafers_max": "largest share of DRAM wafer starts HBM takes",
+            "stacks_per_dram_wafer": "good HBM stacks per DRAM wafer",
         },
     ),
     "rack_assembly": ("racks/week", "rack-scale systems assembled and tested (NVL72-class)", {}),
@@ -224,6 +231,26 @@ def _supplier_share_problems(tid: str, tier: Tier, companies: dict[str, Company]
             f"tiers.{tid}.params: supplier shares sum to {sum(shares.values()):g} > 1 "
             f"({', '.join(sorted(shares))})"
         )
+    # a named supplier's plants: ``plant_<company>__<plant>``, shares of that supplier's capacity
+    plants: dict[str, float] = {}
+    for p, f in sorted(tier.params.items()):
+        if not p.startswith("plant_"):
+            continue
+        who, sep, _ = p[6:].partition("__")
+        if not sep or f"share_{who}" not in tier.params:
+            errs.append(
+                f"tiers.{tid}.params.{p}: a plant is plant_<company>__<plant> of a named "
+                f"supplier of the tier (share_<company>); suppliers: "
+                f"{', '.join(sorted(k[6:] for k in shares)) or 'none'}"
+            )
+        elif not 0.0 <= f.value <= 1.0:
+            errs.append(f"tiers.{tid}.params.{p}: a plant share must be within [0, 1]")
+        plants[who] = plants.get(who, 0.0) + f.value
+    errs += [
+        f"tiers.{tid}.params: {who}'s plant shares sum to {v:g} > 1"
+        for who, v in sorted(plants.items())
+        if v > 1.0 + 1e-6
+    ]
     return errs
 
 
@@ -473,6 +500,8 @@ class Catalog(Model):
             for p in sorted(have - need):
                 if p.startswith("share_") and p[6:] in self.companies:
                     continue  # a named supplier's share of the tier (supply/suppliers.py)
+                if p.startswith("plant_"):
+                    continue  # one of its plants (checked in _supplier_share_problems)
                 errs.append(
                     f"tiers.{tid}.params.{p}: unknown param; allowed: {', '.join(sorted(need)) or 'none'}"
                 )
@@ -488,6 +517,12 @@ class Catalog(Model):
                 for sku in pt.shares:
                     if sku not in self.accelerators:
                         errs.append(f"mixes.{mid}.points.{when}.shares.{sku}: unknown accelerator")
+                    elif self.accelerators[sku].packages_per_cowos_wafer is None:
+                        errs.append(
+                            f"mixes.{mid}.points.{when}.shares.{sku}: a mix is shares of CoWoS "
+                            "wafers; this accelerator is not packaged on CoWoS (it enters a "
+                            "buyer's fleet through its contracts, compile_partners.contract_skus)"
+                        )
         for bid, b in self.buyers.items():
             if b.mix not in self.mixes:
                 errs.append(f"buyers.{bid}.mix: unknown mix '{b.mix}'")

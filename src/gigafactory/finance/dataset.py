@@ -61,6 +61,17 @@ def committed_by_link(plan: Plan, links: list[Link]) -> np.ndarray:
     return out
 
 
+def _programme_equity(plan: Plan, lk: Link) -> bool:
+    """An equity flow into the vehicle of one of the buyer's site-development programmes."""
+    deal = plan.deals.get(lk.contract)
+    return (
+        deal is not None
+        and deal[0].kind == "site_development"
+        and lk.flow == "equity"
+        and lk.payee == lk.contract
+    )
+
+
 def _dataset(
     res: dict[str, Any],
     plan: Plan,
@@ -74,13 +85,18 @@ def _dataset(
     committed = committed_by_link(plan, links)
     buyer = plan.buyer
     # counterparty exposure to the buyer: unpaid committed contracts + financing extended (at cost)
+    # a partner's equity in a programme's vehicle that serves the buyer (Stargate) is exposure
+    # to the buyer too (postings._post_site_development)
+    jv = [_programme_equity(plan, lk) for lk in links]
     cps = sorted(
         (
             {lk.payee for lk in links if lk.payer == buyer}
             | {lk.payer for lk in links if lk.payee == buyer}
+            | {lk.payer for lk, j in zip(links, jv, strict=True) if j}
         )
         - C.BOUNDARY
         - {buyer, "dc_spv"}
+        - {lk.payee for lk, j in zip(links, jv, strict=True) if j}  # the vehicles themselves
     )
     expo = np.zeros((n, len(cps)), dtype=np.float32)
     relet = np.zeros_like(expo)  # the part owed for capacity the seller can re-let or resell
@@ -96,7 +112,8 @@ def _dataset(
                 relet[:, cps.index(lk.payee)] += unpaid
             if "collateral_usd_b" in deal.terms:
                 collateral[cps.index(lk.payee)] += deal.terms["collateral_usd_b"].value
-        if lk.payee == buyer and lk.payer in cps and lk.kind == "cash" and lk.flow == "equity":
+        into = lk.payee == buyer or jv[li]
+        if into and lk.payer in cps and lk.kind == "cash" and lk.flow == "equity":
             expo[:, cps.index(lk.payer)] += total[:, li]
             equity[:, cps.index(lk.payer)] += total[:, li]
     internal = [q for q in parties if q not in C.BOUNDARY]

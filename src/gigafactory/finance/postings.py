@@ -90,6 +90,9 @@ def generate_postings(
     for did, (dl, _) in plan.deals.items():
         if dl.kind == "warrant" and dl.payee == plan.buyer and dl.payer in dr.prices:
             _post_warrant(bt, did, dl)
+    for did, (dl, _) in plan.deals.items():
+        if dl.kind == "site_development" and dl.payee == plan.buyer:
+            _post_site_development(bt, did, dl)
     _post_operations(bt)
     return bt.out, bt.extras
 
@@ -300,6 +303,47 @@ def _post_equity_investment(bt: _Batch, did: str, dl: Deal) -> None:
         flow = paid[None, :] * conv  # conv is 0 or 1: exact in float32
     bt.out.add(Link(dl.payer, b, "cash", "equity", did, bt.basis(did)), flow)
     bt.out.add(Link(b, dl.payer, "equity", "shares_issued", did, bt.basis(did)), flow)
+
+
+#: a site-development programme's terms ``<company>_equity_usd_b``: each partner's equity pledge
+EQUITY_TERM = "_equity_usd_b"
+
+
+def programme_equity(dl: Deal) -> dict[str, float]:
+    """``{partner: $B}`` equity pledged to a programme's joint venture (its ``*_equity_usd_b``
+    terms, at their values)."""
+    return {
+        k[: -len(EQUITY_TERM)]: f.value
+        for k, f in sorted(dl.terms.items())
+        if k.endswith(EQUITY_TERM) and k != "contingent_usd_b"
+    }
+
+
+def _post_site_development(bt: _Batch, did: str, dl: Deal) -> None:
+    """A programme's partners' equity in its joint venture (Stargate: SoftBank, OpenAI, Oracle,
+    MGX), called as the programme builds:
+
+        E_p(t) = c_d · E_p · f(t),   f(t) = G(t) ÷ G,
+
+    with ``E_p`` partner ``p``'s pledge ($B), ``G(t)`` the programme's cumulative scheduled GW
+    (0 at announcement, :func:`contracts.cumulative_schedule`), ``c_d`` whether it converted in
+    the draw.  The vehicle (payee ``did``) spends what it is paid on the programme's facilities,
+    so it holds no cash; the equity is junior exposure of each partner to the buyer the
+    vehicle serves.
+    """
+    pledges = programme_equity(dl)
+    if not pledges or dl.gw is None or not dl.gw.value:
+        return
+    frac = bt.plan.memo.get(f"programme:{did}")
+    if frac is None:  # draw-independent
+        cum = C.cumulative_schedule(dl, bt.plan.week_years) / dl.gw.value
+        frac = bt.plan.memo[f"programme:{did}"] = C.weekly(cum).astype(np.float32)
+    conv = _col(bt.dr.convert[did].astype(float))
+    for who, usd in pledges.items():
+        flow = frac[None, :] * np.float32(usd) * conv
+        bt.out.add(Link(who, did, "cash", "equity", did, bt.basis(did)), flow)
+    total = frac[None, :] * np.float32(sum(pledges.values())) * conv
+    bt.out.add(Link(did, "external", "cash", "facility_capex", did, bt.basis(did)), total)
 
 
 def _warrant_window(plan: Plan, dl: Deal, w: int) -> tuple[int, int]:

@@ -35,8 +35,10 @@ def partners_view(
     cat: Catalog,
     sc: Scenario,
     shares: dict[str, dict[str, float]] | None = None,
+    plants: dict[str, dict[str, float]] | None = None,
 ) -> dict[str, Any]:
-    """``{partner: {...}}`` for a buyer-scope run (empty for an industry run)."""
+    """``{partner: {...}}`` for a buyer-scope run (empty for an industry run); ``plants`` is
+    ``{tier: {"company/plant": share of the tier}}`` (``supply.suppliers.plant_rows``)."""
     if sc.scope.kind != "buyer":
         return {}
     buyer = str(sc.scope.buyer)
@@ -48,7 +50,7 @@ def partners_view(
             "deals": {
                 d: str(cat.deals[d].status_as_of(sc.as_of) or "not yet announced") for d in dids
             },
-            "supplies": _supplies(cat, who, dids, shares or {}),
+            "supplies": _supplies(cat, who, dids, shares or {}, plants or {}),
         }
         if "vendor" in ds.coords and who in [str(v) for v in ds["vendor"].values]:
             row["it_gw_online_p50"] = _gw(ds, who, ends)
@@ -76,7 +78,11 @@ def _partners(
 
 
 def _supplies(
-    cat: Catalog, who: str, dids: list[str], shares: dict[str, dict[str, float]]
+    cat: Catalog,
+    who: str,
+    dids: list[str],
+    shares: dict[str, dict[str, float]],
+    plants: dict[str, dict[str, float]],
 ) -> list[str]:
     out = []
     for did in dids:
@@ -90,6 +96,10 @@ def _supplies(
     for tier, row in shares.items():
         if who in row:
             out.append(f"{tier}: {row[who]:.0%} of the tier's capacity")
+    for tier, prow in plants.items():
+        for key, v in prow.items():
+            if key.startswith(f"{who}/"):
+                out.append(f"{tier} plant {key.partition('/')[2]}: {v:.1%} of the tier's capacity")
     return out
 
 

@@ -216,7 +216,7 @@ def summarise(
     if inputs is not None and inputs.meta.get("supplier_shares"):
         from ..supply.suppliers import supplier_summary
 
-        out["suppliers"] = supplier_summary(str(inputs.meta["supplier_shares"]), years)
+        out["suppliers"] = supplier_summary(inputs.meta, years)
     if catalog is not None:
         from ..pipeline import attribute_delays
 
@@ -238,7 +238,8 @@ def summarise(
 
         meta = inputs.meta if inputs is not None else {}
         supplier_shares = decode(str(meta.get("supplier_shares", "")))
-        out["partners"] = partners_view(ds, finance, catalog, sc, supplier_shares)
+        plants = decode(str(meta.get("supplier_plants", "")))
+        out["partners"] = partners_view(ds, finance, catalog, sc, supplier_shares, plants)
     out["scenario_resolved"] = {**sc.model_dump(mode="json"), "draws": int(ds.sizes["draw"])}
     return out
 

@@ -16,7 +16,7 @@ sets a floor under the buyer's share of the tier (see ``compile._letter_floor``)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..catalog.schema import Catalog, Deal, Fact
@@ -43,6 +43,37 @@ def tier_shares(cat: Catalog, point: Callable[[str, Fact], float]) -> dict[str, 
             rest = max(1.0 - sum(named.values()), 0.0)
             out[tid] = {**named, **({OTHERS: rest} if rest > 1e-9 else {})}
     return out
+
+
+def plant_shares(
+    cat: Catalog, point: Callable[[str, Fact], float]
+) -> dict[str, dict[str, dict[str, float]]]:
+    """``{tier: {company: {plant: π}}}``: a named supplier's plants (``plant_<company>__<plant>``
+    params), each a share π of that supplier's capacity in the tier; the tier's capacity at a
+    plant is ``σ_company · π``.  The rest of the supplier's capacity is its other plants."""
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for tid, tier in cat.tiers.items():
+        for p, f in sorted(tier.params.items()):
+            if p.startswith("plant_"):
+                who, _, plant = p[6:].partition("__")
+                out.setdefault(tid, {}).setdefault(who, {})[plant] = point(
+                    f"tiers.{tid}.params.{p}", f
+                )
+    return out
+
+
+def plant_rows(
+    shares: dict[str, dict[str, float]], plants: dict[str, dict[str, dict[str, float]]]
+) -> dict[str, dict[str, float]]:
+    """``{tier: {"company/plant": σ · π}}``: each plant's share of its tier's capacity."""
+    return {
+        tier: {
+            f"{who}/{plant}": round(shares.get(tier, {}).get(who, 0.0) * pi, 4)
+            for who, row in by_who.items()
+            for plant, pi in row.items()
+        }
+        for tier, by_who in plants.items()
+    }
 
 
 def encode(shares: dict[str, dict[str, float]]) -> str:
@@ -77,13 +108,29 @@ def supplier_binding(
     return out
 
 
-def supplier_summary(meta_text: str, years: dict[str, Any]) -> dict[str, Any]:
-    """The summary's ``suppliers`` section: shares per tier and the binding split by supplier."""
-    shares = decode(meta_text)
+def supplier_summary(meta: Mapping[str, str], years: dict[str, Any]) -> dict[str, Any]:
+    """The summary's ``suppliers`` section from the compiled inputs' ``meta``: shares per tier,
+    the binding split by supplier, the named suppliers' plants (share of the tier, and of its
+    binding) and the DRAM-wafer tier behind HBM by year (``compile_partners.dram_cap``)."""
+    import json
+
+    shares = decode(str(meta.get("supplier_shares", "")))
     binding = {y: dict(v.get("binding", {})) for y, v in years.items()}
-    return {
+    out: dict[str, Any] = {
         "shares": {t: {c: round(v, 4) for c, v in row.items()} for t, row in shares.items()},
         "binding_by_supplier": supplier_binding(shares, binding),
         "rule": "a binding tier's share of draws split by supplier capacity share "
         "(every supplier short by the same fraction)",
     }
+    if plants_text := str(meta.get("supplier_plants", "")):
+        plants = decode(plants_text)  # {tier: {"company/plant": share of the tier}}
+        out["plants"] = plants
+        out["binding_by_plant"] = supplier_binding(plants, binding)
+    if dram_text := str(meta.get("dram_tier", "")):
+        out["dram_wafer_tier"] = {
+            "rule": "HBM stacks/yr ≤ DRAM wafer starts × HBM's largest share × stacks per wafer; "
+            "binds_share_of_draws: share of the compiled draws where the cap is below the HBM "
+            "tier at year end (a run's summary compiles the median world: 0 or 1)",
+            "by_year": json.loads(dram_text),
+        }
+    return out
