@@ -77,7 +77,7 @@ def money_loops(
     largest bottleneck first.
     """
     weight = {(a, b): float(v) for (a, b), v in flows.items() if a != b and v > min_flow}
-    out = []
+    out: list[dict[str, Any]] = []
     for cyc in simple_cycles(weight, length_bound):
         edges = list(zip(cyc, [*cyc[1:], cyc[0]], strict=True))
         bottleneck = min(weight[e] for e in edges)
