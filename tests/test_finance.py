@@ -295,3 +295,29 @@ def test_summary_has_the_contracted_keys(fin: xr.Dataset) -> None:
     import json
 
     json.dumps(s)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    edges=st.sets(
+        st.tuples(st.sampled_from("abcdefg"), st.sampled_from("abcdefg")).filter(
+            lambda e: e[0] != e[1]
+        ),
+        max_size=25,
+    ),
+    bound=st.integers(1, 5),
+)
+def test_simple_cycles_are_networkx_cycles(edges: set[tuple[str, str]], bound: int) -> None:
+    """The loop finder lists exactly networkx's bounded simple cycles (each once)."""
+    import networkx as nx
+
+    from gigafactory.finance.circularity import simple_cycles
+
+    def canon(c: list[str]) -> tuple[str, ...]:
+        i = c.index(min(c))
+        return tuple(c[i:] + c[:i])
+
+    g = nx.DiGraph(list(edges))
+    ours = [canon(c) for c in simple_cycles(edges, bound)]
+    assert len(ours) == len(set(ours))
+    assert set(ours) == {canon(c) for c in nx.simple_cycles(g, length_bound=bound)}

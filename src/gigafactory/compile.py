@@ -124,14 +124,16 @@ def sample_path(
     growth = sm.fact(f"{name}.growth_after_pct_per_yr", path.growth_after_pct_per_yr, u)
     log = path.interpolation == "log"
     wts, past = _interp_weights(years, week_years, log)
+    after = np.flatnonzero(past > 0)  # weeks past the last point: only they grow (× (1+g)^0 = 1)
     # computed week-major ([W, D], float32 is ample for a capacity) and returned as its
     # transpose: a [D, W] view whose ``.T`` — what the engine reads — is contiguous
     if log:
         lg = (wts.T @ np.log(np.maximum(vals, 1e-12)).T).astype(np.float32)
-        lg += (past[:, None] * np.log1p(growth / 100.0)[None, :]).astype(np.float32)
+        lg[after] += (past[after, None] * np.log1p(growth / 100.0)[None, :]).astype(np.float32)
         out = np.exp(lg, out=lg)
     else:
-        lin = np.maximum(wts.T @ vals.T, 0.0) * (1.0 + growth / 100.0)[None, :] ** past[:, None]
+        lin = np.maximum(wts.T @ vals.T, 0.0)
+        lin[after] *= (1.0 + growth / 100.0)[None, :] ** past[after, None]
         out = lin.astype(np.float32)
     return out.T
 

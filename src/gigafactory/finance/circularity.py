@@ -13,9 +13,9 @@ facts/finance.md §1.3):
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
 
@@ -68,7 +68,7 @@ def money_loops(
     Parameters
     ----------
     flows : {(payer, payee): $B} over the internal entities.
-    length_bound : longest loop, in edges (``networkx.simple_cycles(G, length_bound)``).
+    length_bound : longest loop, in edges (:func:`simple_cycles`).
     top : how many loops to return.
 
     Returns
@@ -76,14 +76,11 @@ def money_loops(
     ``[{"loop": "openai → oracle → nvidia → openai", "entities": [...], "min_flow_usd_b": x}]``,
     largest bottleneck first.
     """
-    g = nx.DiGraph()
-    for (a, b), v in flows.items():
-        if a != b and v > min_flow:
-            g.add_edge(a, b, weight=float(v))
-    out = []
-    for cyc in nx.simple_cycles(g, length_bound=length_bound):
+    weight = {(a, b): float(v) for (a, b), v in flows.items() if a != b and v > min_flow}
+    out: list[dict[str, Any]] = []
+    for cyc in simple_cycles(weight, length_bound):
         edges = list(zip(cyc, [*cyc[1:], cyc[0]], strict=True))
-        bottleneck = min(g.edges[e]["weight"] for e in edges)
+        bottleneck = min(weight[e] for e in edges)
         # rotate so the loop starts at its alphabetically first entity: stable names
         i = cyc.index(min(cyc))
         cyc = cyc[i:] + cyc[:i]
@@ -96,6 +93,28 @@ def money_loops(
         )
     out.sort(key=lambda d: (-d["min_flow_usd_b"], d["loop"]))
     return out[:top]
+
+
+def simple_cycles(edges: Any, length_bound: int) -> Iterator[list[str]]:
+    """Every simple cycle of at most ``length_bound`` edges of a directed graph, once each.
+
+    ``edges`` holds ``(a, b)`` pairs.  Each cycle is found from its alphabetically first node
+    ``s`` by a depth-first search through nodes after ``s`` only, and is returned starting at
+    ``s`` (as ``networkx.simple_cycles(G, length_bound)`` finds them, without loading
+    networkx — ~0.3 s of every run's start-up — for graphs of a dozen entities).
+    """
+    succ: dict[str, list[str]] = {}
+    for a, b in edges:
+        succ.setdefault(a, []).append(b)
+    for s in sorted(succ):
+        stack = [[s]]
+        while stack:
+            path = stack.pop()
+            for nxt in sorted(succ.get(path[-1], ())):
+                if nxt == s:
+                    yield path
+                elif nxt > s and nxt not in path and len(path) < length_bound:
+                    stack.append([*path, nxt])
 
 
 def round_trip_share(financing: float, payments_back: float) -> float:

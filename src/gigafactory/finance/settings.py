@@ -44,7 +44,7 @@ class FinanceSettings(BaseModel):
     legacy_provider : str
         Who rents out the buyer's capacity that no catalog deal covers (pre-existing contracts).
     loop_length : int
-        Longest money loop (edges) enumerated by ``networkx.simple_cycles``.
+        Longest money loop (edges) enumerated by ``circularity.simple_cycles``.
     chunk_draws : int
         Draws processed per batch (memory and cache bound; results do not depend on it).
     threads : int
