@@ -5,7 +5,8 @@ Starts the server as its own process on 127.0.0.1 (a free port, a temporary run 
 one browsing thread keeps reading ``GET /runs/{id}`` (of a queued, running or finished run),
 ``GET /runs`` and a stored series.  Prints every run's fate (none may be lost), the latency
 percentiles of ``GET /runs/{id}`` and of the other reads, and runs per minute.
-``--smoke``: 10 draws per run (CI); default 200.
+``--smoke``: 2 clients × 10 draws per run (CI: proves it runs, two runs still queue behind
+one server worker); default 4 clients × 200 draws.
 """
 
 from __future__ import annotations
@@ -82,11 +83,13 @@ def browse(url: str, ids: list[str], stop: threading.Event, lat: dict[str, list[
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--clients", type=int, default=4)
+    ap.add_argument("--clients", type=int, default=None, help="default 4 (--smoke: 2)")
     ap.add_argument("--draws", type=int, default=200)
     ap.add_argument("--workers", type=int, default=1, help="server: runs at once")
-    ap.add_argument("--smoke", action="store_true", help="10 draws per run, for CI")
+    ap.add_argument("--smoke", action="store_true", help="2 clients × 10 draws, for CI")
     args = ap.parse_args()
+    if args.clients is None:
+        args.clients = 2 if args.smoke else 4
     draws = 10 if args.smoke else args.draws
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,6 +36,25 @@ def industry_inputs(catalog: Catalog) -> ModelInputs:
 @pytest.fixture(scope="session")
 def announced_run(announced_inputs: ModelInputs):  # type: ignore[no-untyped-def]
     return simulate(announced_inputs)
+
+
+@pytest.fixture(scope="session")
+def announced_cli_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, int, str]:
+    """``run announced --draws 40 --seed 3 --out OUT --store STORE`` once for the session.
+
+    test_cli's ``announced`` case and test_regions read the same files: a run with ``--out``
+    costs ~15 s of CPU (about half of it the report and charts).  Returns ``(out, store,
+    exit code, output)``; tests only read the files.
+    """
+    from typer.testing import CliRunner
+
+    from gigafactory.cli import app
+
+    tmp = tmp_path_factory.mktemp("announced-cli")
+    out, store = tmp / "out", tmp / "runs.duckdb"
+    args = ["run", "announced", "--draws", "40", "--seed", "3", "--out", str(out)]
+    res = CliRunner().invoke(app, [*args, "--store", str(store)])
+    return out, store, res.exit_code, res.output
 
 
 #: Debian's Chromium, launched headless by Playwright (it cannot download its own browser here).

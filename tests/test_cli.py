@@ -25,11 +25,17 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.mark.parametrize("preset", preset_names())
-def test_run_each_preset_writes_summary_and_files(preset: str, tmp_path: Path, store: Path) -> None:
-    out = tmp_path / "out"
-    res = runner.invoke(app, ["run", preset, "--draws", "40", "--seed", "3", "--out", str(out)])
-    assert res.exit_code == 0, res.output
-    assert "binding" in res.output
+def test_run_each_preset_writes_summary_and_files(
+    preset: str, tmp_path: Path, store: Path, request: pytest.FixtureRequest
+) -> None:
+    if preset == "announced":  # the same command, run once for the session (conftest)
+        out, store, code, output = request.getfixturevalue("announced_cli_run")
+    else:
+        out = tmp_path / "out"
+        res = runner.invoke(app, ["run", preset, "--draws", "40", "--seed", "3", "--out", str(out)])
+        code, output = res.exit_code, res.output
+    assert code == 0, output
+    assert "binding" in output
     summary = json.loads((out / "summary.json").read_text())
     assert summary["scenario"] == preset and summary["draws"] == 40 and summary["seed"] == 3
     first_year = next(iter(summary["years"].values()))
@@ -42,14 +48,6 @@ def test_run_each_preset_writes_summary_and_files(preset: str, tmp_path: Path, s
     for name in ("results.nc", "gw_online.png", "report.html", "scenario.yaml"):
         assert (out / name).stat().st_size > 0, name
     assert store.exists()
-
-
-def test_run_json_is_the_summary(tmp_path: Path, store: Path) -> None:
-    res = runner.invoke(app, ["run", "announced", "--draws", "20", "--json", "--no-finance"])
-    assert res.exit_code == 0, res.output
-    summary = json.loads(res.output)
-    assert summary["years"]["2027"]["it_gw_online"]["p50"] > 0
-    assert summary["run_id"]
 
 
 def test_gw_per_week_says_when_and_what_binds(store: Path) -> None:
@@ -116,14 +114,18 @@ def test_deals_change_with_as_of() -> None:
     assert sa["nvidia_loi_2025"] == "loi" and sb["nvidia_loi_2025"] == "superseded"
 
 
-def test_keep_draws_stores_trajectories(tmp_path: Path, store: Path) -> None:
+def test_run_json_is_the_summary_and_keep_draws_stores_trajectories(store: Path) -> None:
+    """One run for both: ``--json`` prints the summary; ``--keep-draws`` stores every draw."""
     from gigafactory.results.store import RunStore
 
     res = runner.invoke(
         app, ["run", "announced", "-n", "20", "--keep-draws", "--no-finance", "--json"]
     )
     assert res.exit_code == 0, res.output
-    run_id = json.loads(res.output)["run_id"]
+    summary = json.loads(res.output)
+    assert summary["years"]["2027"]["it_gw_online"]["p50"] > 0
+    run_id = summary["run_id"]
+    assert run_id
     ds = RunStore(store).load_trajectories(run_id)
     assert ds.sizes["draw"] == 20
     assert float(ds["it_gw_online"].isel(week=-1).max()) > 0

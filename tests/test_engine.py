@@ -37,6 +37,17 @@ def announced_run(announced_inputs: ModelInputs) -> xr.Dataset:
     return simulate(announced_inputs)
 
 
+@pytest.fixture(scope="module")
+def announced_base(announced_inputs: ModelInputs) -> xr.Dataset:
+    """The unscaled run the monotonicity properties compare with (once, not per example)."""
+    return simulate(announced_inputs, vendor_detail=False)
+
+
+@pytest.fixture(scope="module")
+def industry_base(industry_inputs: ModelInputs) -> xr.Dataset:
+    return simulate(industry_inputs, vendor_detail=False)
+
+
 def _with(inp: ModelInputs, **changes: object) -> ModelInputs:
     return dataclasses.replace(inp, **changes)  # type: ignore[arg-type]
 
@@ -174,10 +185,10 @@ def test_zero_shell_or_power_tier_gives_zero_output(
 )
 @given(tier=st.sampled_from(sorted(CAPS)), factor=st.floats(1.0, 4.0))
 def test_more_capacity_never_less_output(
-    announced_inputs: ModelInputs, tier: str, factor: float
+    announced_inputs: ModelInputs, announced_base: xr.Dataset, tier: str, factor: float
 ) -> None:
     """Cumulative IT installed never falls when any tier grows (buyer scope, orders binding)."""
-    base = simulate(announced_inputs, vendor_detail=False)
+    base = announced_base
     more = simulate(_scaled(announced_inputs, tier, factor), vendor_detail=False)
     b = np.cumsum(base["it_gw_added"].values.astype(float), axis=1)
     m = np.cumsum(more["it_gw_added"].values.astype(float), axis=1)
@@ -189,12 +200,12 @@ def test_more_capacity_never_less_output(
 )
 @given(tier=st.sampled_from(sorted(CAPS)), factor=st.floats(1.0, 4.0))
 def test_more_capacity_never_less_output_industry(
-    industry_inputs: ModelInputs, tier: str, factor: float
+    industry_inputs: ModelInputs, industry_base: xr.Dataset, tier: str, factor: float
 ) -> None:
     """Without orders, accelerators completed and IT installed both only grow with capacity.
     (With orders, work in progress charged to the contracts can shift completions; the
     installed total above is the output that must not fall.)"""
-    base = simulate(industry_inputs, vendor_detail=False)
+    base = industry_base
     more = simulate(_scaled(industry_inputs, tier, factor), vendor_detail=False)
     for var in ("it_gw_added", "it_gw_produced"):
         b = np.cumsum(base[var].values.astype(float), axis=1)

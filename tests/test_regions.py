@@ -276,19 +276,17 @@ def test_summary_years_carry_regions_and_energy(industry: tuple[xr.Dataset, obje
 # --- the whole command: results.nc, summary.json, store and report ---------------------------
 
 
-def test_run_writes_regions_to_every_output(tmp_path: Path) -> None:
+def test_run_writes_regions_to_every_output(
+    announced_cli_run: tuple[Path, Path, int, str],
+) -> None:
+    """``run announced --draws 40 --seed 3 --out --store`` (run once for the session)."""
     import json
     import re
 
-    from typer.testing import CliRunner
-
-    from gigafactory.cli import app
     from gigafactory.results.store import RunStore
 
-    store, out = tmp_path / "runs.duckdb", tmp_path / "out"
-    args = ["run", "announced", "--draws", "40", "--seed", "3", "--out", str(out)]
-    res = CliRunner().invoke(app, [*args, "--store", str(store)], catch_exceptions=False)
-    assert res.exit_code == 0, res.output
+    out, store, code, output = announced_cli_run
+    assert code == 0, output
     with xr.open_dataset(out / "results.nc") as ds:
         assert ds["ai_energy_twh_by_region"].dims == ("draw", "year", "region")
         assert ds["conventional_facility_gw_by_region"].dims == ("draw", "year", "region")

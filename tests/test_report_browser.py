@@ -62,8 +62,9 @@ def open_report(browser: Any, path: Path, screenshot: str) -> PageCheck:
 
     context.route("**/*", route)
     try:
-        page.goto(path.resolve().as_uri(), wait_until="load")
-        page.wait_for_function("window.gigafactoryReady === true", timeout=30_000)
+        # hang guards, not speed limits: a 5 MB report on a loaded 2-core machine took > 30 s
+        page.goto(path.resolve().as_uri(), wait_until="load", timeout=180_000)
+        page.wait_for_function("window.gigafactoryReady === true", timeout=180_000)
         check.charts = page.evaluate(
             """() => Object.fromEntries(Array.from(document.querySelectorAll('.js-plotly-plot'))
                  .map(g => [g.id.replace(/^chart-/, ''), g.querySelector('svg.main-svg') !== null
@@ -152,22 +153,13 @@ def test_stored_report_without_finance_says_what_is_missing(browser: Any, tmp_pa
 
 
 @pytest.mark.slow
-def test_real_announced_preset_report(browser: Any, tmp_path: Path) -> None:
-    from gigafactory.pipeline import run_scenario
-    from gigafactory.scenario import load_scenario, resolved_yaml
-
-    cat = load_catalog()
-    sc = load_scenario("announced", cat)
-    result = run_scenario(sc, cat, draws=200, seed=11)
-    path = write_report(
-        tmp_path / "announced.html",
-        physical=result.physical,
-        summary=result.summary,
-        scenario_yaml=resolved_yaml(sc),
-        catalog=cat,
-        finance=result.finance,
-    )
-    check = open_report(browser, path, "report-announced.png")
+def test_real_announced_preset_report(
+    browser: Any, announced_cli_run: tuple[Path, Path, int, str]
+) -> None:
+    """The report ``run announced --out`` wrote (the session's shared run, conftest)."""
+    out, _, code, output = announced_cli_run
+    assert code == 0, output
+    check = open_report(browser, out / "report.html", "report-announced.png")
     assert_clean(  # a real 2025 start has back-test years (2025) the synthetic run lacks
         check,
         (set(ALL_CHARTS) | {"backtest"}) - {"bottlenecks"},
