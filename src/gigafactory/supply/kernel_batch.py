@@ -7,6 +7,7 @@ functions; only the loop over weeks is compiled.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,9 @@ F32 = NDArray[np.float32]
 #: draws are split into this many chunks (fixed: results do not depend on the thread count)
 CHUNKS = 16
 _DUMMY = np.zeros((1, 1))
+#: one compiled loop at a time per process: it uses every core already, and numba's fallback
+#: threading layer (workqueue) is not safe for launches from several threads (web workers)
+_LOOP_LOCK = threading.Lock()
 
 
 def _f64(x: NDArray[Any] | None) -> F:
@@ -152,7 +156,8 @@ def simulate_batch_numba(
         bys,
         us,
     ]
-    run_weeks(*args)
+    with _LOOP_LOCK:
+        run_weeks(*args)
     o = {name: block[i, :, sl] for i, name in enumerate(names)}
     to_reporting_units(inp, sl, su, o)
     labels = binding(su, lab[0], flag[0], flag[1], lab[1])
