@@ -18,7 +18,6 @@ from .batch import (
     BatchResult,
     _Setup,
     _zeroed,
-    binding,
     phase_weeks,
     prepare,
     to_reporting_units,
@@ -26,6 +25,7 @@ from .batch import (
 )
 from .inputs import ModelInputs
 from .kernel import HONLINE, N_OUT, N_STATE, ONLINE, POWERED, WIP, run_weeks
+from .kernel_labels import binding_labels
 
 F = NDArray[np.float64]
 F32 = NDArray[np.float32]
@@ -160,7 +160,15 @@ def simulate_batch_numba(
         run_weeks(*args)
     o = {name: block[i, :, sl] for i, name in enumerate(names)}
     to_reporting_units(inp, sl, su, o)
-    labels = binding(su, lab[0], flag[0], flag[1], lab[1])
+    labels = binding_labels(
+        lab[0],
+        flag[0],
+        flag[1],
+        lab[1],
+        np.ascontiguousarray(su.site_lag, dtype=np.int64),
+        np.ascontiguousarray(su.lc, dtype=np.int64),
+        CODE["rack_assembly"],
+    )
     e_g_t, e_o_t = (en[0], en[1]) if keep_e else (None, None)
     by_sku = (bys.sum(axis=0) + us.sum(axis=0)[:, None] * su.mix) / 1e6
     return BatchResult(labels, phase_weeks(inp, sl, su, e_g_t, e_o_t), by_sku)
