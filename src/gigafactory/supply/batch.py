@@ -118,7 +118,7 @@ class _Setup:
         return np.asarray(per_unit @ (self.mix[t][:, None] * self.onehot))
 
 
-def _prepare(inp: ModelInputs, sl: slice) -> _Setup:
+def prepare(inp: ModelInputs, sl: slice) -> _Setup:
     """Per-week requirements of the mix, capacities, leads and the named phases' arrivals."""
     n, w = inp.pue[sl].shape[0], inp.n_weeks
     mix = inp.mix
@@ -315,9 +315,25 @@ def _init_state(
 
 
 def _fill_pipelines(su: _Setup, st: _State) -> None:
-    """Pipelines start full: lc weeks of week-0 accelerators and site_lag weeks of racks are in
-    flight at the horizon start (made before it).  In buyer scope that work in progress counts
-    against the orders first: its weekly rate is at most orders ÷ (lc + site_lag)."""
+    """Pipelines start full (see :func:`wip_start`): rows before ``lc`` / ``site_lag`` hold the
+    weekly work in flight; in buyer scope it counts against each vendor's orders."""
+    made0, shipped0, prod_v0, wip0 = wip_start(su, st.k)
+    st.made[:, : st.l1] = made0[:, None, :]  # rows before lc are never read
+    st.shipped[:, : st.l2] = shipped0[:, None, :]
+    if prod_v0 is not None:
+        st.prod_v_cum += prod_v0
+    st.wip[:] = wip0
+
+
+def wip_start(su: _Setup, k: int) -> tuple[F, F, F | None, F]:
+    """Work in flight at the horizon start: lc weeks of week-0 accelerators and site_lag weeks
+    of racks (made before it).  In buyer scope that work in progress counts against the orders
+    first: its weekly rate is at most orders ÷ (lc + site_lag).
+
+    Returns (accelerators per week ``[k, n]``, racks per week ``[k, n]`` over the channels
+    [IT MW, H100e, IT MW by vendor…], cumulative IT MW by vendor ``[n, V]`` or None when
+    uncapped, IT MW in progress ``[n]``).
+    """
     n, w, rows, caps, reqs = su.n, su.w, su.rows, su.caps, su.reqs
     u0 = chip_limited_units([c[0] for c in caps], [r[0] for r in reqs])
     vmw0 = su.by_vendor(0, su.it_w) / 1e6
@@ -329,15 +345,12 @@ def _fill_pipelines(su: _Setup, st: _State) -> None:
         [
             np.ones((1, n)),
             h_ratio0[None, :],
-            (p0_v / np.maximum(p0, 1e-12)[:, None]).T[: st.k - 2],
+            (p0_v / np.maximum(p0, 1e-12)[:, None]).T[: k - 2],
         ],
         axis=0,
     )
-    st.made[:, : st.l1] = (p0[None, :] * comp)[:, None, :]  # rows before lc are never read
-    st.shipped[:, : st.l2] = (r0[None, :] * comp)[:, None, :]
-    if su.capped:
-        st.prod_v_cum += wip_by_vendor(p0_v, p0, r0, su.lc, su.site_lag)
-    st.wip[:] = su.lc * p0 + su.site_lag * r0
+    prod_v0 = wip_by_vendor(p0_v, p0, r0, su.lc, su.site_lag) if su.capped else None
+    return p0[None, :] * comp, r0[None, :] * comp, prod_v0, su.lc * p0 + su.site_lag * r0
 
 
 def _start_accelerators(su: _Setup, st: _State, t: int) -> None:
@@ -501,7 +514,7 @@ def _record_week(su: _Setup, st: _State, t: int, o: dict[str, F32], x: F, retire
         st.freed += (room - st.freed) / FREED_SMOOTH_WK
 
 
-def _to_reporting_units(inp: ModelInputs, sl: slice, su: _Setup, o: dict[str, F32]) -> None:
+def to_reporting_units(inp: ModelInputs, sl: slice, su: _Setup, o: dict[str, F32]) -> None:
     """MW → GW, H100e → millions, and the facility basis (IT × PUE) and energy
     (facility GW × load factor × hours per week ÷ 1e3 = TWh), in place."""
     for name in _MW_SERIES:
@@ -517,32 +530,38 @@ def _to_reporting_units(inp: ModelInputs, sl: slice, su: _Setup, o: dict[str, F3
     )
 
 
-def _binding(su: _Setup, st: _State) -> NDArray[np.int8]:
+def binding(
+    su: _Setup,
+    chip_bind: NDArray[np.int8],
+    rack_lim: NDArray[np.bool_],
+    racks_wait: NDArray[np.bool_],
+    shell_label: NDArray[np.int8],
+) -> NDArray[np.int8]:
     """Racks left waiting ⇒ shells bound (the power tier when built shells await power, else
     construction); otherwise supply bound (rack assembly or the chip tier upstream, lagged by
     the time its output takes to reach the site)."""
     supply_label = np.where(
-        lag_tm(st.rack_lim, su.site_lag, False),
+        lag_tm(rack_lim, su.site_lag, False),
         CODE["rack_assembly"],
-        lag_tm(st.chip_bind, su.site_lag + su.lc, st.chip_bind[0]),
+        lag_tm(chip_bind, su.site_lag + su.lc, chip_bind[0]),
     )
-    return np.where(st.racks_wait, st.shell_label, supply_label).astype(np.int8)
+    return np.where(racks_wait, shell_label, supply_label).astype(np.int8)
 
 
-def _phase_weeks(inp: ModelInputs, sl: slice, su: _Setup, st: _State) -> Int:
+def phase_weeks(inp: ModelInputs, sl: slice, su: _Setup, e_g_t: F | None, e_o_t: F | None) -> Int:
     """Named phases: energised when their named queue's cumulative energisation reaches them
     (first in, first out; never before their ready week); −1 when not within the horizon."""
     w = su.w
-    if not (inp.phase_ids and st.e_g_t is not None and st.e_o_t is not None):
+    if not (inp.phase_ids and e_g_t is not None and e_o_t is not None):
         return np.zeros((su.n, 0), dtype=np.int64)
     pw = inp.phase_power_wk[sl]
     wk = np.clip(pw, 0, w - 1)
     weeks_g = first_week_reaching(
-        np.cumsum(st.e_g_t, axis=0).T,
+        np.cumsum(e_g_t, axis=0).T,
         np.take_along_axis(np.cumsum(su.new_g, axis=0).T, wk, axis=1),
     )
     weeks_o = first_week_reaching(
-        np.cumsum(st.e_o_t, axis=0).T,
+        np.cumsum(e_o_t, axis=0).T,
         np.take_along_axis(np.cumsum(su.new_o, axis=0).T, wk, axis=1),
     )
     phase_week = np.where(inp.phase_onsite[None, :], weeks_o, weeks_g)
@@ -560,7 +579,7 @@ def simulate_batch(
 ) -> BatchResult:
     """Simulate draws ``sl``; series are written into ``out[name][:, sl]`` (time-major) and,
     with vendor detail, cumulative delivered and online IT MW by vendor into ``vendor_out``."""
-    su = _prepare(inp, sl)
+    su = prepare(inp, sl)
     st = _init_state(inp, su, vendor_detail, work)
     o = {name: arr[:, sl] for name, arr in out.items()}
     vo = (vendor_out[0][sl], vendor_out[1][sl]) if vendor_detail and vendor_out else None
@@ -570,5 +589,6 @@ def simulate_batch(
         _energise_shells(su, st, t)
         x, retired = _install_racks(su, st, t, vo)
         _record_week(su, st, t, o, x, retired)
-    _to_reporting_units(inp, sl, su, o)
-    return BatchResult(_binding(su, st), _phase_weeks(inp, sl, su, st), st.by_sku)
+    to_reporting_units(inp, sl, su, o)
+    labels = binding(su, st.chip_bind, st.rack_lim, st.racks_wait, st.shell_label)
+    return BatchResult(labels, phase_weeks(inp, sl, su, st.e_g_t, st.e_o_t), st.by_sku)

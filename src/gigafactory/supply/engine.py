@@ -29,12 +29,16 @@ from numpy.typing import NDArray
 
 from .batch import simulate_batch
 from .inputs import TIERS, ModelInputs
+from .kernel import OUT_NAMES
+from .kernel_batch import simulate_batch_numba
 from .leads import phase_variables
 from .regions import region_results
 from .timing import first_week_reaching, lag_tm, shell_allowance
 
 __all__ = ["HEADLINE", "first_week_reaching", "lag_tm", "shell_allowance", "simulate"]
 
+#: the engines ``simulate`` can run (the compiled loop and its NumPy reference)
+ENGINES = ("numba", "numpy")
 HEADLINE = (
     "it_gw_online",
     "facility_gw_online",
@@ -53,7 +57,9 @@ HEADLINE = (
 )
 
 
-def simulate(inp: ModelInputs, *, vendor_detail: bool = True, batch: int = 4096) -> xr.Dataset:
+def simulate(
+    inp: ModelInputs, *, vendor_detail: bool = True, batch: int = 4096, engine: str = "numba"
+) -> xr.Dataset:
     """Run the weekly engine for every draw of ``inp``.
 
     Parameters
@@ -61,26 +67,33 @@ def simulate(inp: ModelInputs, *, vendor_detail: bool = True, batch: int = 4096)
     inp : compiled inputs.
     vendor_detail : keep the ``[draw, week, vendor]`` variables (drop them for very large runs).
     batch : draws processed at once (bounds memory; results do not depend on it).
+    engine : ``"numba"`` (the compiled weekly loop, :mod:`gigafactory.supply.kernel`) or
+        ``"numpy"`` (the reference, :mod:`gigafactory.supply.batch`); they agree on every
+        output to 1e-6 relative (tests/test_kernel.py).
 
     Returns
     -------
     xr.Dataset with the variables of docs/interfaces.md: float32 (week-major storage, exposed
     as ``[draw, week]``), ``binding`` int8 codes into the ``tier`` coordinate.
     """
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     d, w, v = inp.draws, inp.n_weeks, len(inp.vendors)
-    out = {k: np.empty((w, d), dtype=np.float32) for k in HEADLINE}
+    names = OUT_NAMES + tuple(k for k in HEADLINE if k not in OUT_NAMES)
+    block = np.empty((len(names), w, d), dtype=np.float32)
+    out = {k: block[i] for i, k in enumerate(names)}
     binding = np.empty((w, d), dtype=np.int8)
-    vd_vo = (
-        (np.empty((d, w, v), dtype=np.float32), np.empty((d, w, v), dtype=np.float32))
-        if vendor_detail
-        else None
-    )
+    vblock = np.empty((2, d, w, v), dtype=np.float32) if vendor_detail else None
+    vd_vo = (vblock[0], vblock[1]) if vblock is not None else None
     pweek = np.empty((d, len(inp.phase_ids)), dtype=np.int32)
     work: dict[str, NDArray[np.float32]] = {}
     by_sku = np.zeros((w, len(inp.skus)))
     for b0 in range(0, d, batch):
         sl = slice(b0, min(d, b0 + batch))
-        res = simulate_batch(inp, sl, vendor_detail, out, vd_vo, work)
+        if engine == "numba":
+            res = simulate_batch_numba(inp, sl, vendor_detail, block, vblock, names, work)
+        else:
+            res = simulate_batch(inp, sl, vendor_detail, out, vd_vo, work)
         binding[:, sl] = res.binding
         pweek[sl] = res.phase_week
         by_sku += res.by_sku

@@ -1,0 +1,458 @@
+"""The weekly loop of :mod:`gigafactory.supply.batch`, compiled (numba).
+
+The same four stages in the same order with the same precision as the NumPy reference
+(``simulate(..., engine="numpy")``): stocks in float64, pipelines (accelerators started, racks
+shipped, installs by vintage) rounded to float32 on write, exactly as the reference stores them.
+One parallel region per week; within it the draws are split into fixed chunks (``prange``), so
+the result does not depend on the number of threads (the per-SKU totals are summed per chunk,
+then over chunks).  Each draw's week is the scalar form of the reference's vector step:
+
+1. ``u = min_j cap_j / max(r_j, 1e-12)`` (argmin binds); in buyer scope per vendor
+   ``got_v = max(min(P_v + u·m_v, O_v(t + lead)) − P_v, 0)`` plus demand-driven orders; in
+   industry scope the backlog gate ``u ← u · min(1, max(B·f + H − WIP, 0) ÷ (u·m))``;
+2. ``acc += made(t − lc)``; ``built = min(acc, rack cap)``, moved pro rata over the channels;
+3. ``e = min(queue, min(power tier, transformers))`` per queue, named phases first;
+4. ``online −= retired``; ``x = max(min(racks, powered − online), 0)``; write-offs (FIFO).
+
+Compiled on first use and cached on disk (``cache=True``; numba falls back to the user cache
+directory when the package's ``__pycache__`` is not writable).  Arrays are passed one by one
+or stacked by kind, never in tuples (numba passes a tuple of arrays by value into every call:
+~10× slower per step and minutes to compile); each stage loops over a chunk's draws itself, so
+calls and reference counts are paid per week and chunk, not per draw-week.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+from numpy.typing import NDArray
+
+F = NDArray[np.float64]
+F32 = NDArray[np.float32]
+I64 = NDArray[np.int64]
+I8 = NDArray[np.int8]
+B = NDArray[np.bool_]
+
+EPS_MW = 1e-6
+MIN_REQ = 1e-12
+FREED_SMOOTH_WK = 13.0
+INF = np.inf
+
+# per-draw float64 state, rows of ``s`` [N_STATE, n]
+WIP, FREED, BUILT, QG, QO, QNG, QNO, POWERED, ONLINE, HONLINE, REMOVED, WRITTEN = range(12)
+EG, EO, ENG, ENO, UNITS, X, RET = range(12, 19)
+N_STATE = 19
+# per-draw integers ``dv`` [4, n] (weeks) and floats ``fv`` [3, n]
+LC, LAG, LEAD, LIFE = range(4)
+ONSITE, FLEET0, H0 = range(3)
+# binding codes ``codes`` [5]
+C_ORDERS, C_GRID, C_TRANSFORMERS, C_GAS, C_CONSTRUCTION = range(5)
+# loop outputs, rows of ``out`` [N_OUT, W, D] (MW, H100e; converted after the loop)
+O_ONLINE, O_ADDED, O_RETIRED, O_HONLINE, O_PRODUCED, O_HPROD = range(6)
+O_ACCW, O_RACKSW, O_UNPOW, O_EMPTY, O_WRITTEN = range(6, 11)
+N_OUT = 11
+#: names of the loop outputs, in the order of the ``out`` rows
+OUT_NAMES = (
+    "it_gw_online",
+    "it_gw_added",
+    "it_gw_retired",
+    "h100e_online_m",
+    "it_gw_produced",
+    "h100e_produced_m",
+    "accelerators_waiting_gw",
+    "racks_waiting_gw",
+    "shells_unpowered_gw",
+    "shells_empty_gw",
+    "racks_written_off_gw",
+)
+
+
+@njit(cache=True, nogil=True)
+def _chip_units(
+    caps0: F32, caps1: F32, caps2: F32, req0: F, req1: F, req2: F, s: F, lab: I8,
+    t: int, lo: int, hi: int,
+) -> None:  # fmt: skip
+    """``u = min_j cap_j / max(r_j, 1e-12)`` into ``s[UNITS]``, the argmin (0, 1, 2) into
+    ``lab[0, t]``."""
+    for d in range(lo, hi):
+        units = caps0[t, d] / max(req0[t, d], MIN_REQ)
+        code = 0
+        u1 = caps1[t, d] / max(req1[t, d], MIN_REQ)
+        if u1 < units:
+            code = 1
+            units = u1
+        u2 = caps2[t, d] / max(req2[t, d], MIN_REQ)
+        if u2 < units:
+            code = 2
+            units = u2
+        s[UNITS, d] = units
+        lab[0, t, d] = code
+
+
+@njit(cache=True, nogil=True)
+def _vendor_mw(mix: F, it_w: F, h_unit: F, sku_v: I64, t: int, d: int, scr: F) -> None:
+    """Per accelerator of week t's mix, by vendor: IT MW ``Σ_{s∈v} m_s·w_s / 1e6`` into
+    ``scr[0]`` and H100e into ``scr[1]``."""
+    scr[0, :] = 0.0
+    scr[1, :] = 0.0
+    for j in range(mix.shape[1]):
+        v = sku_v[j]
+        scr[0, v] += it_w[d, j] * mix[t, j]
+        scr[1, v] += h_unit[d, j] * mix[t, j]
+    for v in range(scr.shape[1]):
+        scr[0, v] = scr[0, v] / 1e6
+
+
+@njit(cache=True, nogil=True)
+def _demand_short(demand: F, dv: I64, fv: F, inst_cum: F, t: int, d: int) -> float:
+    """``R(t) = D(t+L) − F0(t+L) + Ret(t+L)`` (``demand.rules.required_production``)."""
+    ahead = min(t + dv[LEAD, d], demand.shape[0] - 1)
+    life = dv[LIFE, d]
+    f0 = fv[FLEET0, d]
+    if life > 0:
+        f0 = f0 * min(max(1.0 - (ahead + 1) / max(float(life), 1.0), 0.0), 1.0)
+    ret_i = min(ahead - life, t - 1)
+    ret = inst_cum[ret_i, d] if ret_i >= 0 else 0.0
+    return demand[ahead, d] - f0 + ret
+
+
+@njit(cache=True, nogil=True)
+def _demand_extra(need: float, scr: F, prodv: F, d: int) -> None:
+    """Demand-driven orders (``demand.rules.demand_orders``), added to ``got = scr[3]``:
+    ``short = max(R − P − C, 0)``, ordered pro rata to the spare supply ``scr[2] − got``."""
+    produced = 0.0
+    contracted = 0.0
+    total = 0.0
+    for v in range(scr.shape[1]):
+        produced += prodv[v, d]
+        contracted += scr[3, v]
+        total += scr[2, v] - scr[3, v]
+    short = max(need - produced - contracted, 0.0)
+    frac = min(1.0, short / (total if total > 0 else INF))
+    for v in range(scr.shape[1]):
+        scr[3, v] += max(scr[2, v] - scr[3, v], 0.0) * frac
+
+
+@njit(cache=True, nogil=True)
+def _start_capped(
+    mix: F, it_w: F, h_unit: F, sku_v: I64, mw_unit: F, orders: F, demand: F, dv: I64, fv: F,
+    made: F32, inst_cum: F, lab: I8, codes: I64, has_demand: bool, s: F, prodv: F, scr: F,
+    bys: F, t: int, lo: int, hi: int,
+) -> None:  # fmt: skip
+    """Buyer scope: each vendor's cumulative output capped by its orders a lead ahead,
+    ``got_v = max(min(P_v + u·m_v, O_v(t + lead)) − P_v, 0)`` (+ demand-driven orders)."""
+    nv = scr.shape[1]
+    for d in range(lo, hi):
+        units = s[UNITS, d]
+        _vendor_mw(mix, it_w, h_unit, sku_v, t, d, scr)
+        due = min(t + dv[LEAD, d], mix.shape[0] - 1)
+        for v in range(nv):
+            scr[2, v] = units * scr[0, v]
+            scr[3, v] = max(min(prodv[v, d] + scr[2, v], orders[d, due, v]) - prodv[v, d], 0.0)
+        if has_demand:
+            _demand_extra(_demand_short(demand, dv, fv, inst_cum, t, d), scr, prodv, d)
+        mw = 0.0
+        hmw = 0.0
+        for v in range(nv):
+            got = scr[3, v]
+            mw += got
+            prodv[v, d] += got
+            hmw += got * (scr[1, v] / (scr[0, v] if scr[0, v] > 0 else INF))
+            made[2 + v, t, d] = got
+        made[0, t, d] = mw
+        made[1, t, d] = hmw
+        for j in range(mix.shape[1]):
+            v = sku_v[j]
+            kept = scr[3, v] / scr[2, v] if scr[2, v] > 0 else 0.0
+            bys[t, j] += units * kept * mix[t, j]
+        if mw < units * mw_unit[t, d] * (1 - 1e-9) - EPS_MW:
+            lab[0, t, d] = codes[C_ORDERS]
+        s[WIP, d] += mw
+
+
+@njit(cache=True, nogil=True)
+def _start_uncapped(
+    mix: F, it_w: F, h_unit: F, sku_v: I64, mw_unit: F, h_per_unit: F, dv: I64, made: F32,
+    lab: I8, track_v: bool, backlog_wk: float, s: F, scr: F, us: F, t: int, lo: int, hi: int,
+) -> None:  # fmt: skip
+    """Industry scope: the chip-limited units, gated by the backlog rule
+    (``market.backlog_gate``): ``u ← u · min(1, a ÷ (u·m))`` with
+    ``a = max(B·f + max(E, 0) + L·max(f, 0) − WIP, 0)``; where it binds, last week's shell
+    label is recorded."""
+    for d in range(lo, hi):
+        units = s[UNITS, d]
+        if backlog_wk < INF:
+            cap_mw = units * mw_unit[t, d]
+            fr = s[FREED, d]
+            in_sight = max(s[POWERED, d] - s[ONLINE, d], 0.0) + dv[LEAD, d] * max(fr, 0.0)
+            allow = max(backlog_wk * fr + in_sight - s[WIP, d], 0.0)
+            scale = min(1.0, allow / (cap_mw if cap_mw > EPS_MW else INF))
+            units *= scale
+            if t > 0 and scale < 1.0 - 1e-9:
+                lab[0, t, d] = lab[1, t - 1, d]
+        made[0, t, d] = units * mw_unit[t, d]
+        s[WIP, d] += np.float64(made[0, t, d])
+        made[1, t, d] = units * h_per_unit[t, d]
+        if track_v:
+            _vendor_mw(mix, it_w, h_unit, sku_v, t, d, scr)
+            for v in range(scr.shape[1]):
+                made[2 + v, t, d] = units * scr[0, v]
+        us[t] += units
+
+
+@njit(cache=True, nogil=True)
+def _build(
+    rack_cap: F, dv: I64, made: F32, shipped: F32, made0: F32, rack_lim: B, acc: F, out: F32,
+    b0: int, t: int, lo: int, hi: int,
+) -> None:  # fmt: skip
+    """Stage 2: completions join the inventory; ``built = min(acc, rack cap)``, pro rata."""
+    k = acc.shape[0]
+    for d in range(lo, hi):
+        lcd = dv[LC, d]
+        for ch in range(k):
+            arrive = made[ch, t - lcd, d] if t >= lcd else made0[ch, d]
+            acc[ch, d] += np.float64(arrive)
+        out[O_PRODUCED, t, b0 + d] = made[0, t - lcd, d] if t >= lcd else made0[0, d]
+        out[O_HPROD, t, b0 + d] = made[1, t - lcd, d] if t >= lcd else made0[1, d]
+        a0 = acc[0, d]
+        ratio = min(a0, rack_cap[t, d]) / (a0 if a0 > EPS_MW else INF)
+        for ch in range(k):
+            moved = acc[ch, d] * ratio
+            acc[ch, d] -= moved
+            shipped[ch, t, d] = moved
+        rack_lim[t, d] = acc[0, d] > EPS_MW
+        out[O_ACCW, t, b0 + d] = acc[0, d]
+
+
+@njit(cache=True, nogil=True)
+def _energise(
+    build: F32, allowance: F, cg: F, ct: F, cxg: F, cxo: F, new_g: F, new_o: F, direct: F,
+    fv: F, en: F, s: F, has_allow: bool, keep_e: bool, t: int, lo: int, hi: int,
+) -> None:  # fmt: skip
+    """Stage 3: shells queue for power, ``e = min(queue, power tier, transformers)`` per
+    queue; named phases ready are served first, generic shells get ``cap − e_named``."""
+    for d in range(lo, hi):
+        if has_allow:
+            gen = min(max(allowance[t, d] - s[BUILT, d], 0.0), np.float64(build[t, d]))
+            s[BUILT, d] += gen
+        else:
+            gen = np.float64(build[t, d])
+        s[QG, d] += gen * (1.0 - fv[ONSITE, d])
+        s[QO, d] += gen * fv[ONSITE, d]
+        e_g = min(cg[t, d], cxg[t, d])
+        e_o = min(ct[t, d], cxo[t, d])
+        if keep_e:
+            s[QNG, d] += new_g[t, d]
+            s[QNO, d] += new_o[t, d]
+            en_g = min(s[QNG, d], e_g)
+            en_o = min(s[QNO, d], e_o)
+            s[QNG, d] -= en_g
+            s[QNO, d] -= en_o
+            en[0, t, d] = en_g
+            en[1, t, d] = en_o
+            s[ENG, d] = en_g
+            s[ENO, d] = en_o
+            e_g -= en_g
+            e_o -= en_o
+            s[POWERED, d] += en_g
+            s[POWERED, d] += en_o
+        e_g = min(s[QG, d], e_g)
+        e_o = min(s[QO, d], e_o)
+        s[QG, d] -= e_g
+        s[QO, d] -= e_o
+        s[EG, d] = e_g
+        s[EO, d] = e_o
+        s[POWERED, d] += e_g
+        s[POWERED, d] += e_o
+        s[POWERED, d] += direct[t, d]
+
+
+@njit(cache=True, nogil=True)
+def _fleet_retired(x0: float, life: int, t: int) -> float:
+    """``physics.fleet_retired``: straight-line retirement of the initial fleet in week t."""
+    lf = max(float(life), 1.0)
+    left_t = x0 * min(max(1.0 - t / lf, 0.0), 1.0)
+    return left_t - x0 * min(max(1.0 - (t + 1) / lf, 0.0), 1.0)
+
+
+@njit(cache=True, nogil=True)
+def _retire_and_arrive(
+    dv: I64, fv: F, shipped: F32, shipped0: F32, installed: F32, s: F, racks: F,
+    t: int, lo: int, hi: int,
+) -> None:  # fmt: skip
+    """Stage 4a: the initial fleet and the vintage installed ``life`` weeks ago retire
+    (``s[RET]``); racks shipped ``site_lag`` weeks ago reach the site."""
+    for d in range(lo, hi):
+        life = dv[LIFE, d]
+        ri = t - life
+        ret0 = np.float64(installed[ri, d, 0]) if ri >= 0 else 0.0
+        ret1 = np.float64(installed[ri, d, 1]) if ri >= 0 else 0.0
+        r_init = _fleet_retired(fv[FLEET0, d], life, t)
+        s[ONLINE, d] -= r_init + ret0
+        s[HONLINE, d] -= _fleet_retired(fv[H0, d], life, t) + ret1
+        s[RET, d] = r_init + ret0
+        lag = dv[LAG, d]
+        for ch in range(racks.shape[0]):
+            racks[ch, d] += np.float64(shipped[ch, t - lag, d] if t >= lag else shipped0[ch, d])
+
+
+@njit(cache=True, nogil=True)
+def _install(
+    dv: I64, installed: F32, s: F, racks: F, vend: F, vo: F32, vendor_out: bool, b0: int,
+    t: int, lo: int, hi: int,
+) -> None:  # fmt: skip
+    """Stage 4b: racks go into free powered shells, ``x = max(min(racks, powered − online), 0)``
+    (``s[X]``), pro rata over the channels."""
+    for d in range(lo, hi):
+        ri = t - dv[LIFE, d]
+        r0 = racks[0, d]
+        x = max(min(r0, s[POWERED, d] - s[ONLINE, d]), 0.0)
+        ratio = x / (r0 if r0 > EPS_MW else INF)
+        for ch in range(racks.shape[0]):
+            inst = racks[ch, d] * ratio
+            racks[ch, d] -= inst
+            if ch == 1:
+                s[HONLINE, d] += inst
+            if ch < installed.shape[2]:
+                installed[t, d, ch] = inst
+            if vendor_out and ch >= 2:
+                ret_v = np.float64(installed[ri, d, ch]) if ri >= 0 else 0.0
+                vend[0, ch - 2, d] += inst
+                vend[1, ch - 2, d] += inst - ret_v
+                vo[0, b0 + d, t, ch - 2] = vend[0, ch - 2, d]
+                vo[1, b0 + d, t, ch - 2] = vend[1, ch - 2, d]
+        s[ONLINE, d] += x
+        s[WIP, d] -= x
+        s[X, d] = x
+
+
+@njit(cache=True, nogil=True)
+def _cumulate(
+    dv: I64, shipped: F32, shipped0: F32, cum: F, s: F, racks: F, has_demand: bool,
+    writeoff_wk: int, t: int, lo: int, hi: int,
+) -> None:  # fmt: skip
+    """Stage 4c: cumulative installs (demand-driven orders read them) and write-offs: racks
+    waiting longer than ``writeoff_wk`` go first in first out,
+    ``w = clip(A(t − age) − X(t), 0, Q)`` (``demand.rules.writeoff_fifo``)."""
+    for d in range(lo, hi):
+        x = s[X, d]
+        if has_demand:
+            cum[0, t, d] = (cum[0, t - 1, d] if t else 0.0) + x
+        if writeoff_wk > 0:
+            lag = dv[LAG, d]
+            arrived = np.float64(shipped[0, t - lag, d] if t >= lag else shipped0[0, d])
+            cum[1, t, d] = (cum[1, t - 1, d] if t else 0.0) + arrived
+            s[REMOVED, d] += x
+            aged = cum[1, t - writeoff_wk, d] if t >= writeoff_wk else 0.0
+            r0 = racks[0, d]
+            wo = min(max(aged - s[REMOVED, d], 0.0), r0)
+            ratio = wo / (r0 if r0 > EPS_MW else INF)
+            for ch in range(racks.shape[0]):
+                racks[ch, d] -= racks[ch, d] * ratio
+            s[REMOVED, d] += wo
+            s[WIP, d] -= wo
+            s[WRITTEN, d] = wo
+
+
+@njit(cache=True, nogil=True)
+def _record(
+    cg: F, ct: F, cxg: F, cxo: F, s: F, racks: F, lab: I8, flag: B, out: F32, codes: I64,
+    keep_e: bool, b0: int, t: int, lo: int, hi: int,
+) -> None:  # fmt: skip
+    """The week's shell label, stocks and flows, and the smoothed room the market makes,
+    ``f ← f + (room − f) / 13`` with room = IT MW energised + retired."""
+    for d in range(lo, hi):
+        q_g = s[QG, d]
+        q_o = s[QO, d]
+        if keep_e:
+            q_g = q_g + s[QNG, d]
+            q_o = q_o + s[QNO, d]
+        flag[1, t, d] = racks[0, d] > EPS_MW
+        if q_g + q_o > EPS_MW:
+            if q_g > EPS_MW:
+                label = codes[C_GRID] if cg[t, d] <= cxg[t, d] else codes[C_TRANSFORMERS]
+            else:
+                label = codes[C_GAS] if ct[t, d] <= cxo[t, d] else codes[C_TRANSFORMERS]
+        else:
+            label = codes[C_CONSTRUCTION]
+        lab[1, t, d] = label
+        col = b0 + d
+        r = s[RET, d]
+        out[O_ONLINE, t, col] = s[ONLINE, d]
+        out[O_ADDED, t, col] = s[X, d]
+        out[O_RETIRED, t, col] = r
+        out[O_HONLINE, t, col] = s[HONLINE, d]
+        out[O_RACKSW, t, col] = racks[0, d]
+        out[O_UNPOW, t, col] = q_g + q_o
+        out[O_EMPTY, t, col] = s[POWERED, d] - s[ONLINE, d]
+        out[O_WRITTEN, t, col] = s[WRITTEN, d]
+        room = s[EG, d] + s[EO, d] + r
+        if keep_e:
+            room = room + s[ENG, d] + s[ENO, d]
+        if t == 0:
+            s[FREED, d] = room
+        else:
+            s[FREED, d] += (room - s[FREED, d]) / FREED_SMOOTH_WK
+
+
+@njit(cache=True, nogil=True)
+def _run_chunk(
+    caps0: F32, caps1: F32, caps2: F32, req0: F, req1: F, req2: F, mix: F, it_w: F,
+    h_unit: F, sku_v: I64, mw_unit: F, h_per_unit: F, orders: F, demand: F, rack_cap: F,
+    build: F32, allowance: F, cg: F, ct: F, cxg: F, cxo: F, new_g: F, new_o: F, direct: F,
+    dv: I64, fv: F, fill: F32, pipe: F32, installed: F32, cum: F, lab: I8, flag: B, en: F,
+    s: F, acc: F, racks: F, prodv: F, vend: F, out: F32, vo: F32, codes: I64,
+    opts: B, backlog_wk: float, writeoff_wk: int, b0: int, lo: int, hi: int, bys: F, us: F,
+) -> None:  # fmt: skip
+    """Draws ``lo:hi`` through every week, stage by stage over the chunk's draws.
+    ``opts`` = [capped, track_v, vendor_out, keep_e, has_allow, has_demand]."""
+    capped, track_v, vendor_out = opts[0], opts[1], opts[2]
+    keep_e, has_allow, has_demand = opts[3], opts[4], opts[5]
+    made, shipped, made0, shipped0 = pipe[0], pipe[1], fill[0], fill[1]
+    scr = np.zeros((4, max(prodv.shape[0], 1)))
+    for t in range(mix.shape[0]):
+        _chip_units(caps0, caps1, caps2, req0, req1, req2, s, lab, t, lo, hi)
+        if capped:
+            _start_capped(
+                mix, it_w, h_unit, sku_v, mw_unit, orders, demand, dv, fv, made, cum[0], lab,
+                codes, has_demand, s, prodv, scr, bys, t, lo, hi,
+            )  # fmt: skip
+        else:
+            _start_uncapped(
+                mix, it_w, h_unit, sku_v, mw_unit, h_per_unit, dv, made, lab, track_v,
+                backlog_wk, s, scr, us, t, lo, hi,
+            )  # fmt: skip
+        _build(rack_cap, dv, made, shipped, made0, flag[0], acc, out, b0, t, lo, hi)
+        _energise(
+            build, allowance, cg, ct, cxg, cxo, new_g, new_o, direct, fv, en, s, has_allow,
+            keep_e, t, lo, hi,
+        )  # fmt: skip
+        _retire_and_arrive(dv, fv, shipped, shipped0, installed, s, racks, t, lo, hi)
+        _install(dv, installed, s, racks, vend, vo, vendor_out, b0, t, lo, hi)
+        _cumulate(dv, shipped, shipped0, cum, s, racks, has_demand, writeoff_wk, t, lo, hi)
+        _record(cg, ct, cxg, cxo, s, racks, lab, flag, out, codes, keep_e, b0, t, lo, hi)
+
+
+@njit(cache=True, parallel=True)
+def run_weeks(
+    caps0: F32, caps1: F32, caps2: F32, req0: F, req1: F, req2: F, mix: F, it_w: F,
+    h_unit: F, sku_v: I64, mw_unit: F, h_per_unit: F, orders: F, demand: F, rack_cap: F,
+    build: F32, allowance: F, cg: F, ct: F, cxg: F, cxo: F, new_g: F, new_o: F, direct: F,
+    dv: I64, fv: F, fill: F32, pipe: F32, installed: F32, cum: F, lab: I8, flag: B, en: F,
+    s: F, acc: F, racks: F, prodv: F, vend: F, out: F32, vo: F32, codes: I64,
+    opts: B, backlog_wk: float, writeoff_wk: int, b0: int, bounds: I64, bys: F, us: F,
+) -> None:  # fmt: skip
+    """The weekly loop over all draws of the batch, in place: one parallel region, the draws
+    split into fixed chunks (``prange``), each chunk run through every week.
+
+    ``out`` ``[N_OUT, W, D]`` (columns ``b0 + d``), ``vo`` ``[2, D, W, V]`` when vendor detail
+    is kept; ``bys`` ``[chunks, W, S]`` and ``us`` ``[chunks, W]`` collect the per-SKU totals.
+    """
+    for c in prange(bounds.shape[0] - 1):
+        _run_chunk(
+            caps0, caps1, caps2, req0, req1, req2, mix, it_w, h_unit, sku_v, mw_unit,
+            h_per_unit, orders, demand, rack_cap, build, allowance, cg, ct, cxg, cxo, new_g,
+            new_o, direct, dv, fv, fill, pipe, installed, cum, lab, flag, en, s, acc, racks,
+            prodv, vend, out, vo, codes, opts, backlog_wk, writeoff_wk, b0, bounds[c],
+            bounds[c + 1], bys[c], us[c],
+        )  # fmt: skip
