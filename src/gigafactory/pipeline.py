@@ -25,6 +25,7 @@ from .results.summary import summarise
 from .scenario.schema import Scenario
 from .supply import ModelInputs, simulate
 from .supply.attribution import delay_weeks
+from .supply.engine import pick_engine
 from .threads import limit_blas
 from .timegrid import iso_week
 
@@ -87,6 +88,7 @@ def simulate_scenario(
     """
     n = int(draws if draws is not None else sc.draws)
     s = int(seed if seed is not None else sc.seed)
+    engine = pick_engine(n)  # on the whole run's draws, not a batch's or a chunk's
     sizes = [min(batch_draws, n - b) for b in range(0, n, batch_draws)]
     streams = batch_streams(s, len(sizes))
     if draw_range is not None:
@@ -99,9 +101,10 @@ def simulate_scenario(
         with limit_blas():
             inp = compile_inputs(sc, cat, size, s, rng=np.random.default_rng(stream))
             if feedback.applies(sc, inp):  # money feeds back: unfunded draws stop ordering
-                uncut = simulate(inp, vendor_detail=True).assign_attrs(seed=s)
+                uncut = simulate(inp, vendor_detail=True, engine=engine).assign_attrs(seed=s)
                 inp = feedback.with_funding_cut(sc, cat, inp, uncut)
-            part = add_market_views(inp, simulate(inp, vendor_detail=vendor_detail))
+            ds = simulate(inp, vendor_detail=vendor_detail, engine=engine)
+            part = add_market_views(inp, ds, engine=engine)
         if keep is not None:
             part = part[[v for v in keep if v in part]]
         if out is None:

@@ -12,13 +12,16 @@ from ..supply.inputs import ModelInputs
 from .rules import supply_only
 
 
-def add_market_views(inp: ModelInputs, ds: xr.Dataset) -> xr.Dataset:
+def add_market_views(inp: ModelInputs, ds: xr.Dataset, *, engine: str = "auto") -> xr.Dataset:
     """Add ``demand_it_gw`` (what the buyer wants online) and ``contracted_it_gw`` (IT GW online
     that signed contracts alone deliver: the same draws re-run with demand-driven orders off),
-    both ``[draw, week]``, when the inputs carry a demand; else return ``ds`` unchanged."""
+    both ``[draw, week]``, when the inputs carry a demand; else return ``ds`` unchanged.
+    ``engine``: as ``supply.simulate``'s."""
     if inp.demand_it_mw is None:
         return ds
-    contracted = simulate(supply_only(inp), vendor_detail=False)["it_gw_online"].values
+    contracted = simulate(supply_only(inp), vendor_detail=False, engine=engine)[
+        "it_gw_online"
+    ].values
     return ds.assign(
         demand_it_gw=(("draw", "week"), (inp.demand_it_mw / 1e3).astype(np.float32)),
         contracted_it_gw=(("draw", "week"), contracted),

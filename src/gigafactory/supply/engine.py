@@ -38,7 +38,11 @@ from .timing import first_week_reaching, lag_tm, shell_allowance
 __all__ = ["HEADLINE", "first_week_reaching", "lag_tm", "shell_allowance", "simulate"]
 
 #: the engines ``simulate`` can run (the compiled loop and its NumPy reference)
-ENGINES = ("numba", "numpy")
+ENGINES = ("auto", "numba", "numpy")
+#: ``engine="auto"`` compiles from this many draws: loading the compiled loop from numba's disk
+#: cache costs ~1.3 s CPU per process (its first compile ~30 s, once per install) and the
+#: compiled loop saves ~0.3 ms CPU per draw (2.4× at 10,000 draws), so it pays from ~4,000
+COMPILED_FROM_DRAWS = 4000
 HEADLINE = (
     "it_gw_online",
     "facility_gw_online",
@@ -57,8 +61,16 @@ HEADLINE = (
 )
 
 
+def pick_engine(draws: int) -> str:
+    """``"numba"`` for a run of at least ``COMPILED_FROM_DRAWS`` draws, else ``"numpy"``.
+
+    Decide on the whole run's draws (a run simulates in batches smaller than that).
+    """
+    return "numba" if draws >= COMPILED_FROM_DRAWS else "numpy"
+
+
 def simulate(
-    inp: ModelInputs, *, vendor_detail: bool = True, batch: int = 4096, engine: str = "numba"
+    inp: ModelInputs, *, vendor_detail: bool = True, batch: int = 4096, engine: str = "auto"
 ) -> xr.Dataset:
     """Run the weekly engine for every draw of ``inp``.
 
@@ -67,9 +79,10 @@ def simulate(
     inp : compiled inputs.
     vendor_detail : keep the ``[draw, week, vendor]`` variables (drop them for very large runs).
     batch : draws processed at once (bounds memory; results do not depend on it).
-    engine : ``"numba"`` (the compiled weekly loop, :mod:`gigafactory.supply.kernel`) or
-        ``"numpy"`` (the reference, :mod:`gigafactory.supply.batch`); they agree on every
-        output to 1e-6 relative (tests/test_kernel.py).
+    engine : ``"numba"`` (the compiled weekly loop, :mod:`gigafactory.supply.kernel`),
+        ``"numpy"`` (the reference, :mod:`gigafactory.supply.batch`) or ``"auto"`` (numba from
+        ``COMPILED_FROM_DRAWS`` draws, where it pays for loading the compiled code); they
+        agree on every output to 1e-6 relative (tests/test_kernel.py).
 
     Returns
     -------
@@ -79,6 +92,7 @@ def simulate(
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     d, w, v = inp.draws, inp.n_weeks, len(inp.vendors)
+    engine = pick_engine(d) if engine == "auto" else engine
     names = OUT_NAMES + tuple(k for k in HEADLINE if k not in OUT_NAMES)
     block = np.empty((len(names), w, d), dtype=np.float32)
     out = {k: block[i] for i, k in enumerate(names)}
