@@ -583,8 +583,6 @@ def compile_inputs(
         **_phases(sc, cat, sm, grid, sh.pue),  # type: ignore[arg-type]
     )
     inp = dataclasses.replace(inp, **_phase_leads(cat, sm, inp))
-    if sc.scope.market == "on":  # last: market on and off share every draw before it
-        inp = dataclasses.replace(inp, **_market_fields(sc, cat, sm, grid))
     inp = _supply_letters(sc, cat, sm, grid, inp)
     inp = _programme_orders(sc, cat, sm, inp)
     inp = dataclasses.replace(  # drawn last: the random stream of every other input is kept
@@ -597,6 +595,8 @@ def compile_inputs(
 
     inp = dram_cap(sc, cat, sm, inp)  # after every other draw: the random stream is kept
     inp = contract_skus(sc, cat, sm, inp)  # reads the capped chip tiers
+    if sc.scope.market == "on":  # last: market on and off share every draw before it
+        inp = dataclasses.replace(inp, **_market_fields(sc, cat, sm, grid))
     # which catalog values the model read: an override of anything else would change nothing
     meta = {
         **inp.meta,
