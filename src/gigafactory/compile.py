@@ -582,7 +582,7 @@ def compile_inputs(
     )
     inp = dataclasses.replace(inp, **_phase_leads(cat, sm, inp))
     if sc.scope.market == "on":  # last: market on and off share every draw before it
-        inp = dataclasses.replace(inp, **_market_fields(sc, cat, sm, grid))
+        inp = dataclasses.replace(inp, **_market_fields(sc, cat, sm, grid, inp))
     inp = _supply_letters(sc, cat, sm, grid, inp)
     inp = _programme_orders(sc, cat, sm, inp)
     inp = dataclasses.replace(  # drawn last: the random stream of every other input is kept
@@ -726,8 +726,11 @@ def _site_fields(cat: Catalog, sm: _Sampler) -> dict[str, Any]:
     }
 
 
-def _market_fields(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid) -> dict[str, Any]:
-    """Demand (buyer scope with deals) or the backlog rule (industry scope), docs/ordering.md.
+def _market_fields(
+    sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid, inp: ModelInputs
+) -> dict[str, Any]:
+    """Demand (buyer scope with deals; industry from AI capex) and the backlog rule (industry
+    scope), docs/ordering.md.
 
     Demand ``D[d, t] = revenue[d, t] ÷ revenue per IT GW-yr[d] × 1e3`` IT MW; the revenue path
     is drawn at the quantile ``Φ(z_d)`` of the shared AI-demand factor (no draw of its own, so
@@ -743,11 +746,14 @@ def _market_fields(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid) -> 
         if "rack_writeoff_weeks" in m:
             wk = sm.point("market.rack_writeoff_weeks", m["rack_writeoff_weeks"])
             out["rack_writeoff_wk"] = round(wk)
+        if "industry" in cat.demand:
+            out["demand_it_mw"] = _industry_demand(cat, sm, grid, inp)
         return out
     buyer = str(sc.scope.buyer)
     dem = cat.demand.get(buyer)
-    if dem is None or sc.scope.orders != "deals":
+    if dem is None or dem.revenue is None or sc.scope.orders != "deals":
         return out
+    assert dem.revenue_usd_b_per_it_gw_yr is not None
     u = np.asarray(ndtr(sm.z), dtype=float)
     name = f"demand.{buyer}"
     rev = sample_path(sm, f"{name}.revenue", dem.revenue, grid.fractional_years(), u=u)
@@ -769,6 +775,45 @@ def _market_fields(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid) -> 
         )
     out["demand_it_mw"] = demand
     return out
+
+
+def _industry_demand(cat: Catalog, sm: _Sampler, grid: TimeGrid, inp: ModelInputs) -> F:
+    """The industry's demand, IT MW ``[n, W]`` (:mod:`gigafactory.demand.industry`): the
+    covered companies' capex path at the quantile ``Φ(z_d)`` of the shared AI-demand factor,
+    times the AI share and the world multiplier, funds IT GW at the catalog's capex per GW cut
+    by its learning rate; the fleet wanted is what one IT life of that spend bought."""
+    from scipy.special import ndtr
+
+    from .demand.industry import fleet_demand_mw, funded_gw_per_wk, world_ai_capex
+
+    dem, k, name = cat.demand["industry"], cat.constants, "demand.industry"
+    assert dem.capex is not None and dem.ai_share_of_capex is not None
+    assert dem.world_per_covered is not None
+    u = np.asarray(ndtr(sm.z), dtype=float)
+    capex = sample_path(sm, f"{name}.capex", dem.capex, grid.fractional_years(), u=u)
+    world = world_ai_capex(
+        np.asarray(capex, dtype=float),
+        sm.fact(f"{name}.ai_share_of_capex", dem.ai_share_of_capex),
+        sm.fact(f"{name}.world_per_covered", dem.world_per_covered),
+    )
+    per_gw = sm.fact("constants.capex_usd_b_per_gw_2025", k["capex_usd_b_per_gw_2025"])
+    lr = sm.fact("constants.capex_learning_pct_per_doubling", k["capex_learning_pct_per_doubling"])
+    fleet0 = np.asarray(inp.fleet_it_mw0, dtype=float)
+    if not (np.isfinite(world).all() and (world >= 0).all() and (per_gw > 0).all()):
+        raise GigafactoryError(
+            [
+                Problem(
+                    "<scenario>",
+                    None,
+                    f"overrides.{name}",
+                    "the industry's AI capex must stay finite and ≥ 0 and capex per IT GW "
+                    "must be > 0; check the overrides of demand.industry.capex (points, growth "
+                    "≥ −100 %/yr), its shares and constants.capex_usd_b_per_gw_2025",
+                )
+            ]
+        )
+    new = funded_gw_per_wk(world, per_gw, lr, fleet0 / 1e3)
+    return fleet_demand_mw(new, fleet0, inp.life_wk)
 
 
 #: a supply letter's volume term → the tier whose buyer share it floors
