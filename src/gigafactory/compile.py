@@ -53,6 +53,7 @@ class _Sampler:
         self.used: set[str] = set()  # catalog paths the model read (overrides must be among them)
         #: each fact drawn on its own uniforms is drawn once: every reader sees the same draws
         self.drawn: dict[str, F] = {}
+        self.drawn_u: dict[str, F] = {}  # … and the uniforms it was drawn at
         # per-draw uniforms chosen by the caller (a sensitivity design), keyed by fact path,
         # capacity-path name or ``deals.<id>.converts``
         self.given: Mapping[str, F] = given or {}
@@ -82,7 +83,8 @@ class _Sampler:
         if u is not None:
             return ppf(self.dist(path, fact), u)
         if path not in self.drawn:
-            self.drawn[path] = ppf(self.dist(path, fact), self.u(key=path))
+            self.drawn_u[path] = self.u(key=path)
+            self.drawn[path] = ppf(self.dist(path, fact), self.drawn_u[path])
         return self.drawn[path]
 
     def point(self, path: str, fact: Fact) -> float:
@@ -400,7 +402,11 @@ def _phase_leads(cat: Catalog, sm: _Sampler, inp: ModelInputs) -> dict[str, Any]
     }
     facts = {k: cat.tiers[p.split(".")[1]].params[p.split(".")[-1]] for k, p in paths.items()}
     realised = {k: sm.fact(paths[k], f) for k, f in facts.items()}
-    planned_lead = {k: f.value for k, f in facts.items()}
+    planned_lead: dict[str, Any] = {k: f.value for k, f in facts.items()}
+    for tier, key in REGIONAL_LEADS.items():  # a phase waits in its own region's queue
+        realised[tier], planned_lead[tier] = _regional_lead(
+            cat, sm, inp.phase_site, key, sm.drawn_u[paths[tier]], facts[tier]
+        )
     t, kinds = inp.phase_planned_wk, inp.phase_power_kind
     waits = phase_waits(t, inp.phase_plan["construction_start"], kinds, realised, planned_lead)
     known = np.asarray(inp.phase_energised, dtype=bool)[None, :]
@@ -409,7 +415,7 @@ def _phase_leads(cat: Catalog, sm: _Sampler, inp: ModelInputs) -> dict[str, Any]
     order = t - np.round(
         np.where(onsite, planned_lead["gas_turbines"], planned_lead["transformers"])
     ).astype(np.int64)
-    request = np.where(onsite, -1, t - round(planned_lead["grid"])).astype(np.int64)
+    request = np.where(onsite, -1, t - np.round(planned_lead["grid"])).astype(np.int64)
     plan = {
         **inp.phase_plan,
         "equipment_order": order,
@@ -417,6 +423,45 @@ def _phase_leads(cat: Catalog, sm: _Sampler, inp: ModelInputs) -> dict[str, Any]
         "queue_position": queue_position(request, onsite),
     }
     return {"phase_power_wk": ready, "phase_waits": waits, "phase_plan": plan}
+
+
+#: lead tiers a region may set for the phases sited in it (catalog ``regions.<id>.<key>``)
+REGIONAL_LEADS = {"grid": "grid_wait_weeks", "transformers": "transformer_lead_weeks"}
+
+
+def _regional_lead(
+    cat: Catalog, sm: _Sampler, sites: tuple[str, ...], key: str, u: F, tier_fact: Fact
+) -> tuple[F, F]:
+    """Realised ``[D, P]`` and planned ``[P]`` weeks of one lead tier, by each phase's region
+    (its site's, or the scenario's ``site_regions`` what-if).  A region's figure is drawn at the
+    same quantile ``u`` as the tier's global draw (one shock to every queue of a draw, so the
+    random stream is unchanged); a region without one uses the tier's figure.  A scenario
+    override of the tier's figure (and none of the region's) scales every region's by it:
+    ``ℓ_r = ℓ_tier · ℓ̄_r ÷ ℓ̄_tier``."""
+    cols: list[F] = []
+    plan: list[float] = []
+    tier = ppf(sm.dist(_TIER_PATH[key], tier_fact), u)
+    tier_set = _TIER_PATH[key] in sm.sc.overrides
+    for site in sites:
+        rid = sm.sc.site_regions.get(site, cat.sites[site].region)
+        f = getattr(cat.regions[rid], key) if rid in cat.regions else None
+        path = f"regions.{rid}.{key}"
+        if f is None:
+            cols.append(tier)
+            plan.append(tier_fact.value)
+        elif tier_set and path not in sm.sc.overrides:  # the tier's override moves every queue
+            cols.append(tier * f.value / tier_fact.value)
+            plan.append(f.value)
+        else:
+            cols.append(sm.fact(path, f, u=u))
+            plan.append(f.value)
+    return np.stack(cols, axis=1), np.asarray(plan, dtype=float)
+
+
+_TIER_PATH = {
+    "grid_wait_weeks": "tiers.grid.params.wait_weeks",
+    "transformer_lead_weeks": "tiers.transformers.params.lead_weeks",
+}
 
 
 def _energised_by(power_ready: DateFact, status: str, as_of: dt.date) -> bool:

@@ -306,7 +306,25 @@ class Region(Model):
     share_of_iea_region: Fact | None = Field(
         None, description="share of the IEA region's 2024 data-centre electricity; None = all"
     )
+    grid_wait_weeks: Fact | None = Field(
+        None,
+        description="interconnection wait of a large load here (weeks); None = the grid tier's",
+    )
+    transformer_lead_weeks: Fact | None = Field(
+        None, description="power-transformer lead time here (weeks); None = the tier's"
+    )
+    power_price_usd_per_mwh: Fact | None = Field(
+        None, description="electricity price a data centre pays here (USD/MWh)"
+    )
     note: str | None = None
+
+    @model_validator(mode="after")
+    def _positive(self) -> Region:
+        for key in ("grid_wait_weeks", "transformer_lead_weeks", "power_price_usd_per_mwh"):
+            f = getattr(self, key)
+            if f is not None and (f.value < 0 or (f.low is not None and f.low < 0)):
+                raise ValueError(f"{key} cannot be negative")
+        return self
 
 
 class Company(Model):

@@ -8,6 +8,7 @@ each drawn once per draw over its low–high range (PERT with the value as mode)
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,7 @@ from .costs import (
     required_revenue_usd_b,
     tco_usd_b_per_gw_yr,
 )
+from .prices import fleet_price
 
 #: IT GW at which the catalog's capex per GW holds (Learning is counted from the run's first
 #: week, or from this floor when the fleet online then is smaller).
@@ -45,6 +47,9 @@ class EconomicsDraws:
     target_return: F  # decimal/yr
     opex_usd_b_per_gw_yr: F  # opex + energy
     learning_pct_per_doubling: F
+    pue: F
+    energy_usd_per_mwh: F  # the catalog's global price (companies.external)
+    opex_ex_energy_usd_b_per_gw_yr: F
 
     @classmethod
     def sample(cls, cat: Catalog, rng: np.random.Generator, n: int) -> EconomicsDraws:
@@ -56,7 +61,9 @@ class EconomicsDraws:
             return ppf(range_dist(f.value, f.low, f.high, "pert"), rng.random(n))
 
         pue = draw(cat.params["pue"])
-        energy = energy_usd_b_per_gw_yr(draw(ext["energy_usd_per_mwh"]), pue)
+        price = draw(ext["energy_usd_per_mwh"])
+        energy = energy_usd_b_per_gw_yr(price, pue)
+        opex = draw(k["opex_ex_energy_usd_b_per_gw_yr"])
         return cls(
             capex_usd_b_per_gw=draw(k["capex_usd_b_per_gw_2025"]),
             shares={
@@ -68,8 +75,20 @@ class EconomicsDraws:
             facility_life_yr=draw(cat.companies["dc_spv"].facts["facility_life_years"]),
             cost_of_capital=draw(k["cost_of_capital_pct"]) / 100.0,
             target_return=draw(k["target_return_pct"]) / 100.0,
-            opex_usd_b_per_gw_yr=draw(k["opex_ex_energy_usd_b_per_gw_yr"]) + energy,
+            opex_usd_b_per_gw_yr=opex + energy,
             learning_pct_per_doubling=draw(k["capex_learning_pct_per_doubling"]),
+            pue=pue,
+            energy_usd_per_mwh=price,
+            opex_ex_energy_usd_b_per_gw_yr=opex,
+        )
+
+    def priced_at(self, usd_per_mwh: F) -> EconomicsDraws:
+        """The same draws with the energy bill at another price (USD/MWh, per draw)."""
+        energy = energy_usd_b_per_gw_yr(usd_per_mwh, self.pue)
+        return dataclasses.replace(
+            self,
+            energy_usd_per_mwh=np.asarray(usd_per_mwh, dtype=float),
+            opex_usd_b_per_gw_yr=self.opex_ex_energy_usd_b_per_gw_yr + energy,
         )
 
 
@@ -112,10 +131,14 @@ def industry_economics(
     ``capex_usd_b`` {year: {p5, p50, p95}} (all components), ``capex_by_component_usd_b``
     {component: {year: p50}}, ``capex_usd_b_per_gw`` {component: {p5, p50, p95}} (before
     learning), ``tco_usd_b_per_gw_yr`` {p5, p50, p95} (at the cost of capital, before learning),
-    ``required_revenue_usd_b`` {year: {p5, p50, p95}} (at the target return).
+    ``required_revenue_usd_b`` {year: {p5, p50, p95}} (at the target return),
+    ``energy_usd_per_mwh`` {p5, p50, p95} (the power price weighted by where the fleet's energy
+    is used, :func:`gigafactory.economics.prices.fleet_price`).
     """
     n = int(physical.sizes["draw"])
     ed = EconomicsDraws.sample(cat, rng, n)
+    # drawn after the others: the price where the fleet's energy is used (docs/regions.md)
+    ed = ed.priced_at(fleet_price(physical, cat, rng, ed.energy_usd_per_mwh))
     years, capex = yearly_capex(physical, ed)
     per_gw = capex_by_component(ed.capex_usd_b_per_gw, ed.shares)
     it = sum((per_gw[c] for c in IT_COMPONENTS), np.zeros(n))
@@ -152,4 +175,5 @@ def industry_economics(
         "capex_usd_b_per_gw": {c: _q(per_gw[c]) for c in COMPONENTS},
         "tco_usd_b_per_gw_yr": _q(tco),
         "required_revenue_usd_b": {str(y): _q(req[:, i]) for i, y in enumerate(years)},
+        "energy_usd_per_mwh": _q(ed.energy_usd_per_mwh),
     }
