@@ -63,18 +63,22 @@ class EconomicsDraws:
         pue = draw(cat.params["pue"])
         price = draw(ext["energy_usd_per_mwh"])
         energy = energy_usd_b_per_gw_yr(price, pue)
-        opex = draw(k["opex_ex_energy_usd_b_per_gw_yr"])
-        return cls(
-            capex_usd_b_per_gw=draw(k["capex_usd_b_per_gw_2025"]),
-            shares={
+        # drawn in this order (the random stream of every input is kept)
+        got: dict[str, Any] = {
+            "capex_usd_b_per_gw": draw(k["capex_usd_b_per_gw_2025"]),
+            "shares": {
                 "accelerators": draw(k["capex_share_accelerators"]),
                 "servers_networking": draw(k["capex_share_servers_networking"]),
                 "power_equipment": draw(k["capex_share_power_equipment"]),
             },
-            it_life_yr=draw(k["it_life_yr"]),
-            facility_life_yr=draw(cat.companies["dc_spv"].facts["facility_life_years"]),
-            cost_of_capital=draw(k["cost_of_capital_pct"]) / 100.0,
-            target_return=draw(k["target_return_pct"]) / 100.0,
+            "it_life_yr": draw(k["it_life_yr"]),
+            "facility_life_yr": draw(cat.companies["dc_spv"].facts["facility_life_years"]),
+            "cost_of_capital": draw(k["cost_of_capital_pct"]) / 100.0,
+            "target_return": draw(k["target_return_pct"]) / 100.0,
+        }
+        opex = draw(k["opex_ex_energy_usd_b_per_gw_yr"])
+        return cls(
+            **got,
             opex_usd_b_per_gw_yr=opex + energy,
             learning_pct_per_doubling=draw(k["capex_learning_pct_per_doubling"]),
             pue=pue,
