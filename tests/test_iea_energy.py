@@ -12,8 +12,9 @@ Headwinds ~700).
 What the model reaches and what it does not (the preset's description says why):
 - 2024, world and each IEA region: within tolerance.  The conventional load is IEA's own
   2024 total less the AI share, so this checks the AI fleet's TWh and the regional split.
-- 2030 and 2035 Base Case: not reached (strict xfails): the model's AI load grows with the
-  power build, IEA's with demand; the 2030 total stays inside IEA's span of cases.
+- 2030 and 2035 Base Case: not reached (strict xfails): the industry's demand from AI capex
+  guidance lies above what power can build, so the AI load still grows with the power build;
+  IEA's grows ~30 %/yr.  The 2030 total stays inside IEA's span of cases.
 """
 
 from __future__ import annotations
@@ -99,9 +100,10 @@ def test_2030_world_lies_in_iea_span_of_cases(base: xr.Dataset) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="IEA's Base Case grows AI load with demand (accelerated servers +30 %/yr); the "
-    "model's industry AI fleet grows as fast as power can be built (~600 vs ~300 TWh of AI in "
-    "2030) and has no industry demand yet (issue 9 part 1)",
+    reason="IEA's Base Case grows AI load +30 %/yr; the model's industry demand (hyperscaler and "
+    "neocloud AI capex guidance, demand.industry) funds ~190 IT GW in 2030 and ~335 in 2035 "
+    "(p50), above what power can build (~126 / ~265 IT GW online), so demand binds only in low "
+    "draws: world ~1,200 TWh in 2030 and ~2,040 in 2035 (p50, 80 draws) vs IEA 945 / 1,200",
 )
 @pytest.mark.parametrize("year", list(IEA_BASE))
 def test_base_case_world_2030_2035(base: xr.Dataset, year: int) -> None:

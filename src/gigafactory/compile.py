@@ -53,6 +53,7 @@ class _Sampler:
         self.used: set[str] = set()  # catalog paths the model read (overrides must be among them)
         #: each fact drawn on its own uniforms is drawn once: every reader sees the same draws
         self.drawn: dict[str, F] = {}
+        self.drawn_u: dict[str, F] = {}  # … and the uniforms it was drawn at
         # per-draw uniforms chosen by the caller (a sensitivity design), keyed by fact path,
         # capacity-path name or ``deals.<id>.converts``
         self.given: Mapping[str, F] = given or {}
@@ -82,7 +83,8 @@ class _Sampler:
         if u is not None:
             return ppf(self.dist(path, fact), u)
         if path not in self.drawn:
-            self.drawn[path] = ppf(self.dist(path, fact), self.u(key=path))
+            self.drawn_u[path] = self.u(key=path)
+            self.drawn[path] = ppf(self.dist(path, fact), self.drawn_u[path])
         return self.drawn[path]
 
     def point(self, path: str, fact: Fact) -> float:
@@ -402,7 +404,11 @@ def _phase_leads(cat: Catalog, sm: _Sampler, inp: ModelInputs) -> dict[str, Any]
     }
     facts = {k: cat.tiers[p.split(".")[1]].params[p.split(".")[-1]] for k, p in paths.items()}
     realised = {k: sm.fact(paths[k], f) for k, f in facts.items()}
-    planned_lead = {k: f.value for k, f in facts.items()}
+    planned_lead: dict[str, Any] = {k: f.value for k, f in facts.items()}
+    for tier, key in REGIONAL_LEADS.items():  # a phase waits in its own region's queue
+        realised[tier], planned_lead[tier] = _regional_lead(
+            cat, sm, inp.phase_site, key, sm.drawn_u[paths[tier]], facts[tier]
+        )
     t, kinds = inp.phase_planned_wk, inp.phase_power_kind
     waits = phase_waits(t, inp.phase_plan["construction_start"], kinds, realised, planned_lead)
     known = np.asarray(inp.phase_energised, dtype=bool)[None, :]
@@ -411,7 +417,7 @@ def _phase_leads(cat: Catalog, sm: _Sampler, inp: ModelInputs) -> dict[str, Any]
     order = t - np.round(
         np.where(onsite, planned_lead["gas_turbines"], planned_lead["transformers"])
     ).astype(np.int64)
-    request = np.where(onsite, -1, t - round(planned_lead["grid"])).astype(np.int64)
+    request = np.where(onsite, -1, t - np.round(planned_lead["grid"])).astype(np.int64)
     plan = {
         **inp.phase_plan,
         "equipment_order": order,
@@ -419,6 +425,45 @@ def _phase_leads(cat: Catalog, sm: _Sampler, inp: ModelInputs) -> dict[str, Any]
         "queue_position": queue_position(request, onsite),
     }
     return {"phase_power_wk": ready, "phase_waits": waits, "phase_plan": plan}
+
+
+#: lead tiers a region may set for the phases sited in it (catalog ``regions.<id>.<key>``)
+REGIONAL_LEADS = {"grid": "grid_wait_weeks", "transformers": "transformer_lead_weeks"}
+
+
+def _regional_lead(
+    cat: Catalog, sm: _Sampler, sites: tuple[str, ...], key: str, u: F, tier_fact: Fact
+) -> tuple[F, F]:
+    """Realised ``[D, P]`` and planned ``[P]`` weeks of one lead tier, by each phase's region
+    (its site's, or the scenario's ``site_regions`` what-if).  A region's figure is drawn at the
+    same quantile ``u`` as the tier's global draw (one shock to every queue of a draw, so the
+    random stream is unchanged); a region without one uses the tier's figure.  A scenario
+    override of the tier's figure (and none of the region's) scales every region's by it:
+    ``ℓ_r = ℓ_tier · ℓ̄_r ÷ ℓ̄_tier``."""
+    cols: list[F] = []
+    plan: list[float] = []
+    tier = ppf(sm.dist(_TIER_PATH[key], tier_fact), u)
+    tier_set = _TIER_PATH[key] in sm.sc.overrides
+    for site in sites:
+        rid = sm.sc.site_regions.get(site, cat.sites[site].region)
+        f = getattr(cat.regions[rid], key) if rid in cat.regions else None
+        path = f"regions.{rid}.{key}"
+        if f is None:
+            cols.append(tier)
+            plan.append(tier_fact.value)
+        elif tier_set and path not in sm.sc.overrides:  # the tier's override moves every queue
+            cols.append(tier * f.value / tier_fact.value)
+            plan.append(f.value)
+        else:
+            cols.append(sm.fact(path, f, u=u))
+            plan.append(f.value)
+    return np.stack(cols, axis=1), np.asarray(plan, dtype=float)
+
+
+_TIER_PATH = {
+    "grid_wait_weeks": "tiers.grid.params.wait_weeks",
+    "transformer_lead_weeks": "tiers.transformers.params.lead_weeks",
+}
 
 
 def _energised_by(power_ready: DateFact, status: str, as_of: dt.date) -> bool:
@@ -596,7 +641,7 @@ def compile_inputs(
     inp = dram_cap(sc, cat, sm, inp)  # after every other draw: the random stream is kept
     inp = contract_skus(sc, cat, sm, inp)  # reads the capped chip tiers
     if sc.scope.market == "on":  # last: market on and off share every draw before it
-        inp = dataclasses.replace(inp, **_market_fields(sc, cat, sm, grid))
+        inp = dataclasses.replace(inp, **_market_fields(sc, cat, sm, grid, inp))
     # which catalog values the model read: an override of anything else would change nothing
     meta = {
         **inp.meta,
@@ -732,8 +777,11 @@ def _site_fields(cat: Catalog, sm: _Sampler) -> dict[str, Any]:
     }
 
 
-def _market_fields(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid) -> dict[str, Any]:
-    """Demand (buyer scope with deals) or the backlog rule (industry scope), docs/ordering.md.
+def _market_fields(
+    sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid, inp: ModelInputs
+) -> dict[str, Any]:
+    """Demand (buyer scope with deals; industry from AI capex) and the backlog rule (industry
+    scope), docs/ordering.md.
 
     Demand ``D[d, t] = revenue[d, t] ÷ revenue per IT GW-yr[d] × 1e3`` IT MW; the revenue path
     is drawn at the quantile ``Φ(z_d)`` of the shared AI-demand factor (no draw of its own, so
@@ -749,11 +797,14 @@ def _market_fields(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid) -> 
         if "rack_writeoff_weeks" in m:
             wk = sm.point("market.rack_writeoff_weeks", m["rack_writeoff_weeks"])
             out["rack_writeoff_wk"] = round(wk)
+        if "industry" in cat.demand:
+            out["demand_it_mw"] = _industry_demand(cat, sm, grid, inp)
         return out
     buyer = str(sc.scope.buyer)
     dem = cat.demand.get(buyer)
-    if dem is None or sc.scope.orders != "deals":
+    if dem is None or dem.revenue is None or sc.scope.orders != "deals":
         return out
+    assert dem.revenue_usd_b_per_it_gw_yr is not None
     u = np.asarray(ndtr(sm.z), dtype=float)
     name = f"demand.{buyer}"
     rev = sample_path(sm, f"{name}.revenue", dem.revenue, grid.fractional_years(), u=u)
@@ -775,6 +826,45 @@ def _market_fields(sc: Scenario, cat: Catalog, sm: _Sampler, grid: TimeGrid) -> 
         )
     out["demand_it_mw"] = demand
     return out
+
+
+def _industry_demand(cat: Catalog, sm: _Sampler, grid: TimeGrid, inp: ModelInputs) -> F:
+    """The industry's demand, IT MW ``[n, W]`` (:mod:`gigafactory.demand.industry`): the
+    covered companies' capex path at the quantile ``Φ(z_d)`` of the shared AI-demand factor,
+    times the AI share and the world multiplier, funds IT GW at the catalog's capex per GW cut
+    by its learning rate; the fleet wanted is what one IT life of that spend bought."""
+    from scipy.special import ndtr
+
+    from .demand.industry import fleet_demand_mw, funded_gw_per_wk, world_ai_capex
+
+    dem, k, name = cat.demand["industry"], cat.constants, "demand.industry"
+    assert dem.capex is not None and dem.ai_share_of_capex is not None
+    assert dem.world_per_covered is not None
+    u = np.asarray(ndtr(sm.z), dtype=float)
+    capex = sample_path(sm, f"{name}.capex", dem.capex, grid.fractional_years(), u=u)
+    world = world_ai_capex(
+        np.asarray(capex, dtype=float),
+        sm.fact(f"{name}.ai_share_of_capex", dem.ai_share_of_capex),
+        sm.fact(f"{name}.world_per_covered", dem.world_per_covered),
+    )
+    per_gw = sm.fact("constants.capex_usd_b_per_gw_2025", k["capex_usd_b_per_gw_2025"])
+    lr = sm.fact("constants.capex_learning_pct_per_doubling", k["capex_learning_pct_per_doubling"])
+    fleet0 = np.asarray(inp.fleet_it_mw0, dtype=float)
+    if not (np.isfinite(world).all() and (world >= 0).all() and (per_gw > 0).all()):
+        raise GigafactoryError(
+            [
+                Problem(
+                    "<scenario>",
+                    None,
+                    f"overrides.{name}",
+                    "the industry's AI capex must stay finite and ≥ 0 and capex per IT GW "
+                    "must be > 0; check the overrides of demand.industry.capex (points, growth "
+                    "≥ −100 %/yr), its shares and constants.capex_usd_b_per_gw_2025",
+                )
+            ]
+        )
+    new = funded_gw_per_wk(world, per_gw, lr, fleet0 / 1e3)
+    return fleet_demand_mw(new, fleet0, inp.life_wk)
 
 
 #: a supply letter's volume term → the tier whose buyer share it floors

@@ -333,7 +333,25 @@ class Region(Model):
     share_of_iea_region: Fact | None = Field(
         None, description="share of the IEA region's 2024 data-centre electricity; None = all"
     )
+    grid_wait_weeks: Fact | None = Field(
+        None,
+        description="interconnection wait of a large load here (weeks); None = the grid tier's",
+    )
+    transformer_lead_weeks: Fact | None = Field(
+        None, description="power-transformer lead time here (weeks); None = the tier's"
+    )
+    power_price_usd_per_mwh: Fact | None = Field(
+        None, description="electricity price a data centre pays here (USD/MWh)"
+    )
     note: str | None = None
+
+    @model_validator(mode="after")
+    def _positive(self) -> Region:
+        for key in ("grid_wait_weeks", "transformer_lead_weeks", "power_price_usd_per_mwh"):
+            f = getattr(self, key)
+            if f is not None and (f.value < 0 or (f.low is not None and f.low < 0)):
+                raise ValueError(f"{key} cannot be negative")
+        return self
 
 
 class Company(Model):
@@ -441,22 +459,58 @@ class Buyer(Model):
 
 
 class Demand(Model):
-    """A buyer's compute demand: an annualised revenue path and the revenue one GW of IT earns.
+    """A buyer's compute demand (docs/ordering.md §1), from one of two paths.
 
-    ``D(t) [IT GW] = revenue(t) [USD B/yr] ÷ revenue_usd_b_per_it_gw_yr`` (docs/ordering.md).
+    - a buyer: an annualised revenue path and the revenue one GW of IT earns,
+      ``D(t) [IT GW] = revenue(t) [USD B/yr] ÷ revenue_usd_b_per_it_gw_yr``;
+    - the industry: the AI capex of the hyperscalers and neoclouds that publish guidance
+      (``capex``, USD B/yr), the AI data-centre share of it and the world's spend per dollar
+      of theirs; the capacity it funds is ``capex ÷ capex per IT GW`` (``demand.industry``).
     """
 
     description: str
-    revenue: Path
-    revenue_usd_b_per_it_gw_yr: Fact
+    revenue: Path | None = None
+    revenue_usd_b_per_it_gw_yr: Fact | None = None
+    capex: Path | None = Field(None, description="capex of the covered companies, USD B/yr")
+    ai_share_of_capex: Fact | None = Field(
+        None, description="share of that capex spent on AI data-centre capacity (fraction)"
+    )
+    world_per_covered: Fact | None = Field(
+        None, description="world AI data-centre capex ÷ the covered companies' (ratio ≥ 1)"
+    )
 
     @model_validator(mode="after")
     def _non_negative(self) -> Demand:
-        for k, f in self.revenue.points.items():
+        by_revenue = self.revenue is not None and self.revenue_usd_b_per_it_gw_yr is not None
+        by_capex = (
+            self.capex is not None
+            and self.ai_share_of_capex is not None
+            and self.world_per_covered is not None
+        )
+        if by_revenue == by_capex:
+            raise ValueError(
+                "give either revenue and revenue_usd_b_per_it_gw_yr (a buyer) or capex, "
+                "ai_share_of_capex and world_per_covered (the industry)"
+            )
+        path, what = (self.revenue, "revenue") if by_revenue else (self.capex, "capex")
+        assert path is not None
+        for k, f in path.points.items():
             if f.value < 0 or (f.low is not None and f.low < 0):
-                raise ValueError(f"revenue.points.{k}: a demand path cannot fall below zero")
-        if self.revenue_usd_b_per_it_gw_yr.value <= 0:
-            raise ValueError("revenue_usd_b_per_it_gw_yr must be positive")
+                raise ValueError(f"{what}.points.{k}: a demand path cannot fall below zero")
+        if by_revenue:
+            assert self.revenue_usd_b_per_it_gw_yr is not None
+            if self.revenue_usd_b_per_it_gw_yr.value <= 0:
+                raise ValueError("revenue_usd_b_per_it_gw_yr must be positive")
+        else:
+            assert self.ai_share_of_capex is not None and self.world_per_covered is not None
+            share = self.ai_share_of_capex
+            if not 0 < share.value <= 1 or (share.low is not None and share.low <= 0):
+                raise ValueError("ai_share_of_capex must lie in (0, 1]")
+            if share.high is not None and share.high > 1:
+                raise ValueError("ai_share_of_capex.high must be ≤ 1")
+            w = self.world_per_covered
+            if w.value < 1 or (w.low is not None and w.low < 1):
+                raise ValueError("world_per_covered must be ≥ 1 (the world spends at least that)")
         return self
 
 

@@ -13,19 +13,19 @@ from .rules import supply_only
 
 
 def add_market_views(inp: ModelInputs, ds: xr.Dataset, *, engine: str = "auto") -> xr.Dataset:
-    """Add ``demand_it_gw`` (what the buyer wants online) and ``contracted_it_gw`` (IT GW online
-    that signed contracts alone deliver: the same draws re-run with demand-driven orders off),
-    both ``[draw, week]``, when the inputs carry a demand; else return ``ds`` unchanged.
+    """Add ``demand_it_gw`` (what the buyer wants online) and, for a buyer, ``contracted_it_gw``
+    (IT GW online that signed contracts alone deliver: the same draws re-run with demand-driven
+    orders off), both ``[draw, week]``, when the inputs carry a demand; else return ``ds``
+    unchanged.  The industry has no contracts, so it gets no ``contracted_it_gw`` (that second
+    engine run would be the supply-pushed case, not what the name says).
     ``engine``: as ``supply.simulate``'s."""
     if inp.demand_it_mw is None:
         return ds
-    contracted = simulate(supply_only(inp), vendor_detail=False, engine=engine)[
-        "it_gw_online"
-    ].values
-    return ds.assign(
-        demand_it_gw=(("draw", "week"), (inp.demand_it_mw / 1e3).astype(np.float32)),
-        contracted_it_gw=(("draw", "week"), contracted),
-    )
+    ds = ds.assign(demand_it_gw=(("draw", "week"), (inp.demand_it_mw / 1e3).astype(np.float32)))
+    if inp.scope == "industry":
+        return ds
+    contracted = simulate(supply_only(inp), vendor_detail=False, engine=engine)["it_gw_online"]
+    return ds.assign(contracted_it_gw=(("draw", "week"), contracted.values))
 
 
 def fleet_notes(ds: xr.Dataset, year_end: dict[int, int]) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ mode) on the run's economics stream (``pipeline.stream_rng(seed, 3)``).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,7 @@ from .costs import (
     required_revenue_usd_b,
     tco_usd_b_per_gw_yr,
 )
+from .prices import fleet_price
 
 #: IT GW at which the catalog's capex per GW holds (Learning is counted from the run's first
 #: week, or from this floor when the fleet online then is smaller).
@@ -55,6 +57,9 @@ class EconomicsDraws:
     target_return: F  # decimal/yr
     opex_usd_b_per_gw_yr: F  # opex + energy
     learning_pct_per_doubling: F
+    pue: F
+    energy_usd_per_mwh: F  # the catalog's global price (companies.external)
+    opex_ex_energy_usd_b_per_gw_yr: F
 
     @classmethod
     def sample(
@@ -76,22 +81,39 @@ class EconomicsDraws:
 
         pue = draw("params.pue", cat.params["pue"])
         price = draw(ENERGY_PRICE, cat.companies["external"].facts["energy_usd_per_mwh"])
-        return cls(
-            capex_usd_b_per_gw=const("capex_usd_b_per_gw_2025"),
-            shares={
+        energy = energy_usd_b_per_gw_yr(price, pue)
+        # drawn in this order (the random stream of every input is kept)
+        got: dict[str, Any] = {
+            "capex_usd_b_per_gw": const("capex_usd_b_per_gw_2025"),
+            "shares": {
                 "accelerators": const("capex_share_accelerators"),
                 "servers_networking": const("capex_share_servers_networking"),
                 "power_equipment": const("capex_share_power_equipment"),
             },
-            it_life_yr=const("it_life_yr"),
-            facility_life_yr=draw(
+            "it_life_yr": const("it_life_yr"),
+            "facility_life_yr": draw(
                 FACILITY_LIFE, cat.companies["dc_spv"].facts["facility_life_years"]
             ),
-            cost_of_capital=const("cost_of_capital_pct") / 100.0,
-            target_return=const("target_return_pct") / 100.0,
-            opex_usd_b_per_gw_yr=const("opex_ex_energy_usd_b_per_gw_yr")
-            + energy_usd_b_per_gw_yr(price, pue),
+            "cost_of_capital": const("cost_of_capital_pct") / 100.0,
+            "target_return": const("target_return_pct") / 100.0,
+        }
+        opex = const("opex_ex_energy_usd_b_per_gw_yr")
+        return cls(
+            **got,
+            opex_usd_b_per_gw_yr=opex + energy,
             learning_pct_per_doubling=const("capex_learning_pct_per_doubling"),
+            pue=pue,
+            energy_usd_per_mwh=price,
+            opex_ex_energy_usd_b_per_gw_yr=opex,
+        )
+
+    def priced_at(self, usd_per_mwh: F) -> EconomicsDraws:
+        """The same draws with the energy bill at another price (USD/MWh, per draw)."""
+        energy = energy_usd_b_per_gw_yr(usd_per_mwh, self.pue)
+        return dataclasses.replace(
+            self,
+            energy_usd_per_mwh=np.asarray(usd_per_mwh, dtype=float),
+            opex_usd_b_per_gw_yr=self.opex_ex_energy_usd_b_per_gw_yr + energy,
         )
 
 
@@ -143,10 +165,14 @@ def industry_economics(
     ``capex_usd_b`` {year: {p5, p50, p95}} (all components), ``capex_by_component_usd_b``
     {component: {year: p50}}, ``capex_usd_b_per_gw`` {component: {p5, p50, p95}} (before
     learning), ``tco_usd_b_per_gw_yr`` {p5, p50, p95} (at the cost of capital, before learning),
-    ``required_revenue_usd_b`` {year: {p5, p50, p95}} (at the target return).
+    ``required_revenue_usd_b`` {year: {p5, p50, p95}} (at the target return),
+    ``energy_usd_per_mwh`` {p5, p50, p95} (the power price weighted by where the fleet's energy
+    is used, :func:`gigafactory.economics.prices.fleet_price`).
     """
     n = int(physical.sizes["draw"])
     ed = EconomicsDraws.sample(cat, rng, n, compiled_draws(physical))
+    # drawn after the others: the price where the fleet's energy is used (docs/regions.md)
+    ed = ed.priced_at(fleet_price(physical, cat, rng, ed.energy_usd_per_mwh))
     years, capex = yearly_capex(physical, ed)
     per_gw = capex_by_component(ed.capex_usd_b_per_gw, ed.shares)
     it = sum((per_gw[c] for c in IT_COMPONENTS), np.zeros(n))
@@ -183,4 +209,5 @@ def industry_economics(
         "capex_usd_b_per_gw": {c: _q(per_gw[c]) for c in COMPONENTS},
         "tco_usd_b_per_gw_yr": _q(tco),
         "required_revenue_usd_b": {str(y): _q(req[:, i]) for i, y in enumerate(years)},
+        "energy_usd_per_mwh": _q(ed.energy_usd_per_mwh),
     }

@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from ..units import HOURS_PER_WEEK
 from .inputs import CHIP_TIERS, TIERS, ModelInputs
-from .market import backlog_gate, demand_extra, demand_shells, write_off
+from .market import backlog_gate, demand_extra, demand_gate, demand_shells, write_off
 from .physics import (
     chip_limited_units,
     chip_requirements,
@@ -386,6 +386,8 @@ def _start_accelerators(su: _Setup, st: _State, t: int) -> None:
     else:
         if np.isfinite(su.backlog_wk):
             backlog_gate(su, st, t, units, code)
+        if su.demand is not None:  # industry demand (docs/ordering.md §1b)
+            demand_gate(su, st, t, units, code)
         made[0, l1 + t] = units * su.mw_unit[t]
         st.wip += made[0, l1 + t]
         made[1, l1 + t] = units * su.h_per_unit[t]

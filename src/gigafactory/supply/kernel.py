@@ -174,11 +174,14 @@ def _start_capped(
 def _start_uncapped(
     mix: F, it_w: F, h_unit: F, sku_v: I64, mw_unit: F, h_per_unit: F, dv: I64, made: F32,
     lab: I8, track_v: bool, backlog_wk: float, s: F, scr: F, us: F, t: int, lo: int, hi: int,
+    demand: F, fv: F, inst_cum: F, prodv: F, codes: I64, has_demand: bool,
 ) -> None:  # fmt: skip
     """Industry scope: the chip-limited units, gated by the backlog rule
     (``market.backlog_gate``): ``u ← u · min(1, a ÷ (u·m))`` with
     ``a = max(B·f + max(E, 0) + L·max(f, 0) − WIP, 0)``; where it binds, last week's shell
-    label is recorded."""
+    label is recorded.  Then industry demand (``market.demand_gate``): starts
+    ``≤ max(R − P, 0)`` with ``P`` the cumulative output (``prodv[0]``, the starting work in
+    progress counted as produced); where it binds, ``orders`` is recorded."""
     for d in range(lo, hi):
         units = s[UNITS, d]
         if backlog_wk < INF:
@@ -190,6 +193,17 @@ def _start_uncapped(
             units *= scale
             if t > 0 and scale < 1.0 - 1e-9:
                 lab[0, t, d] = lab[1, t - 1, d]
+        if has_demand:
+            if t == 0:
+                prodv[0, d] = s[WIP, d]
+            cap_mw = units * mw_unit[t, d]
+            short = max(_demand_short(demand, dv, fv, inst_cum, t, d) - prodv[0, d], 0.0)
+            allow = max(cap_mw, 0.0) * min(1.0, short / (cap_mw if cap_mw > 0 else INF))
+            scale = min(1.0, allow / (cap_mw if cap_mw > EPS_MW else INF))
+            units *= scale
+            if scale < 1.0 - 1e-9:
+                lab[0, t, d] = codes[C_ORDERS]
+            prodv[0, d] += units * mw_unit[t, d]
         made[0, t, d] = units * mw_unit[t, d]
         s[WIP, d] += np.float64(made[0, t, d])
         made[1, t, d] = units * h_per_unit[t, d]
@@ -420,7 +434,8 @@ def _run_chunk(
         else:
             _start_uncapped(
                 mix, it_w, h_unit, sku_v, mw_unit, h_per_unit, dv, made, lab, track_v,
-                backlog_wk, s, scr, us, t, lo, hi,
+                backlog_wk, s, scr, us, t, lo, hi, demand, fv, cum[0], prodv, codes,
+                has_demand,
             )  # fmt: skip
         _build(rack_cap, dv, made, shipped, made0, flag[0], acc, out, b0, t, lo, hi)
         _energise(

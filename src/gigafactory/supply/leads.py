@@ -20,6 +20,11 @@ by as much as the binding pipeline runs late.  The ready phase then joins its en
 queue in the weekly engine, which the power tiers' capacities drain first in, first out, so
 the energisation date also carries the queue's congestion.  A phase already energised before
 the scenario's as-of date is history: it is powered at its recorded date.
+
+The grid wait ``ℓ_q`` and transformer lead ``ℓ_x`` are the phase's region's
+(``regions.<id>.grid_wait_weeks`` / ``transformer_lead_weeks``, docs/regions.md), drawn at the
+same quantile as the tier's global figure, which a region without its own uses: Stargate UAE
+waits in the Gulf's queue, a PJM site in PJM's.
 """
 
 from __future__ import annotations
@@ -47,7 +52,7 @@ def phase_waits(
     start_wk: Int,
     power: Sequence[str],
     realised: Mapping[str, F],
-    planned_lead: Mapping[str, float],
+    planned_lead: Mapping[str, float | F],
 ) -> dict[str, Int]:
     """Week each phase's requirement from each lead tier is met, ``{tier: [D, P]}``.
 
@@ -55,8 +60,10 @@ def phase_waits(
     ----------
     planned_wk, start_wk : ``[P]`` planned power-ready week ``T`` and construction start ``c``.
     power : ``[P]`` ``"grid"``, ``"onsite_gas"`` or ``"mixed"``.
-    realised : ``{tier: [D]}`` realised weeks (build time, lead times, queue wait).
-    planned_lead : ``{tier: weeks}`` the planned values ``ℓ̄`` (the catalog's).
+    realised : ``{tier: [D]}`` realised weeks (build time, lead times, queue wait), or
+        ``[D, P]`` for a tier that differs by the phase's region (grid wait, transformer lead).
+    planned_lead : ``{tier: weeks}`` the planned values ``ℓ̄`` (the catalog's), a scalar or
+        ``[P]`` (by region).
 
     Returns
     -------
@@ -68,10 +75,12 @@ def phase_waits(
     kind = np.asarray(power)[None, :]
 
     def late(tier: str) -> F:
-        return np.asarray(realised[tier], dtype=float)[:, None] - float(planned_lead[tier])
+        got = np.asarray(realised[tier], dtype=float)
+        got = got[:, None] if got.ndim == 1 else got
+        return got - np.asarray(planned_lead[tier], dtype=float)
 
-    ratio = np.asarray(realised["construction"], dtype=float)[:, None] / max(
-        float(planned_lead["construction"]), 1e-9
+    ratio = np.asarray(realised["construction"], dtype=float)[:, None] / np.maximum(
+        np.asarray(planned_lead["construction"], dtype=float), 1e-9
     )
     shell = c + np.round((t - c) * ratio)
     xfmr = t + np.round(late("transformers"))

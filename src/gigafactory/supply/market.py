@@ -16,7 +16,7 @@ from ..demand.rules import (
     required_production,
     writeoff_fifo,
 )
-from .inputs import ModelInputs
+from .inputs import TIERS, ModelInputs
 from .physics import fleet_left
 from .timing import SHELL_PLANNING_WK
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 F = NDArray[np.float64]
 Int = NDArray[np.int64]
 EPS_MW = 1e-6
+CODE_ORDERS = TIERS.index("orders")  # the binding code batch.CODE gives "orders"
 
 
 def demand_shells(inp: ModelInputs, sl: slice, demand: F, lead: Int, fleet0: F) -> F:
@@ -41,16 +42,37 @@ def demand_shells(inp: ModelInputs, sl: slice, demand: F, lead: Int, fleet0: F) 
     return np.asarray(np.maximum.accumulate(np.maximum(need, 0.0), axis=0))
 
 
-def demand_extra(su: _Setup, st: _State, t: int, got: F, sup_v: F) -> F:
-    """Demand-driven orders this week, by vendor (see :func:`gigafactory.demand.demand_orders`):
-    the fleet a lead time ahead must meet demand after renewing every retired MW."""
+def _required(su: _Setup, st: _State, t: int) -> F:
+    """``R(t)`` of :func:`gigafactory.demand.required_production`: the fleet a lead time ahead
+    must meet demand after renewing every retired MW."""
     assert su.demand is not None
     ahead = np.minimum(t + su.lead, su.w - 1)
     f0 = np.where(su.life > 0, fleet_left(su.fleet0, su.life, ahead + 1), su.fleet0)
     ret_i = np.minimum(ahead - su.life, t - 1)
     ret = np.where(ret_i >= 0, st.inst_cum[np.maximum(ret_i, 0), su.rows], 0.0)
-    need = required_production(su.demand[ahead, su.rows], f0, ret)
+    return required_production(su.demand[ahead, su.rows], f0, ret)
+
+
+def demand_extra(su: _Setup, st: _State, t: int, got: F, sup_v: F) -> F:
+    """Demand-driven orders this week, by vendor (see :func:`gigafactory.demand.demand_orders`)."""
+    need = _required(su, st, t)
     return demand_orders(need, st.prod_v_cum.sum(axis=1), got.sum(axis=1), sup_v - got)
+
+
+def demand_gate(su: _Setup, st: _State, t: int, units: F, code: NDArray[np.int8]) -> None:
+    """Industry demand (in place on ``units``): the buyer's rule with no contracts, ``C = 0``
+    and the week's chip output as the spare capacity, so starts are
+    ``min(capacity, max(R − P, 0))``; where demand binds, ``orders`` is recorded as binding.
+    ``P`` (column 0 of ``prod_v_cum``) counts the work in progress at the start as produced."""
+    if t == 0:
+        st.prod_v_cum[:, 0] = st.wip
+    cap_mw = units * su.mw_unit[t]
+    zero = np.zeros(su.n)
+    allow = demand_orders(_required(su, st, t), st.prod_v_cum[:, 0], zero, cap_mw[:, None])[:, 0]
+    scale = np.minimum(1.0, allow / np.where(cap_mw > EPS_MW, cap_mw, np.inf))
+    units *= scale
+    code[scale < 1.0 - 1e-9] = CODE_ORDERS
+    st.prod_v_cum[:, 0] += units * su.mw_unit[t]
 
 
 def backlog_gate(su: _Setup, st: _State, t: int, units: F, code: NDArray[np.int8]) -> None:
