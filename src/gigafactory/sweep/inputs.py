@@ -82,6 +82,10 @@ class Inputs:
         """Group names in first-seen order (the rows of an index table)."""
         return tuple(dict.fromkeys(self.groups))
 
+    def members(self, group: str) -> tuple[str, ...]:
+        """The keys of ``group``."""
+        return tuple(k for k, g in zip(self.keys, self.groups, strict=True) if g == group)
+
 
 def group_of(key: str) -> str:
     """A key's own group before derivations join groups: a measure, an owner, or the key.

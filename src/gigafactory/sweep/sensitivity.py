@@ -23,7 +23,7 @@ import pandas as pd
 from ..catalog.schema import Catalog
 from ..errors import GigafactoryError, Problem
 from ..scenario.schema import Scenario
-from .evaluate import evaluate
+from .evaluate import MONEY_ONLY, evaluate
 from .inputs import Inputs, uncertain_inputs
 from .metrics import FINANCE, check_metrics
 
@@ -89,6 +89,9 @@ def sobol(
     # only the finance pass draws randomness the design does not control (share-price paths):
     # without a finance metric, rows of different roles may share a batch (fewer, larger ones)
     crn = bool(FINANCE & set(metrics))
+    # roles A, AB_g (g in group order), B: a role moving only money facts has A's physics
+    money = [all(k.startswith(MONEY_ONLY) for k in inputs.members(g)) for g in inputs.names]
+    physics_of = [None, *(0 if m else None for m in money), None] if crn else None
 
     def model(u: np.ndarray, block: int) -> dict[str, np.ndarray]:
         return evaluate(
@@ -101,6 +104,7 @@ def sobol(
             block=block if crn else None,
             client=client,
             progress=progress,
+            physics_of=physics_of,
         )
 
     return sobol_indices(problem(inputs), n, model, seed)
