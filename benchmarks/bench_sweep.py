@@ -60,31 +60,74 @@ def _worker_peak_mb() -> float:
     return r.getrusage(r.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+class _Phases:
+    """Seconds spent in each stage of the in-process Sobol' run (wrapping the functions the
+    evaluation calls): compile, the engine (``supply.simulate``), the finance pass, and the
+    SALib sampling + analysis with its bootstrap (the rest of the wall time)."""
+
+    def __init__(self) -> None:
+        self.sec: dict[str, float] = {"compile": 0.0, "engine": 0.0, "finance": 0.0}
+        self._undo: list[tuple[Any, str, Any]] = []
+
+    def _wrap(self, owner: Any, name: str, phase: str) -> None:
+        fn = getattr(owner, name)
+
+        def timed(*a: Any, **k: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                self.sec[phase] += time.perf_counter() - t0
+
+        self._undo.append((owner, name, fn))
+        setattr(owner, name, timed)
+
+    def __enter__(self) -> _Phases:
+        import gigafactory.finance as fin
+        import gigafactory.sweep.evaluate as ev
+
+        self._wrap(ev, "compile_inputs", "compile")
+        self._wrap(ev, "simulate", "engine")
+        self._wrap(fin, "run_finance", "finance")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for owner, name, fn in self._undo:
+            setattr(owner, name, fn)
+
+
 def bench_sobol(n: int) -> list[dict[str, Any]]:
     cat = load_catalog()
     sc = load_scenario(PRESET, cat)
-    groups = len(uncertain_inputs(sc, cat).names)
+    groups = len(uncertain_inputs(sc, cat, METRICS).names)
     rows = []
     for workers in (None, 2):
+        phases = None
         t0 = time.perf_counter()
         if workers is None:
-            sobol(sc, cat, n, METRICS, seed=1)
+            with _Phases() as phases:
+                sobol(sc, cat, n, METRICS, seed=1)
         else:
             with connect(workers) as client:
                 t0 = time.perf_counter()  # cluster start-up is not the analysis
                 sobol(sc, cat, n, METRICS, seed=1, client=client)
         sec = time.perf_counter() - t0
-        rows.append(
-            {
-                "bench": "sobol",
-                "N": n,
-                "groups": groups,
-                "draws": n * (groups + 2),
-                "metrics": len(METRICS),
-                "workers": workers or "in-process",
-                "seconds": round(sec, 1),
-            }
-        )
+        row: dict[str, Any] = {
+            "bench": "sobol",
+            "N": n,
+            "groups": groups,
+            "draws": n * (groups + 2),
+            "metrics": len(METRICS),
+            "workers": workers or "in-process",
+            "seconds": round(sec, 1),
+            "draws_per_s": round(n * (groups + 2) / sec),
+        }
+        if phases is not None:
+            rest = sec - sum(phases.sec.values())
+            row.update({f"{k}_s": round(v, 1) for k, v in phases.sec.items()})
+            row["salib_and_other_s"] = round(rest, 1)
+            row["engine_share"] = round(phases.sec["engine"] / sec, 2)
+        rows.append(row)
     return rows
 
 
