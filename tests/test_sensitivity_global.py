@@ -92,6 +92,7 @@ def test_inputs_group_derived_values_once(catalog: Catalog) -> None:
     # a deal's GW is its dollars ÷ the external rent per GW-yr (formula): one group with it
     rent = by_key["companies.external.facts.rent_usd_b_per_gw_yr"]
     assert by_key["deals.microsoft_250b.gw"] == rent == by_key["deals.aws_38b.gw"]
+    assert rent.startswith("external finances + deals ") and "microsoft_250b" in rent
     # a capacity path is one key (its points and growth are drawn at one quantile)
     assert "tiers.cowos.capacity" in by_key
     assert not any(k.startswith("tiers.cowos.capacity.points") for k in by_key)

@@ -179,7 +179,19 @@ def derived_groups(members: dict[str, list[str]], known: dict[str, Fact]) -> dic
         parts.setdefault(find(key), [])
         if group_of(key) not in parts[find(key)]:
             parts[find(key)].append(group_of(key))
-    return {k: " + ".join(sorted(parts[find(k)])) for k in members}
+    return {k: _joined(parts[find(k)]) for k in members}
+
+
+def _joined(names: list[str]) -> str:
+    """One name for joined groups: ``external finances + deals aws_38b, coreweave_22b``."""
+    owned = {
+        p: sorted(n.split(".", 1)[1] for n in names if n.startswith(p + "."))
+        for p in ("deals", "sites")
+    }
+    rest = sorted(n for n in names if not n.startswith(("deals.", "sites.")))
+    if len(names) == 1:
+        return names[0]
+    return " + ".join([*rest, *(f"{p} {', '.join(ids)}" for p, ids in owned.items() if ids)])
 
 
 def uncertain_inputs(sc: Scenario, cat: Catalog, metrics: Iterable[str] | None = None) -> Inputs:
