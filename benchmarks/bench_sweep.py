@@ -14,6 +14,16 @@
     python benchmarks/bench_sweep.py --only sobol|scaling|million [--json]
 
 Each row carries the 1-minute load average after it: the machine is shared.
+
+Where Sobol' time went (cProfile of one 1,024-row batch of ``industry`` with the 3 metrics,
+0.3.0, load ≈ 5): compile 24 % (PERT quantiles ≈ half of it), the engine 52 %, the finance pass
+18 %, metrics and xarray ≈ 5 %; each call also pays a fixed ≈ 1.9 s whatever its size (the
+engine's weekly Python loop ≈ 0.9 s, ~300 quantile calls in compile ≈ 0.6 s, finance ≈ 0.2 s).
+SALib's analysis: ≈ 4 s per metric at 200 bootstrap resamples, ≈ 2 s at its default 100
+(32 groups × N = 1,024).  0.3.0 ran N·(G + 2) = 48 N rows in 48 calls; now 34 N rows (32
+groups), 7 of the 34 roles (money facts only) reuse role A's simulation, so the engine runs
+27 N rows.  With a finance metric a call holds one role (common random numbers: the finance
+pass's own randomness must match row for row); without one, calls hold 4,096 rows.
 """
 
 from __future__ import annotations
@@ -60,31 +70,78 @@ def _worker_peak_mb() -> float:
     return r.getrusage(r.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def bench_sobol(n: int) -> list[dict[str, Any]]:
+class _Phases:
+    """CPU seconds spent in each stage of the in-process Sobol' run (wrapping the functions the
+    evaluation calls): compile, the engine (``supply.simulate``), the finance pass, and the
+    SALib sampling + analysis with its bootstrap (the rest).  CPU, not wall, time: on a shared
+    machine the wall time measures the other jobs too."""
+
+    def __init__(self) -> None:
+        self.sec: dict[str, float] = {"compile": 0.0, "engine": 0.0, "finance": 0.0}
+        self._undo: list[tuple[Any, str, Any]] = []
+
+    def _wrap(self, owner: Any, name: str, phase: str) -> None:
+        fn = getattr(owner, name)
+
+        def timed(*a: Any, **k: Any) -> Any:
+            t0 = time.process_time()
+            try:
+                return fn(*a, **k)
+            finally:
+                self.sec[phase] += time.process_time() - t0
+
+        self._undo.append((owner, name, fn))
+        setattr(owner, name, timed)
+
+    def __enter__(self) -> _Phases:
+        import gigafactory.finance as fin
+        import gigafactory.sweep.evaluate as ev
+
+        self._wrap(ev, "compile_inputs", "compile")
+        self._wrap(ev, "simulate", "engine")
+        self._wrap(fin, "run_finance", "finance")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for owner, name, fn in self._undo:
+            setattr(owner, name, fn)
+
+
+def bench_sobol(n: int, cluster: bool = True) -> list[dict[str, Any]]:
     cat = load_catalog()
     sc = load_scenario(PRESET, cat)
-    groups = len(uncertain_inputs(sc, cat).names)
+    groups = len(uncertain_inputs(sc, cat, METRICS).names)
     rows = []
-    for workers in (None, 2):
-        t0 = time.perf_counter()
+    for workers in (None, 2) if cluster else (None,):
+        phases = None
+        t0, c0 = time.perf_counter(), time.process_time()
         if workers is None:
-            sobol(sc, cat, n, METRICS, seed=1)
+            with _Phases() as phases:
+                sobol(sc, cat, n, METRICS, seed=1)
         else:
             with connect(workers) as client:
                 t0 = time.perf_counter()  # cluster start-up is not the analysis
                 sobol(sc, cat, n, METRICS, seed=1, client=client)
         sec = time.perf_counter() - t0
-        rows.append(
-            {
-                "bench": "sobol",
-                "N": n,
-                "groups": groups,
-                "draws": n * (groups + 2),
-                "metrics": len(METRICS),
-                "workers": workers or "in-process",
-                "seconds": round(sec, 1),
-            }
-        )
+        row: dict[str, Any] = {
+            "bench": "sobol",
+            "N": n,
+            "groups": groups,
+            "draws": n * (groups + 2),
+            "metrics": len(METRICS),
+            "workers": workers or "in-process",
+            "seconds": round(sec, 1),
+            "draws_per_s": round(n * (groups + 2) / sec),
+        }
+        if phases is not None:
+            cpu = time.process_time() - c0
+            row["cpu_s"] = round(cpu, 1)
+            row["draws_per_cpu_s"] = round(n * (groups + 2) / cpu)
+            rest = cpu - sum(phases.sec.values())
+            row.update({f"{k}_s": round(v, 1) for k, v in phases.sec.items()})
+            row["salib_and_other_s"] = round(rest, 1)
+            row["engine_share"] = round(phases.sec["engine"] / cpu, 2)
+        rows.append(row)
     return rows
 
 
@@ -149,6 +206,7 @@ def main() -> None:
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--draws", type=int, help="draws of the large run (default 1,000,000)")
     ap.add_argument("--million", action="store_true", help="also the large run (about an hour)")
+    ap.add_argument("--no-cluster", action="store_true", help="Sobol' in-process only")
     a = ap.parse_args()
     sizes = (
         {"sobol": (16,), "scaling": (4, 200), "million": (4_000,)}
@@ -157,7 +215,11 @@ def main() -> None:
     )
     if a.draws:
         sizes["million"] = (a.draws,)
-    runs = {"sobol": bench_sobol, "scaling": bench_scaling, "million": bench_million}
+    runs = {
+        "sobol": lambda n: bench_sobol(n, not a.no_cluster),
+        "scaling": bench_scaling,
+        "million": bench_million,
+    }
     rows: list[dict[str, Any]] = []
     for name, fn in runs.items():
         wanted = a.only == name or (

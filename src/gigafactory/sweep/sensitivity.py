@@ -23,7 +23,7 @@ import pandas as pd
 from ..catalog.schema import Catalog
 from ..errors import GigafactoryError, Problem
 from ..scenario.schema import Scenario
-from .evaluate import evaluate
+from .evaluate import MONEY_ONLY, evaluate
 from .inputs import Inputs, uncertain_inputs
 from .metrics import FINANCE, check_metrics
 
@@ -33,9 +33,11 @@ if TYPE_CHECKING:
 METHODS = ("sobol", "morris", "oat")
 SOBOL_COLUMNS = ["input", "S1", "S1_conf", "ST", "ST_conf"]
 MORRIS_COLUMNS = ["input", "mu_star", "mu_star_conf", "sigma"]
-#: Morris grid levels (quantiles 1/8, 3/8, 5/8, 7/8 of each input) and bootstrap resamples
+#: Morris grid levels (quantiles 1/8, 3/8, 5/8, 7/8 of each input)
 MORRIS_LEVELS = 4
-RESAMPLES = 200
+#: bootstrap resamples of the confidence intervals: SALib's default (its cost grows with it:
+#: ~2 s per metric at 100 for 32 groups × N = 1,024)
+RESAMPLES = 100
 
 
 def problem(inputs: Inputs) -> dict[str, Any]:
@@ -82,11 +84,27 @@ def sobol(
     """
     check_metrics(metrics)
     _power_of_two(n)
-    inputs = uncertain_inputs(sc, cat, demand=bool(FINANCE & set(metrics)))
+    inputs = uncertain_inputs(sc, cat, metrics)
+
+    # only the finance pass draws randomness the design does not control (share-price paths):
+    # without a finance metric, rows of different roles may share a batch (fewer, larger ones)
+    crn = bool(FINANCE & set(metrics))
+    # roles A, AB_g (g in group order), B: a role moving only money facts has A's physics
+    money = [all(k.startswith(MONEY_ONLY) for k in inputs.members(g)) for g in inputs.names]
+    physics_of = [None, *(0 if m else None for m in money), None] if crn else None
 
     def model(u: np.ndarray, block: int) -> dict[str, np.ndarray]:
         return evaluate(
-            sc, cat, inputs.keys, u, metrics, seed, block=block, client=client, progress=progress
+            sc,
+            cat,
+            inputs.keys,
+            u,
+            metrics,
+            seed,
+            block=block if crn else None,
+            client=client,
+            progress=progress,
+            physics_of=physics_of,
         )
 
     return sobol_indices(problem(inputs), n, model, seed)
@@ -128,7 +146,7 @@ def sobol_indices(
 
 def row_count(sc: Scenario, cat: Catalog, n: int, method: str, metrics: list[str]) -> int:
     """How many draws ``sobol`` or ``morris`` will run (for a progress bar)."""
-    g = len(uncertain_inputs(sc, cat, demand=bool(FINANCE & set(metrics))).names)
+    g = len(uncertain_inputs(sc, cat, metrics).names)
     return n * (g + 2) if method == "sobol" else n * (g + 1)
 
 
@@ -152,7 +170,7 @@ def morris(
     from SALib.sample import morris as sample
 
     check_metrics(metrics)
-    inputs = uncertain_inputs(sc, cat, demand=bool(FINANCE & set(metrics)))
+    inputs = uncertain_inputs(sc, cat, metrics)
     prob = problem(inputs)
     x = sample.sample(prob, trajectories, num_levels=MORRIS_LEVELS, seed=seed)
     u = (x * (MORRIS_LEVELS - 1) + 0.5) / MORRIS_LEVELS
