@@ -228,6 +228,12 @@ def test_script_in_a_scenario_name_is_shown_not_run(tab: Session, server: Any) -
         assert page.evaluate("() => window.__pwned") is None
     page = tab.open("scenario")
     page.fill("#scn-name", EVIL)
-    page.wait_for_selector("#problems p.ok")
+    # the check re-runs on input: wait for the one about this name (an earlier "ok" for the
+    # preset's own name may still be showing; seen under xdist); 180 s is only a hang guard
+    page.wait_for_function(
+        "n => (document.querySelector('#problems p.ok')?.innerText || '').includes(n)",
+        arg=EVIL,
+        timeout=180_000,
+    )
     assert EVIL in page.inner_text("#problems")
     assert page.evaluate("() => window.__pwned") is None

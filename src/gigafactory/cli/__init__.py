@@ -72,7 +72,11 @@ def main() -> None:
         with armed():
             app()
     except GigafactoryError as exc:
-        err.print(f"error: {visible(exc, newlines=True)}", highlight=False, markup=False)
+        # soft_wrap: a problem's file path is never split across lines (a path longer than the
+        # terminal was cut mid-name, e.g. "bad.yam" / "l:3"); the terminal wraps instead
+        err.print(
+            f"error: {visible(exc, newlines=True)}", highlight=False, markup=False, soft_wrap=True
+        )
         sys.exit(2)
     except KeyboardInterrupt:
         # the except/finally blocks on the way here rolled back the store and removed temporary

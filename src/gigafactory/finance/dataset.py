@@ -13,6 +13,7 @@ from .inputs import (
     Link,
     Plan,
 )
+from .postings import programme_equity
 
 #: deal kinds whose unpaid value is for capacity the seller can re-let (or systems it can resell)
 RELETTABLE = ("cloud_capacity", "hardware_purchase")
@@ -30,6 +31,10 @@ def _committed(plan: Plan, link: Link) -> tuple[float, float]:
         val = max(f.value for f in deal.payments.values())
     if deal.kind == "hardware_purchase" and deal.usd_b is None:
         val = 0.0
+    if deal.kind == "site_development":  # the programme's headline $ builds the sites its
+        # members' contracts pay for (Oracle's $300B is Stargate capacity): only the partners'
+        # equity pledges are the programme's own commitment, or its $500B would count twice
+        val = sum(programme_equity(deal).values())
     extra = deal.terms["contingent_usd_b"].value if "contingent_usd_b" in deal.terms else 0.0
     return (val, extra) if binding else (0.0, val + extra)
 

@@ -414,7 +414,7 @@ def _openai() -> list[Figure]:
             tol,
             f"{ALTMAN}; https://www.techbuzz.ai/articles/openai-hits-20b-arr-commits-1-4t-for-ai-infrastructure",
             _openai_commitments,
-            gap="the catalog records $0.96T of contracts signed by 2026-11-01 (Oracle $300B, "
+            gap="the catalog records ≈ $1.0T of contracts and pledges by 2026-11-01 (Oracle $300B, "
             "Microsoft $250B, AWS $100B+, AMD …); the rest of Altman's $1.4T (TCO of ~30 GW) "
             "is not in signed contracts the catalog can source",
         ),

@@ -91,6 +91,7 @@ class _Setup:
     h_per_unit: F  # H100e per accelerator of the week's mix
     orders: F  # [n, W, V] cumulative IT MW ordered
     capped: bool  # a capped vendor is finite at the end
+    industry: bool  # industry scope (its demand gates chip starts; a buyer's orders do)
     lc: Int
     site_lag: Int
     lead: Int
@@ -178,6 +179,7 @@ def prepare(inp: ModelInputs, sl: slice) -> _Setup:
         h_per_unit=mix @ h_unit.T,
         orders=orders,
         capped=bool(np.isfinite(orders[:, -1, :]).any()),
+        industry=inp.scope == "industry",
         lc=lc,
         site_lag=site_lag,
         # contracts date deliveries; production must lead them by the chain's lead time
@@ -386,7 +388,7 @@ def _start_accelerators(su: _Setup, st: _State, t: int) -> None:
     else:
         if np.isfinite(su.backlog_wk):
             backlog_gate(su, st, t, units, code)
-        if su.demand is not None:  # industry demand (docs/ordering.md §1b)
+        if su.demand is not None and su.industry:  # industry demand (docs/ordering.md §1b)
             demand_gate(su, st, t, units, code)
         made[0, l1 + t] = units * su.mw_unit[t]
         st.wip += made[0, l1 + t]

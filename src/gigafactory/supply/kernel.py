@@ -419,9 +419,10 @@ def _run_chunk(
     opts: B, backlog_wk: float, writeoff_wk: int, b0: int, lo: int, hi: int, bys: F, us: F,
 ) -> None:  # fmt: skip
     """Draws ``lo:hi`` through every week, stage by stage over the chunk's draws.
-    ``opts`` = [capped, track_v, vendor_out, keep_e, has_allow, has_demand]."""
+    ``opts`` = [capped, track_v, vendor_out, keep_e, has_allow, has_demand, gate_demand]
+    (``gate_demand``: industry demand gates uncapped chip starts)."""
     capped, track_v, vendor_out = opts[0], opts[1], opts[2]
-    keep_e, has_allow, has_demand = opts[3], opts[4], opts[5]
+    keep_e, has_allow, has_demand, gate_demand = opts[3], opts[4], opts[5], opts[6]
     made, shipped, made0, shipped0 = pipe[0], pipe[1], fill[0], fill[1]
     scr = np.zeros((4, max(prodv.shape[0], 1)))
     for t in range(mix.shape[0]):
@@ -435,7 +436,7 @@ def _run_chunk(
             _start_uncapped(
                 mix, it_w, h_unit, sku_v, mw_unit, h_per_unit, dv, made, lab, track_v,
                 backlog_wk, s, scr, us, t, lo, hi, demand, fv, cum[0], prodv, codes,
-                has_demand,
+                gate_demand,
             )  # fmt: skip
         _build(rack_cap, dv, made, shipped, made0, flag[0], acc, out, b0, t, lo, hi)
         _energise(

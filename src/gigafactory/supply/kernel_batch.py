@@ -147,6 +147,7 @@ def simulate_batch_numba(
                 keep_e,
                 su.allowance is not None,
                 su.demand is not None,
+                su.demand is not None and su.industry,
             ],
         ),
         float(su.backlog_wk),
