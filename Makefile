@@ -39,7 +39,7 @@ typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
 unit: $(VENV)/.installed-dev browser
-	$(BIN)/pytest -q --durations=15
+	$(BIN)/pytest -q -n 2 --durations=15
 
 test: lint typecheck unit
 	$(BIN)/python benchmarks/bench_simulate.py --smoke
