@@ -23,6 +23,7 @@ from ..catalog.schema import Catalog
 from ..compile import compile_inputs
 from ..scenario.schema import Scenario
 from ..supply import simulate
+from ..supply.engine import pick_engine
 from ..supply.inputs import ModelInputs
 from .metrics import FINANCE, draw_metrics
 
@@ -59,6 +60,7 @@ def evaluate_batch(
     seed: int | list[int],
     physics: xr.Dataset | None = None,
     keep: bool = False,
+    engine: str = "auto",
 ) -> Any:
     """The metrics for each row of ``u`` (shape rows × len(keys)) as one batch of draws.
 
@@ -66,13 +68,17 @@ def evaluate_batch(
     the finance pass's own randomness (share-price and revenue paths), which no design controls.
     ``physics``: the simulation of rows with the same physical inputs, reused instead of
     simulating (only the money facts differ).  ``keep``: return ``(metrics, simulation)``.
+    ``engine``: as ``supply.simulate``'s (``evaluate`` picks it on the whole design's rows).
     """
     n = u.shape[0]
     finance = bool(FINANCE & set(metrics))
     given = {k: np.clip(u[:, j], U_EPS, 1.0 - U_EPS) for j, k in enumerate(keys)}
     rng = np.random.default_rng(seed)
     inp = compile_inputs(sc, cat, n, 0, rng=rng, given=given)
-    ds = simulate(inp, vendor_detail=finance) if physics is None else with_money(physics, inp)
+    if physics is None:
+        ds = simulate(inp, vendor_detail=finance, engine=engine)
+    else:
+        ds = with_money(physics, inp)
     fin = None
     if finance:
         from ..finance import run_finance
@@ -117,10 +123,11 @@ def evaluate(
     ]
     seeds = [[seed, (a % block) // size] for a, _ in spans]
     src = _sources(spans, block, physics_of)
+    engine = pick_engine(rows)  # a design's batches share one process's compiled loop
     if client is None:
-        parts = _in_process(sc, cat, keys, u, metrics, spans, seeds, src, progress)
+        parts = _in_process(sc, cat, keys, u, metrics, spans, seeds, src, progress, engine)
     else:
-        parts = _on_client(client, sc, cat, keys, u, metrics, spans, seeds, src, progress)
+        parts = _on_client(client, sc, cat, keys, u, metrics, spans, seeds, src, progress, engine)
     return {m: np.concatenate([p[m] for p in parts]) for m in metrics}
 
 
@@ -146,6 +153,7 @@ def _in_process(
     seeds: list[list[int]],
     src: list[int | None],
     progress: Callable[[int], None] | None,
+    engine: str,
 ) -> list[dict[str, F]]:
     """Span by span; the simulations other spans reuse are kept until the last reader."""
     kept: dict[int, xr.Dataset] = {}
@@ -154,7 +162,15 @@ def _in_process(
     for i, ((a, b), s) in enumerate(zip(spans, seeds, strict=True)):
         j = src[i]
         res = evaluate_batch(
-            sc, cat, keys, u[a:b], metrics, s, None if j is None else kept[j], i in readers
+            sc,
+            cat,
+            keys,
+            u[a:b],
+            metrics,
+            s,
+            None if j is None else kept[j],
+            i in readers,
+            engine,
         )
         if i in readers:
             res, kept[i] = res
@@ -179,6 +195,7 @@ def _on_client(
     seeds: list[list[int]],
     src: list[int | None],
     progress: Callable[[int], None] | None,
+    engine: str,
 ) -> list[dict[str, F]]:
     """Each span of rows as one task; results in span order whatever order they finish in.
 
@@ -195,7 +212,17 @@ def _on_client(
         j = src[i]
         phys = None if j is None else sims[j]
         fut = client.submit(
-            evaluate_batch, sc_f, cat_f, keys, u[a:b], metrics, s, phys, i in readers, pure=False
+            evaluate_batch,
+            sc_f,
+            cat_f,
+            keys,
+            u[a:b],
+            metrics,
+            s,
+            phys,
+            i in readers,
+            engine,
+            pure=False,
         )
         if i in readers:
             sims[i] = client.submit(itemgetter(1), fut)

@@ -29,6 +29,7 @@ from ..results.summary import MIN_YEAR_WEEKS, _year_end_index
 from ..scenario.loader import resolved_yaml
 from ..scenario.schema import Scenario
 from ..supply import simulate
+from ..supply.engine import pick_engine
 from ..supply.inputs import TIERS
 from ..timegrid import iso_week
 from .metrics import goal_week
@@ -52,16 +53,22 @@ def _year_ends(ds: xr.Dataset) -> dict[int, int]:
 
 
 def run_batch(
-    sc: Scenario, cat: Catalog, size: int, stream: int | np.random.SeedSequence, finance: bool
+    sc: Scenario,
+    cat: Catalog,
+    size: int,
+    stream: int | np.random.SeedSequence,
+    finance: bool,
+    engine: str = "auto",
 ) -> Part:
     """One task: simulate ``size`` draws and keep per-draw scalars only.
 
     Keys: ``<var>@<year>`` (float32, year-end values), ``binding@<year>`` (int8, the tier that
     bound most weeks that year), ``goal_week`` (week index, horizon length when never),
-    ``funding_gap`` ($B) and ``unfunded`` (0/1) when ``finance``.
+    ``funding_gap`` ($B) and ``unfunded`` (0/1) when ``finance``.  ``engine``: as
+    ``supply.simulate``'s (the sweep picks it on the point's whole draws).
     """
     inp = compile_inputs(sc, cat, size, sc.seed, rng=np.random.default_rng(stream))
-    ds = simulate(inp, vendor_detail=finance)
+    ds = simulate(inp, vendor_detail=finance, engine=engine)
     ye = _year_ends(ds)
     years = np.asarray((pd.DatetimeIndex(ds["week"].values) + pd.Timedelta(days=3)).year)
     out: Part = {}
@@ -178,7 +185,9 @@ def connect(workers: int | None = None, scheduler: str | None = None) -> Iterato
             n_workers=n,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            # None means distributed's default :8787 (a second sweep, or a second test worker,
+            # then warns "Port 8787 is already in use"); ":0" takes a free port
+            dashboard_address=":0",
             host="127.0.0.1",
         ) as cluster,
         Client(cluster) as client,
@@ -216,7 +225,8 @@ def run_sweep(
         sizes_of.append(sizes)
         streams = batch_streams(int(sc.seed), len(sizes))
         for b, (size, stream) in enumerate(zip(sizes, streams, strict=True)):
-            fut = client.submit(run_batch, sc, cat_f, size, stream, finance, pure=False)
+            engine = pick_engine(n)
+            fut = client.submit(run_batch, sc, cat_f, size, stream, finance, engine, pure=False)
             futures[fut] = (i, b)
     got: dict[int, dict[int, Part]] = {}
     stored: set[int] = set()
