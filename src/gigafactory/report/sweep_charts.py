@@ -223,7 +223,8 @@ def png_indices(
     ax.barh(pos + 0.2, d["ST"], 0.4, xerr=d["ST_conf"], label="ST (total)", color="#4c78a8")
     ax.barh(pos - 0.2, d["S1"], 0.4, xerr=d["S1_conf"], label="S1 (first order)", color="#f58518")
     ax.set_yticks(pos, [label_of(str(i), catalog) for i in d["input"]])
-    ax.set_title(f"Sobol' indices: {label_of(metric)}" + (f"\n{subtitle}" if subtitle else ""))
+    # over the figure, not the axes: long input labels push the axes right and cut the title
+    fig.suptitle(f"Sobol' indices: {label_of(metric)}" + (f"\n{subtitle}" if subtitle else ""))
     ax.legend(loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
