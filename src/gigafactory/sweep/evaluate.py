@@ -12,6 +12,7 @@ simulation: it is compiled (for its money facts) and run through the finance pas
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -122,13 +123,24 @@ def evaluate(
         for a in range(b, min(b + block, rows), size)
     ]
     seeds = [[seed, (a % block) // size] for a, _ in spans]
-    src = _sources(spans, block, physics_of)
-    engine = pick_engine(rows)  # a design's batches share one process's compiled loop
-    if client is None:
-        parts = _in_process(sc, cat, keys, u, metrics, spans, seeds, src, progress, engine)
-    else:
-        parts = _on_client(client, sc, cat, keys, u, metrics, spans, seeds, src, progress, engine)
+    job = _Job(
+        sc,
+        cat,
+        keys,
+        u,
+        metrics,
+        spans,
+        seeds,
+        _sources(spans, block, physics_of),
+        pick_engine(rows),  # a design's batches share one process's compiled loop
+    )
+    parts = _in_process(job, progress) if client is None else _on_client(client, job, progress)
     return {m: np.concatenate([p[m] for p in parts]) for m in metrics}
+
+
+def _unpack(job: _Job) -> tuple[Any, ...]:
+    """The job's fields in order (``dataclasses.astuple`` would deep-copy the arrays)."""
+    return tuple(getattr(job, f.name) for f in fields(job))
 
 
 def _sources(
@@ -143,19 +155,25 @@ def _sources(
     return out
 
 
-def _in_process(
-    sc: Scenario,
-    cat: Catalog,
-    keys: tuple[str, ...],
-    u: F,
-    metrics: list[str],
-    spans: list[Span],
-    seeds: list[list[int]],
-    src: list[int | None],
-    progress: Callable[[int], None] | None,
-    engine: str,
-) -> list[dict[str, F]]:
+@dataclass(frozen=True)
+class _Job:
+    """A design cut into spans of rows: span ``i`` is rows ``spans[i]`` with random streams
+    ``seeds[i]``, reusing span ``src[i]``'s simulation (or ``None``), on ``engine``."""
+
+    sc: Scenario
+    cat: Catalog
+    keys: tuple[str, ...]
+    u: F
+    metrics: list[str]
+    spans: list[Span]
+    seeds: list[list[int]]
+    src: list[int | None]
+    engine: str
+
+
+def _in_process(job: _Job, progress: Callable[[int], None] | None) -> list[dict[str, F]]:
     """Span by span; the simulations other spans reuse are kept until the last reader."""
+    sc, cat, keys, u, metrics, spans, seeds, src, engine = _unpack(job)
     kept: dict[int, xr.Dataset] = {}
     readers = {i: sum(s == i for s in src) for i in set(src) if i is not None}
     parts = []
@@ -185,17 +203,7 @@ def _in_process(
 
 
 def _on_client(
-    client: Client,
-    sc: Scenario,
-    cat: Catalog,
-    keys: tuple[str, ...],
-    u: F,
-    metrics: list[str],
-    spans: list[Span],
-    seeds: list[list[int]],
-    src: list[int | None],
-    progress: Callable[[int], None] | None,
-    engine: str,
+    client: Client, job: _Job, progress: Callable[[int], None] | None
 ) -> list[dict[str, F]]:
     """Each span of rows as one task; results in span order whatever order they finish in.
 
@@ -204,6 +212,7 @@ def _on_client(
     """
     from distributed import as_completed
 
+    sc, cat, keys, u, metrics, spans, seeds, src, engine = _unpack(job)
     sc_f, cat_f = client.scatter([sc, cat], broadcast=True)
     readers = {j for j in src if j is not None}
     futs: dict[Any, int] = {}
