@@ -16,7 +16,7 @@ from gigafactory.compile import compile_inputs
 from gigafactory.pipeline import simulate_scenario
 from gigafactory.scenario import load_scenario
 from gigafactory.supply.inputs import ModelInputs
-from gigafactory.supply.physics import chip_limited_units, chip_requirements
+from gigafactory.supply.physics import chip_units_of
 
 DRAWS = 60
 
@@ -67,14 +67,7 @@ def test_other_vendors_chip_supply_is_unchanged(cat: Catalog, inp: ModelInputs) 
     assert "cerebras" not in old.vendors and "google" not in old.vendors
 
     def per_sku_units(x: ModelInputs) -> np.ndarray:
-        caps = [x.capacity(k).T for k in ("logic_wafers", "cowos", "hbm")]
-        reqs = chip_requirements(
-            x.mix,
-            x.packages_per_logic_wafer,
-            x.good_packages_per_cowos_wafer,
-            x.hbm_stacks_per_unit,
-        )
-        u = chip_limited_units(caps, list(reqs))  # [W, D]
+        u = chip_units_of(x)  # [W, D]
         return u[:, :, None] * x.mix[:, None, : len(old.skus)]
 
     assert np.allclose(per_sku_units(inp), per_sku_units(old), rtol=1e-6)

@@ -47,7 +47,7 @@ def contract_skus(sc: Scenario, cat: Catalog, sm: _Sampler, inp: ModelInputs) ->
     which leaves every other vendor's units unchanged (the tiers' requirements per unit fall by
     the same factor).  Called last: its draws shift no other input.
     """
-    from .supply.physics import chip_limited_units, chip_requirements
+    from .supply.physics import chip_units_of
 
     if sc.scope.kind != "buyer" or sc.scope.orders == "none":
         return inp
@@ -90,14 +90,7 @@ def contract_skus(sc: Scenario, cat: Catalog, sm: _Sampler, inp: ModelInputs) ->
         "good_packages_per_cowos_wafer": np.full((sm.n, k_new), OWN_SUPPLY_PACKAGES),
         "packages_per_logic_wafer": np.full((sm.n, k_new), OWN_SUPPLY_PACKAGES),
     }
-    caps = [inp.capacity(k).T for k in ("logic_wafers", "cowos", "hbm")]
-    reqs = chip_requirements(
-        inp.mix,
-        inp.packages_per_logic_wafer,
-        inp.good_packages_per_cowos_wafer,
-        inp.hbm_stacks_per_unit,
-    )
-    units = np.median(chip_limited_units(caps, list(reqs)), axis=1)  # [W]
+    units = np.median(chip_units_of(inp), axis=1)  # [W]
     lead = int(np.median(inp.chip_lead_wk + inp.rack_lead_wk + inp.install_lead_wk))
     ratio = np.zeros((inp.grid.n, len(new_skus)))
     for j, o in enumerate(orders):

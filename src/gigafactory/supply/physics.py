@@ -53,6 +53,20 @@ def chip_limited_units(caps: list[Any], reqs: list[Any]) -> Any:
     )
 
 
+def chip_units_of(inp: Any) -> Any:
+    """``[W, D]`` accelerators the chip tiers allow for compiled inputs ``inp`` (a
+    ``ModelInputs``): :func:`chip_limited_units` over its logic, CoWoS and HBM capacities and
+    :func:`chip_requirements` of its mix."""
+    caps = [inp.capacity(k).T for k in ("logic_wafers", "cowos", "hbm")]
+    reqs = chip_requirements(
+        inp.mix,
+        inp.packages_per_logic_wafer,
+        inp.good_packages_per_cowos_wafer,
+        inp.hbm_stacks_per_unit,
+    )
+    return chip_limited_units(caps, list(reqs))
+
+
 def due_week(t: Any, lead: Any, n_weeks: int) -> Any:
     """The week whose cumulative orders production in week ``t`` is for: ``min(t + lead, W−1)``.
 
