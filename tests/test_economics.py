@@ -93,12 +93,16 @@ def test_industry_economics_on_a_physical_run() -> None:
 
 
 def test_economics_read_the_runs_own_draws() -> None:
-    """PUE, energy price and facility life come from the run's compiled draws (one sampler):
-    the facility life is the run's, and +$10/MWh on the run's price at its PUE 1.25 adds
-    8,760 h × 1 GW × 1.25 × $10 = $0.1095B per GW-yr to every draw's opex and TCO, all else
-    (the constants, drawn on the same stream) equal."""
+    """PUE, load factor, energy price and facility life come from the run's compiled draws (one
+    sampler): the facility life is the run's, and +$10/MWh on the run's price at its PUE 1.25
+    and load factor 0.8 adds 8,760 h × 1 GW × 1.25 × 0.8 × $10 = $0.0876B per GW-yr to every
+    draw's opex and TCO, all else (the constants, drawn on the same stream) equal."""
     n, rng_seed = 60, 5
-    run = {"params.pue": np.full(n, 1.25), FACILITY_LIFE: np.linspace(12.0, 18.0, n)}
+    run = {
+        "params.pue": np.full(n, 1.25),
+        "params.load_factor": np.full(n, 0.8),
+        FACILITY_LIFE: np.linspace(12.0, 18.0, n),
+    }
     low = EconomicsDraws.sample(
         CAT, np.random.default_rng(rng_seed), n, run | {ENERGY_PRICE: np.full(n, 50.0)}
     )
@@ -106,8 +110,36 @@ def test_economics_read_the_runs_own_draws() -> None:
         CAT, np.random.default_rng(rng_seed), n, run | {ENERGY_PRICE: np.full(n, 60.0)}
     )
     np.testing.assert_array_equal(low.facility_life_yr, run[FACILITY_LIFE])
-    np.testing.assert_allclose(high.opex_usd_b_per_gw_yr - low.opex_usd_b_per_gw_yr, 0.1095)
+    np.testing.assert_allclose(high.opex_usd_b_per_gw_yr - low.opex_usd_b_per_gw_yr, 0.0876)
     np.testing.assert_array_equal(high.capex_usd_b_per_gw, low.capex_usd_b_per_gw)
-    phys = synthetic_physical(n).assign(pue=("draw", np.full(n, 1.25)))
+    phys = synthetic_physical(n).assign(
+        pue=("draw", np.full(n, 1.25)), load_factor=("draw", np.full(n, 0.8))
+    )
     assert compiled_draws(phys)["params.pue"].tolist() == [1.25] * n
+    assert compiled_draws(phys)["params.load_factor"].tolist() == [0.8] * n
     assert compiled_draws(synthetic_physical(n)) == {}  # a hand-made dataset: drawn here
+
+
+def test_energy_bill_is_at_the_runs_load_factor() -> None:
+    """The energy per IT GW-yr is 8,760 h × PUE × load × price: halving the run's load factor
+    halves every draw's energy bill (and no other cost), as the engine's TWh do."""
+    n = 40
+    run = {"params.pue": np.full(n, 1.2), ENERGY_PRICE: np.linspace(50.0, 90.0, n)}
+
+    def energy(load: float) -> np.ndarray:
+        ed = EconomicsDraws.sample(
+            CAT, np.random.default_rng(2), n, run | {"params.load_factor": np.full(n, load)}
+        )
+        np.testing.assert_array_equal(ed.load_factor, load)
+        return ed.opex_usd_b_per_gw_yr - ed.opex_ex_energy_usd_b_per_gw_yr
+
+    full, half = energy(0.9), energy(0.45)
+    np.testing.assert_allclose(half, full / 2.0)
+    np.testing.assert_allclose(full, 8760 * 1e3 * 1.2 * 0.9 * run[ENERGY_PRICE] / 1e9)
+    # the price a run pays elsewhere keeps the load: priced_at at the same price changes nothing
+    ed = EconomicsDraws.sample(
+        CAT, np.random.default_rng(2), n, run | {"params.load_factor": np.full(n, 0.45)}
+    )
+    np.testing.assert_allclose(
+        ed.priced_at(run[ENERGY_PRICE]).opex_usd_b_per_gw_yr, ed.opex_usd_b_per_gw_yr
+    )

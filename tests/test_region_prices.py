@@ -20,18 +20,21 @@ def test_weighted_price_hand_case() -> None:
     np.testing.assert_allclose(weighted_price(twh, price, np.array([57.0, 57.0])), [90.0, 57.0])
 
 
+def _run(cat: Catalog, **overrides: float) -> xr.Dataset:
+    sc = load_scenario("industry", cat)
+    sc = sc.model_copy(update={"draws": 40, "overrides": {**sc.overrides, **overrides}})
+    return simulate_scenario(sc, cat)
+
+
 @pytest.fixture(scope="module")
 def industry_run(catalog: Catalog) -> xr.Dataset:
-    sc = load_scenario("industry", catalog).model_copy(update={"draws": 40})
-    return simulate_scenario(sc, catalog)
+    return _run(catalog)
 
 
-def _priced(cat: Catalog, region: str, usd: float) -> Catalog:
-    r = cat.regions[region]
-    assert r.power_price_usd_per_mwh is not None
-    f = r.power_price_usd_per_mwh.model_copy(update={"value": usd, "low": usd, "high": usd})
-    regions = {**cat.regions, region: r.model_copy(update={"power_price_usd_per_mwh": f})}
-    return cat.model_copy(update={"regions": regions})
+def _priced(cat: Catalog, region: str, usd: float) -> xr.Dataset:
+    """The run again with ``region``'s price overridden: its price is the run's own draw (the
+    one sampler's), so the economics see a scenario's override, not a later catalog edit."""
+    return _run(cat, **{f"regions.{region}.power_price_usd_per_mwh": usd})
 
 
 def _eco(ds: xr.Dataset, cat: Catalog) -> dict:  # type: ignore[type-arg]
@@ -45,8 +48,12 @@ def test_energy_price_is_the_fleets_regional_mix(catalog: Catalog, industry_run)
     assert lo <= base["energy_usd_per_mwh"]["p5"] <= base["energy_usd_per_mwh"]["p95"] <= hi
     # PJM uses far more of the fleet's energy than the Gulf: the same +$100/MWh moves the
     # fleet's price and its TCO much more there
-    pjm = _eco(industry_run, _priced(catalog, "us-pjm", 185.0))
-    gulf = _eco(industry_run, _priced(catalog, "gulf", 160.0))
+    pjm_run, gulf_run = _priced(catalog, "us-pjm", 185.0), _priced(catalog, "gulf", 160.0)
+    # the prices are drawn after every physical input: the buildout is the same draw for draw
+    np.testing.assert_array_equal(
+        pjm_run["it_gw_online"].values, industry_run["it_gw_online"].values
+    )
+    pjm, gulf = _eco(pjm_run, catalog), _eco(gulf_run, catalog)
     d_pjm = pjm["energy_usd_per_mwh"]["p50"] - base["energy_usd_per_mwh"]["p50"]
     d_gulf = gulf["energy_usd_per_mwh"]["p50"] - base["energy_usd_per_mwh"]["p50"]
     assert d_pjm > 5.0 > d_gulf >= 0.0

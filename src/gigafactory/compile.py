@@ -538,6 +538,25 @@ def _money(sc: Scenario, cat: Catalog, sm: _Sampler) -> dict[str, F]:
     return out
 
 
+#: facts the physical side draws that the economics also read: one draw serves both
+SHARED_WITH_ECONOMICS = (
+    "constants.capex_usd_b_per_gw_2025",
+    "constants.capex_learning_pct_per_doubling",
+)
+
+
+def _money_shared(cat: Catalog, sm: _Sampler, inp: ModelInputs) -> ModelInputs:
+    """The money facts that are also the engine's draws or only the money's (``[D]`` each):
+    the capex per GW and learning rate industry demand was drawn at (the economics charge the
+    very capex that bought the demand) and each region's power price (the buyer's finance and
+    the economics pay it), drawn last so every physical input keeps its random stream."""
+    from .economics.prices import compile_prices
+
+    shared = {p: sm.drawn[p] for p in SHARED_WITH_ECONOMICS if p in sm.drawn}
+    prices = compile_prices(cat, sm.fact)
+    return dataclasses.replace(inp, money={**inp.money, **shared, **prices})
+
+
 def with_point_overrides(cat: Catalog, sc: Scenario) -> Catalog:
     """The catalog with each overridden deal value replaced by the override's median.
 
@@ -642,6 +661,7 @@ def compile_inputs(
     inp = contract_skus(sc, cat, sm, inp)  # reads the capped chip tiers
     if sc.scope.market == "on":  # last: market on and off share every draw before it
         inp = dataclasses.replace(inp, **_market_fields(sc, cat, sm, grid, inp))
+    inp = _money_shared(cat, sm, inp)  # drawn after everything the engine reads
     # which catalog values the model read: an override of anything else would change nothing
     meta = {
         **inp.meta,

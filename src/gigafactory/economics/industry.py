@@ -3,12 +3,14 @@
 Inputs are the catalog's sourced facts (``constants.capex_*``, ``it_life_yr``,
 ``cost_of_capital_pct``, ``opex_ex_energy_usd_b_per_gw_yr``, ``capex_learning_pct_per_doubling``,
 ``target_return_pct``; ``companies.external`` energy price, ``companies.dc_spv`` facility life; ``params.pue``),
-each per draw.  A fact the run's one sampler already drew (``compile``: the PUE, the
-physical results' ``pue``; the energy price and facility life, their ``money_facts``) is read
-from those draws, so the economics of draw *i* use the PUE and prices of the chips and money of
-draw *i*, and a seed, an override or ``catalog_ranges`` fixes them once.  The facts only the
-economics read (the ``constants``) are drawn over their low–high range (PERT with the value as
-mode) on the run's economics stream (``pipeline.stream_rng(seed, 3)``).
+each per draw.  A fact the run's one sampler already drew (``compile``: the PUE and load
+factor, the physical results' ``pue`` and ``load_factor``; the energy prices, facility life and
+the capex per GW and learning rate industry demand was drawn at, their ``money_facts``) is read
+from those draws, so the economics of draw *i* use the PUE, prices and capex of the chips,
+demand and money of draw *i*, and a seed, an override or ``catalog_ranges`` fixes them once.
+The facts only the economics read (the other ``constants``) are drawn over their low–high
+range (PERT with the value as mode) on the run's economics stream
+(``pipeline.stream_rng(seed, 3)``).  The energy bill is at the run's load factor.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ class EconomicsDraws:
     pue: F
     energy_usd_per_mwh: F  # the catalog's global price (companies.external)
     opex_ex_energy_usd_b_per_gw_yr: F
+    load_factor: F  # average IT load ÷ IT capacity (params.load_factor)
 
     @classmethod
     def sample(
@@ -77,11 +80,12 @@ class EconomicsDraws:
             return fact_draws(f, rng, n, path, compiled)
 
         def const(key: str) -> F:
+            if compiled is not None and f"constants.{key}" in compiled:
+                rng.random(n)  # the run's draw is used; the other constants keep their stream
             return draw(f"constants.{key}", k[key])
 
         pue = draw("params.pue", cat.params["pue"])
         price = draw(ENERGY_PRICE, cat.companies["external"].facts["energy_usd_per_mwh"])
-        energy = energy_usd_b_per_gw_yr(price, pue)
         # drawn in this order (the random stream of every input is kept)
         got: dict[str, Any] = {
             "capex_usd_b_per_gw": const("capex_usd_b_per_gw_2025"),
@@ -98,18 +102,23 @@ class EconomicsDraws:
             "target_return": const("target_return_pct") / 100.0,
         }
         opex = const("opex_ex_energy_usd_b_per_gw_yr")
+        learning = const("capex_learning_pct_per_doubling")
+        # drawn last (a run's own draw when compiled): the bill is at the fleet's load
+        load = draw("params.load_factor", cat.params["load_factor"])
         return cls(
             **got,
-            opex_usd_b_per_gw_yr=opex + energy,
-            learning_pct_per_doubling=const("capex_learning_pct_per_doubling"),
+            opex_usd_b_per_gw_yr=opex + energy_usd_b_per_gw_yr(price, pue, load),
+            learning_pct_per_doubling=learning,
             pue=pue,
             energy_usd_per_mwh=price,
             opex_ex_energy_usd_b_per_gw_yr=opex,
+            load_factor=load,
         )
 
     def priced_at(self, usd_per_mwh: F) -> EconomicsDraws:
-        """The same draws with the energy bill at another price (USD/MWh, per draw)."""
-        energy = energy_usd_b_per_gw_yr(usd_per_mwh, self.pue)
+        """The same draws with the energy bill at another price (USD/MWh, per draw):
+        ``8760 h × 1000 × PUE × load × price ÷ 1e9`` $B per IT GW-yr."""
+        energy = energy_usd_b_per_gw_yr(usd_per_mwh, self.pue, self.load_factor)
         return dataclasses.replace(
             self,
             energy_usd_per_mwh=np.asarray(usd_per_mwh, dtype=float),
@@ -121,8 +130,9 @@ def compiled_draws(physical: xr.Dataset) -> dict[str, F]:
     """The run's own draws of the facts the economics read, by catalog path (``[d]`` each):
     its compiled money facts and its PUE (``params.pue``); empty for a hand-made dataset."""
     out = money_facts(physical)
-    if "pue" in physical.data_vars:
-        out["params.pue"] = physical["pue"].transpose("draw").values.astype(float)
+    for var, path in (("pue", "params.pue"), ("load_factor", "params.load_factor")):
+        if var in physical.data_vars:
+            out[path] = physical[var].transpose("draw").values.astype(float)
     return out
 
 
@@ -170,9 +180,10 @@ def industry_economics(
     is used, :func:`gigafactory.economics.prices.fleet_price`).
     """
     n = int(physical.sizes["draw"])
-    ed = EconomicsDraws.sample(cat, rng, n, compiled_draws(physical))
-    # drawn after the others: the price where the fleet's energy is used (docs/regions.md)
-    ed = ed.priced_at(fleet_price(physical, cat, rng, ed.energy_usd_per_mwh))
+    drawn = compiled_draws(physical)
+    ed = EconomicsDraws.sample(cat, rng, n, drawn)
+    # the price where the fleet's energy is used (docs/regions.md), the run's own draws
+    ed = ed.priced_at(fleet_price(physical, cat, rng, ed.energy_usd_per_mwh, drawn))
     years, capex = yearly_capex(physical, ed)
     per_gw = capex_by_component(ed.capex_usd_b_per_gw, ed.shares)
     it = sum((per_gw[c] for c in IT_COMPONENTS), np.zeros(n))

@@ -19,6 +19,7 @@ from .dataset import _dataset
 from .inputs import (
     Draws,
     Link,
+    energy_price_by_year,
     make_plan,
     physical_batch,
     sample_draws,
@@ -70,6 +71,7 @@ def run_finance(
         else None
     )
     dr = sample_draws(plan, catalog, rng, n, converted, facts)
+    dr.p["energy_price_by_year"] = energy_price_by_year(plan, physical, catalog, dr.p)
     res: dict[str, Any] = {}
 
     def batch(sl: slice) -> tuple[list[Link], dict[str, Any], _Ledger, Draws]:

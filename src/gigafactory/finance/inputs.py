@@ -13,6 +13,7 @@ import xarray as xr
 from numpy.typing import NDArray
 
 from ..catalog.schema import Catalog, Deal, Fact
+from ..economics.prices import price_path, region_twh, yearly_price
 from ..errors import GigafactoryError
 from ..timegrid import parse_when
 from . import contracts as C
@@ -225,6 +226,9 @@ def sample_draws(
         "loan_rate": _cf(s, cat, "dc_spv", "loan_rate_pct") / 100.0,
         "fac_life": _cf(s, cat, "dc_spv", "facility_life_years", 14.0),
     }
+    for rid, r in cat.regions.items():  # the buyer pays each region's price (docs/regions.md)
+        if r.power_price_usd_per_mwh is not None:
+            p[price_path(rid)] = s.fact(price_path(rid), r.power_price_usd_per_mwh)
     for who in sorted(cat.companies):
         for key in (
             "content_usd_b_per_gw",
@@ -257,6 +261,31 @@ def sample_draws(
             paths[who] = (s0, vol, brownian_paths(rng, n, plan.n_weeks, plan.asof_week))
             p[f"{who}.share_price_usd"], p[f"{who}.volatility_pct"] = s0, vol * 100.0
     return Draws(p, convert, z, paths, drift_rate, tau, st.demand_correlation)
+
+
+def energy_price_by_year(plan: Plan, physical: xr.Dataset, cat: Catalog, p: dict[str, F]) -> F:
+    """``[n, Y]`` the power price the buyer pays each year (USD/MWh, ``plan.years``).
+
+    ``p[d, y] = Σ_r E[d, y, r] · p[d, r] ÷ Σ_r E[d, y, r]`` with ``E`` the run's AI energy by
+    region (``ai_energy_twh_by_region``: the buyer's own fleet in buyer scope, the industry's
+    mix when the buyer is a share of it) and ``p[d, r]`` each region's compiled price draw, so a
+    year's bill ``E[d, y] · p[d, y]`` is ``Σ_r E[d, y, r] · p[d, r]``
+    (:func:`gigafactory.economics.prices.yearly_price`).  A run without regions, a region
+    without a price and a year the regions do not cover pay the global
+    ``companies.external.energy_usd_per_mwh``.
+    """
+    glob = p["energy_price"]
+    out = np.repeat(glob[:, None], len(plan.years), axis=1)
+    twh = region_twh(physical, cat)
+    if twh is None:
+        return out
+    prices = np.stack([p.get(price_path(rid), glob) for rid in cat.regions], axis=1)
+    by_year = yearly_price(twh, prices, glob)
+    col = {int(y): i for i, y in enumerate(physical["year"].values)}
+    for j, y in enumerate(plan.years):
+        if y in col:
+            out[:, j] = by_year[:, col[y]]
+    return out
 
 
 @dataclass

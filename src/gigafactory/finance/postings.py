@@ -43,10 +43,14 @@ class _Batch:
         self.vidx = {v: i for i, v in enumerate(self.plan.vendors)}
         self.p = self.dr.p
         self.online = np.maximum(self.ph.online_total, _EPS)
-        # energy cost ($B/week) = TWh/week × $/MWh × 1e-3
-        self.energy_usd_b = self.ph.energy_twh * (self.p["energy_price"][:, None] * 1e-3).astype(
-            np.float32
-        )
+        # energy cost ($B/week) = TWh/week × $/MWh × 1e-3, at the price of the week's year
+        # where the buyer's energy is used (finance.inputs.energy_price_by_year)
+        if "energy_price_by_year" in self.p:
+            yi = np.searchsorted(self.plan.years, self.plan.year_of_week)
+            price = self.p["energy_price_by_year"][:, yi]
+        else:
+            price = self.p["energy_price"][:, None]
+        self.energy_usd_b = self.ph.energy_twh * (price * 1e-3).astype(np.float32)
 
     def content(self, v: str | None) -> F:
         """Accelerator content price of vendor ``v`` ($B per IT GW), zero when unknown."""

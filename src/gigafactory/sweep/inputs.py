@@ -59,10 +59,12 @@ ATTRIBUTE: dict[str, str] = {
 }
 #: Conversion factors shared across the catalog: a formula reading them does not join groups.
 SHARED = ("constants.", "params.")
-#: Key prefixes no metric reads (regional energy only), and those the physical metrics
-#: (``it_gw_YYYY``, ``goal_week``) do not read (the finance pass's money facts; energy only).
-UNREAD_BY_ANY = ("energy.", "regions.")
-UNREAD_BY_PHYSICAL = ("companies.", "params.load_factor")
+#: Key prefixes no metric reads (the conventional load), and those the physical metrics
+#: (``it_gw_YYYY``, ``goal_week``) do not read (the finance pass's money facts; energy only;
+#: the regions: their power prices and the split of the fleet that weights them set the
+#: buyer's energy bill, docs/regions.md).
+UNREAD_BY_ANY = ("energy.",)
+UNREAD_BY_PHYSICAL = ("companies.", "params.load_factor", "regions.")
 
 _PATH = re.compile(
     r"^(tiers\.[^.]+\.(?:capacity|paths\.[^.]+)|buyers\.[^.]+\.allocation\.[^.]+)\."
@@ -105,6 +107,8 @@ def group_of(key: str) -> str:
         return POWER
     if parts[0] == "fleets":
         return f"starting fleet ({parts[1]})"
+    if parts[0] == "regions":  # by measure across regions: power prices, shares of IEA's
+        return f"regions: {parts[-1]}"
     if parts[0] == "companies":  # one entity's financial facts move together in a what-if
         return f"{parts[1]} finances"
     if parts[0] in ("deals", "sites"):
