@@ -58,3 +58,38 @@ def test_unfunded_draws_build_less_than_without_the_rule() -> None:
 def test_more_funding_capacity_never_gives_fewer_gw(lo: float, extra: float) -> None:
     less, more = _gw(round(lo, 1)), _gw(round(lo + extra, 1))
     assert (more >= less - 1e-4).all()  # every draw, every week
+
+
+def test_the_cut_is_reproducible_from_the_seed_with_each_batchs_own_money(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The money pass behind the cut draws on the batch's stream ``stream_rng(seed, 1, b)``
+    (not one stream every batch repeats, nor a fixed seed): the same seed gives the same
+    run, and a chunk of it (``draw_range``) the same draws as the whole run."""
+    from gigafactory.finance import feedback
+    from gigafactory.pipeline import stream_rng
+
+    seen: list[object] = []
+    real = feedback.first_unfunded_weeks
+
+    def spy(sc, cat, physical, rng):  # type: ignore[no-untyped-def]
+        seen.append(rng.bit_generator.state)
+        return real(sc, cat, physical, rng)
+
+    monkeypatch.setattr(feedback, "first_unfunded_weeks", spy)
+    text = (
+        "name: fb\nextends: announced\nfinance: {p_convert: 0.5, funding_feedback: cut_new_orders}\n"
+        "overrides:\n  companies.openai.facts.equity_round_usd_b_per_yr: 0.0\n"
+    )
+    sc = load_scenario_text(text, CAT)
+
+    def run(**kw: object) -> np.ndarray:
+        ds = simulate_scenario(sc, CAT, draws=12, seed=7, batch_draws=6, **kw)  # type: ignore[arg-type]
+        return ds["it_gw_online"].values.astype(float)
+
+    whole = run()
+    assert seen == [stream_rng(7, 1, b).bit_generator.state for b in (0, 1)]
+    assert seen[0] != seen[1]  # each batch its own money
+    np.testing.assert_array_equal(run(), whole)  # the seed alone fixes the run
+    np.testing.assert_array_equal(run(draw_range=(6, 12)), whole[6:])
+    assert seen[-1] == seen[1]  # the chunk drew batch 1's money, as the whole run did

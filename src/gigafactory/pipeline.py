@@ -91,18 +91,20 @@ def simulate_scenario(
     engine = pick_engine(n)  # on the whole run's draws, not a batch's or a chunk's
     sizes = [min(batch_draws, n - b) for b in range(0, n, batch_draws)]
     streams = batch_streams(s, len(sizes))
+    first = 0  # the run's index of the first batch simulated here
     if draw_range is not None:
         first, stop = draw_range[0] // batch_draws, -(-draw_range[1] // batch_draws)
         sizes, streams = sizes[first:stop], streams[first:stop]
         n = sum(sizes)
     out: xr.Dataset | None = None
     start = 0
-    for size, stream in zip(sizes, streams, strict=True):
+    for k, (size, stream) in enumerate(zip(sizes, streams, strict=True)):
         with limit_blas():
             inp = compile_inputs(sc, cat, size, s, rng=np.random.default_rng(stream))
             if feedback.applies(sc, inp):  # money feeds back: unfunded draws stop ordering
                 uncut = simulate(inp, vendor_detail=True, engine=engine).assign_attrs(seed=s)
-                inp = feedback.with_funding_cut(sc, cat, inp, uncut)
+                money = stream_rng(s, 1, first + k)  # the batch's own money stream
+                inp = feedback.with_funding_cut(sc, cat, inp, uncut, money)
             ds = simulate(inp, vendor_detail=vendor_detail, engine=engine)
             part = add_market_views(inp, ds, engine=engine)
         if keep is not None:

@@ -3,7 +3,7 @@
 The rule (``finance.funding_feedback: cut_new_orders``; docs/ordering.md, "Funding gate"):
 
 1. Simulate the draws, run the money pass over them, and fund the buyer's cash path through
-   its channels in the documented order (:func:`gigafactory.finance.money.fund_entities`).
+   its channels in the documented order (:func:`gigafactory.finance.money.fund_paths`).
 2. In each draw where a week is left unfunded (every channel exhausted), let ``t_u`` be the
    first such week.  From ``t_u`` on, the demand the buyer orders against stops growing:
 
@@ -33,6 +33,7 @@ import xarray as xr
 from numpy.typing import NDArray
 
 from ..supply.inputs import ModelInputs
+from .whatif import apply_deal_whatifs
 
 if TYPE_CHECKING:
     from ..catalog.schema import Catalog
@@ -65,29 +66,35 @@ def applies(sc: Scenario, inp: ModelInputs) -> bool:
     )
 
 
-def first_unfunded_weeks(sc: Scenario, cat: Catalog, physical: xr.Dataset) -> Int:
-    """The buyer's first unfunded week in each draw of a simulated batch (−1: never)."""
+def first_unfunded_weeks(
+    sc: Scenario, cat: Catalog, physical: xr.Dataset, rng: np.random.Generator
+) -> Int:
+    """The buyer's first unfunded week in each draw of a simulated batch (−1: never).
+
+    ``rng`` is the batch's money stream (``pipeline.stream_rng(seed, 1, batch)``, see
+    :func:`gigafactory.pipeline.simulate_scenario`): the money pass draws its share-price paths
+    and undecided conversions on it, then the channels any fact the run did not compile, so a
+    run is reproducible from its seed alone and its batches draw independent money."""
     from ..compile import with_point_overrides
     from .engine import run_finance
     from .money import fund_paths, money_facts
-    from .whatif import apply_deal_whatifs
 
     settings = sc.finance.model_copy(update={"as_of": sc.as_of, "threads": 1})
-    rng = np.random.default_rng([int(physical.attrs["seed"]), 1])
     deals = with_point_overrides(apply_deal_whatifs(cat, sc), sc)
     fin = run_finance(physical, settings, deals, rng)
     buyer = str(fin.attrs["buyer"])
     if buyer not in [str(e) for e in fin["entity"].values]:
         return np.full(int(physical.sizes["draw"]), -1, dtype=np.int64)
     sub = fin.sel(entity=[buyer])
-    funded = fund_paths(sub, deals, np.random.default_rng(0), 0.0, money_facts(physical))
+    funded = fund_paths(sub, deals, rng, 0.0, money_facts(physical))
     return np.asarray(funded[buyer].first_unfunded_week, dtype=np.int64)
 
 
 def with_funding_cut(
-    sc: Scenario, cat: Catalog, inp: ModelInputs, physical: xr.Dataset
+    sc: Scenario, cat: Catalog, inp: ModelInputs, physical: xr.Dataset, rng: np.random.Generator
 ) -> ModelInputs:
-    """The inputs with each unfunded draw's demand capped (module docstring, step 2)."""
+    """The inputs with each unfunded draw's demand capped (module docstring, step 2), the
+    money drawn on ``rng`` (:func:`first_unfunded_weeks`)."""
     assert inp.demand_it_mw is not None
-    t_u = first_unfunded_weeks(sc, cat, physical)
+    t_u = first_unfunded_weeks(sc, cat, physical, rng)
     return dataclasses.replace(inp, demand_it_mw=capped_demand(inp.demand_it_mw, t_u))

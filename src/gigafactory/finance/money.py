@@ -32,7 +32,7 @@ import xarray as xr
 
 from ..catalog.schema import Catalog
 from ..scenario.sampling import fact_draws
-from .channels import Channel, Funding, FundingPath, fund, fund_path
+from .channels import Channel, FundingPath, fund_path
 from .contagion import clear
 from .exposure import credit_exposure
 
@@ -102,23 +102,6 @@ def _entity_book(
     return net, cash0, mn, debt0
 
 
-def fund_entities(
-    fin: xr.Dataset,
-    cat: Catalog,
-    rng: np.random.Generator,
-    payout_share: float = 0.0,
-    drawn: Drawn | None = None,
-) -> dict[str, Funding]:
-    """Run every tracked entity's cash path through its channels."""
-    years = _years(fin)
-    out = {}
-    for e in [str(x) for x in fin["entity"].values]:
-        net, cash0, mn, debt0 = _entity_book(fin, cat, e)
-        stack = stack_for(cat, e, rng, net.shape[0], drawn)
-        out[e] = fund(net, cash0, mn, stack, years, payout_share, debt0_usd_b=debt0)
-    return out
-
-
 def fund_paths(
     fin: xr.Dataset,
     cat: Catalog,
@@ -127,7 +110,8 @@ def fund_paths(
     drawn: Drawn | None,
     threads: int = 2,
 ) -> dict[str, FundingPath]:
-    """:func:`fund_entities`, keeping only what the summary reads (:func:`channels.fund_path`).
+    """Run every tracked entity's cash path through its channels, keeping only what the
+    summary reads (:func:`channels.fund_path`).
 
     The stacks are drawn in entity order (the random stream is fixed); the entities are then
     funded on ``threads`` threads (the compiled loop releases the GIL; results do not depend on
