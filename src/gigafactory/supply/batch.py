@@ -113,6 +113,7 @@ class _Setup:
     demand: F | None  # [W, n] IT MW the buyer wants online (None = no demand-driven orders)
     backlog_wk: float  # industry backlog rule (inf = off)
     writeoff_wk: int  # racks waiting longer are written off (0 = never)
+    pooled: NDArray[np.bool_]  # [V] vendors on the pooled chip tiers (``pooled_vendors``)
 
     def by_vendor(self, t: int, per_unit: F) -> F:
         """[n, V]: Σ_{s∈v} m[t,s]·x[d,s] — per accelerator of week t's mix, by vendor."""
@@ -178,6 +179,7 @@ def prepare(inp: ModelInputs, sl: slice) -> _Setup:
         mw_unit=(mix @ it_w.T) / 1e6,
         h_per_unit=mix @ h_unit.T,
         orders=orders,
+        pooled=pooled_vendors(inp),
         capped=bool(np.isfinite(orders[:, -1, :]).any()),
         industry=inp.scope == "industry",
         lc=lc,
@@ -375,7 +377,12 @@ def _start_accelerators(su: _Setup, st: _State, t: int) -> None:
         if su.demand is not None:
             got += demand_extra(su, st, t, got, sup_v)
         mw = got.sum(axis=1)
-        code[mw < units * su.mw_unit[t] * (1 - 1e-9) - EPS_MW] = CODE["orders"]
+        # orders bind when they leave the pooled (headline) vendors' supply unused: a vendor
+        # on its own allocation (Cerebras, Google contracts) with supply left does not count
+        own = ~su.pooled
+        mw_p = got[:, su.pooled].sum(axis=1) if own.any() else mw
+        cap_p = units * su.mw_unit[t] - (sup_v[:, own].sum(axis=1) if own.any() else 0.0)
+        code[mw_p < cap_p * (1 - 1e-9) - EPS_MW] = CODE["orders"]
         st.prod_v_cum += got
         made[0, l1 + t] = mw
         hpm = su.by_vendor(t, su.h_unit) / np.where(vmw_t > 0, vmw_t, np.inf)
@@ -532,6 +539,26 @@ def to_reporting_units(inp: ModelInputs, sl: slice, su: _Setup, o: dict[str, F32
         (inp.load_factor[sl] * HOURS_PER_WEEK / 1e3).astype(np.float32),
         out=o["energy_twh"],
     )
+
+
+#: wafers (logic, CoWoS) and HBM stacks per accelerator below which a SKU charges nothing to
+#: the pooled chip tiers: its vendor supplies it from its own allocation
+#: (``compile_partners.OWN_SUPPLY_PACKAGES``)
+OWN_SUPPLY_CHARGE = 1e-9
+
+
+def pooled_vendors(inp: ModelInputs) -> NDArray[np.bool_]:
+    """``[V]`` whether each vendor's accelerators draw on the pooled chip tiers (the headline
+    ones, whose supply the buyer's orders can leave unused); a vendor whose every SKU charges
+    the tiers less than ``OWN_SUPPLY_CHARGE`` per unit (``1/logic + 1/CoWoS + HBM stacks``)
+    supplies from its own allocation, and its spare supply does not make ``orders`` bind."""
+    charge = (
+        1.0 / np.asarray(inp.packages_per_logic_wafer)
+        + 1.0 / np.asarray(inp.good_packages_per_cowos_wafer)
+        + np.asarray(inp.hbm_stacks_per_unit)
+    ).max(axis=0)
+    sku_v = np.array(inp.sku_vendor)
+    return np.array([bool((charge[sku_v == v] > OWN_SUPPLY_CHARGE).any()) for v in inp.vendors])
 
 
 def binding(

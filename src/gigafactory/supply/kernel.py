@@ -45,6 +45,8 @@ N_STATE = 19
 # per-draw integers ``dv`` [4, n] (weeks) and floats ``fv`` [3, n]
 LC, LAG, LEAD, LIFE = range(4)
 ONSITE, FLEET0, H0 = range(3)
+# flags ``opts`` [N_OPTS + V]: N_OPTS run options, then each vendor's ``pooled`` flag
+N_OPTS = 7
 # binding codes ``codes`` [5]
 C_ORDERS, C_GRID, C_TRANSFORMERS, C_GAS, C_CONSTRUCTION = range(5)
 # loop outputs, rows of ``out`` [N_OUT, W, D] (MW, H100e; converted after the loop)
@@ -137,10 +139,12 @@ def _demand_extra(need: float, scr: F, prodv: F, d: int) -> None:
 def _start_capped(
     mix: F, it_w: F, h_unit: F, sku_v: I64, mw_unit: F, orders: F, demand: F, dv: I64, fv: F,
     made: F32, inst_cum: F, lab: I8, codes: I64, has_demand: bool, s: F, prodv: F, scr: F,
-    bys: F, t: int, lo: int, hi: int,
+    bys: F, t: int, lo: int, hi: int, pooled: B,
 ) -> None:  # fmt: skip
     """Buyer scope: each vendor's cumulative output capped by its orders a lead ahead,
-    ``got_v = max(min(P_v + u·m_v, O_v(t + lead)) − P_v, 0)`` (+ demand-driven orders)."""
+    ``got_v = max(min(P_v + u·m_v, O_v(t + lead)) − P_v, 0)`` (+ demand-driven orders);
+    ``orders`` binds where they leave the ``pooled`` vendors' supply unused
+    (``batch.pooled_vendors``)."""
     nv = scr.shape[1]
     for d in range(lo, hi):
         units = s[UNITS, d]
@@ -153,9 +157,15 @@ def _start_capped(
             _demand_extra(_demand_short(demand, dv, fv, inst_cum, t, d), scr, prodv, d)
         mw = 0.0
         hmw = 0.0
+        mwp = 0.0  # output of the pooled vendors
+        own = 0.0  # supply of the vendors on their own allocation
         for v in range(nv):
             got = scr[3, v]
             mw += got
+            if pooled[v]:
+                mwp += got
+            else:
+                own += scr[2, v]
             prodv[v, d] += got
             hmw += got * (scr[1, v] / (scr[0, v] if scr[0, v] > 0 else INF))
             made[2 + v, t, d] = got
@@ -165,7 +175,7 @@ def _start_capped(
             v = sku_v[j]
             kept = scr[3, v] / scr[2, v] if scr[2, v] > 0 else 0.0
             bys[t, j] += units * kept * mix[t, j]
-        if mw < units * mw_unit[t, d] * (1 - 1e-9) - EPS_MW:
+        if mwp < (units * mw_unit[t, d] - own) * (1 - 1e-9) - EPS_MW:
             lab[0, t, d] = codes[C_ORDERS]
         s[WIP, d] += mw
 
@@ -419,8 +429,9 @@ def _run_chunk(
     opts: B, backlog_wk: float, writeoff_wk: int, b0: int, lo: int, hi: int, bys: F, us: F,
 ) -> None:  # fmt: skip
     """Draws ``lo:hi`` through every week, stage by stage over the chunk's draws.
-    ``opts`` = [capped, track_v, vendor_out, keep_e, has_allow, has_demand, gate_demand]
-    (``gate_demand``: industry demand gates uncapped chip starts)."""
+    ``opts`` = [capped, track_v, vendor_out, keep_e, has_allow, has_demand, gate_demand,
+    *pooled] (``gate_demand``: industry demand gates uncapped chip starts; ``pooled[v]``:
+    vendor ``v`` is on the pooled chip tiers, ``batch.pooled_vendors``)."""
     capped, track_v, vendor_out = opts[0], opts[1], opts[2]
     keep_e, has_allow, has_demand, gate_demand = opts[3], opts[4], opts[5], opts[6]
     made, shipped, made0, shipped0 = pipe[0], pipe[1], fill[0], fill[1]
@@ -430,7 +441,7 @@ def _run_chunk(
         if capped:
             _start_capped(
                 mix, it_w, h_unit, sku_v, mw_unit, orders, demand, dv, fv, made, cum[0], lab,
-                codes, has_demand, s, prodv, scr, bys, t, lo, hi,
+                codes, has_demand, s, prodv, scr, bys, t, lo, hi, opts[N_OPTS:],
             )  # fmt: skip
         else:
             _start_uncapped(

@@ -148,6 +148,7 @@ def simulate_batch_numba(
                 su.allowance is not None,
                 su.demand is not None,
                 su.demand is not None and su.industry,
+                *su.pooled,  # after the N_OPTS run options
             ],
         ),
         float(su.backlog_wk),
