@@ -1,0 +1,107 @@
+"""An expert user's review of 0.4.0: each user mistake it found is one clear message (exit 2,
+no traceback, nothing written), and each message says what to do in the user's terms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from fixtures import example_physical, example_summary
+from gigafactory.catalog.schema import Catalog
+from gigafactory.cli import app
+from gigafactory.errors import GigafactoryError
+from gigafactory.results.store import RunStore
+from gigafactory.scenario import load_scenario_text
+
+runner = CliRunner()
+
+
+def cli(*args: str) -> tuple[int, str]:
+    """(exit status, message); a traceback (any other exception) fails the test."""
+    res = runner.invoke(app, list(args))
+    if isinstance(res.exception, GigafactoryError):
+        return 2, str(res.exception)
+    if res.exception is not None and not isinstance(res.exception, SystemExit):
+        raise AssertionError(f"traceback for {args}: {res.exception!r}\n{res.output}")
+    return res.exit_code, res.output
+
+
+@pytest.fixture
+def stored(tmp_path: Path) -> tuple[Path, str]:
+    """A run store holding one small run: (store path, run id)."""
+    path = tmp_path / "runs.duckdb"
+    phys = example_physical(draws=20, seed=1)
+    rid = RunStore(path).save_run(example_summary(phys), scenario_yaml="name: a\n", physical=phys)
+    return path, rid
+
+
+@pytest.mark.parametrize(
+    ("flag", "target", "match"),
+    [
+        ("--csv", "afile", "afile': exists and is not a folder"),
+        ("--parquet", "afile", "afile': exists and is not a folder"),
+        ("--xlsx", "adir", "adir': is a folder"),
+        ("--xlsx", "afile/book.xlsx", "not a folder"),
+    ],
+)
+def test_runs_export_onto_the_wrong_kind_of_path_is_one_message(
+    tmp_path: Path, stored: tuple[Path, str], flag: str, target: str, match: str
+) -> None:
+    (tmp_path / "afile").write_text("mine")
+    (tmp_path / "adir").mkdir()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    store, rid = stored
+    code, msg = cli("runs", "export", rid, flag, str(tmp_path / target), "--store", str(store))
+    assert code == 2 and flag in msg and match in msg, msg
+    assert (tmp_path / "afile").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written
+    assert list((tmp_path / "adir").iterdir()) == []
+
+
+def test_runs_export_makes_the_workbooks_folder(tmp_path: Path, stored: tuple[Path, str]) -> None:
+    store, rid = stored
+    book = tmp_path / "new" / "run.xlsx"
+    code, msg = cli("runs", "export", rid, "--xlsx", str(book), "--store", str(store))
+    assert code == 0, msg
+    assert book.is_file() and book.stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    ("tail", "want"),
+    [
+        (
+            "horizon: {start: 2025-W01, end: 2035-W60}\n",
+            "horizon.end: '2035-W60' is not a date; write 2026",
+        ),
+        ("as_of: 2026-13-01\n", "as_of: '2026-13-01' is not a date"),
+        (
+            "overrides:\n  params.pue: {dist: pert, low: 1.3, mode: 1.1, high: 1.2}\n",
+            "need low ≤ mode ≤ high, got 1.3, 1.1, 1.2",
+        ),
+    ],
+)
+def test_a_validators_message_reads_without_pydantics_prefix(
+    tail: str, want: str, catalog: Catalog
+) -> None:
+    with pytest.raises(GigafactoryError) as err:
+        load_scenario_text("name: t\nextends: announced\n" + tail, catalog)
+    msg = str(err.value)
+    assert want in msg, msg
+    assert "Value error" not in msg
+    assert msg.count("2035-W60") <= 1 and msg.count("2026-13-01") <= 1  # said once
+
+
+def test_a_value_not_in_the_message_is_still_shown(catalog: Catalog) -> None:
+    with pytest.raises(GigafactoryError, match=r"valid number \(got 'high'\)"):
+        load_scenario_text("name: t\nextends: announced\noverrides:\n  params.pue: high\n", catalog)
+
+
+def test_a_sweep_file_given_to_run_names_the_sweep_command(tmp_path: Path) -> None:
+    f = tmp_path / "sw.yaml"
+    f.write_text("name: sw\nextends: announced\nsweep: {params.pue: [1.1, 1.2]}\n")
+    for cmd in ("run", "validate"):
+        code, msg = cli(cmd, str(f), "--no-store") if cmd == "run" else cli(cmd, str(f))
+        assert code == 2 and "sw.yaml:3" in msg and "gigafactory sweep" in msg, msg
+        assert "did you mean 'seed'" not in msg
