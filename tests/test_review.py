@@ -4,6 +4,7 @@ no traceback, nothing written), and each message says what to do in the user's t
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -105,3 +106,32 @@ def test_a_sweep_file_given_to_run_names_the_sweep_command(tmp_path: Path) -> No
         code, msg = cli(cmd, str(f), "--no-store") if cmd == "run" else cli(cmd, str(f))
         assert code == 2 and "sw.yaml:3" in msg and "gigafactory sweep" in msg, msg
         assert "did you mean 'seed'" not in msg
+
+
+def _commands() -> list[tuple[str, str]]:
+    """(command path, help text) of every command and subcommand the CLI lists."""
+    import typer.main
+
+    out: list[tuple[str, str]] = []
+
+    def walk(cmd: Any, path: str) -> None:
+        out.append((path, cmd.help or ""))
+        if hasattr(cmd, "list_commands"):  # a group (typer's own click): ask it, as --help does
+            ctx = cmd.context_class(cmd)
+            for name in cmd.list_commands(ctx):
+                sub = cmd.get_command(ctx, name)
+                if sub is not None:
+                    walk(sub, f"{path} {name}".strip())
+
+    walk(typer.main.get_command(app), "")
+    return out
+
+
+def test_every_commands_summary_is_one_paragraph_without_hard_breaks() -> None:
+    """The command list prints a help's first paragraph with its line breaks kept, so a
+    docstring wrapped at 100 columns showed "… chip sales" / "by designer" on two lines."""
+    bad = [
+        path for path, text in _commands() if path and "\n" in text.strip().split("\n\n")[0].strip()
+    ]
+    assert len(_commands()) > 20  # every command group was walked
+    assert bad == [], bad

@@ -104,8 +104,10 @@ def sensitivity(
     as_json: Annotated[bool, typer.Option("--json")] = False,
     wide: WideOpt = False,
 ) -> None:
-    """Which inputs drive the answer: Sobol' indices with 95 % intervals, Morris screening, or
-    the one-at-a-time tornado.  Derived inputs are grouped so nothing is counted twice."""
+    """Which inputs drive the answer: Sobol' indices, Morris screening or a one-at-a-time tornado.
+
+    Sobol' indices come with 95 % intervals; derived inputs are grouped so nothing counts twice.
+    """
     from ..catalog import load_catalog
     from ..scenario import load_scenario
 
@@ -259,8 +261,10 @@ def sweep(
         bool, typer.Option("--finance/--no-finance", help="run the finance pass on every batch")
     ] = True,
 ) -> None:
-    """Run every point of a grid or Latin-hypercube sweep as a full Monte Carlo run on dask;
-    each point is stored as a run as soon as it completes.  The last word printed is the sweep id."""
+    """Run every point of a grid or Latin-hypercube sweep as a full Monte Carlo run on dask.
+
+    Each point is stored as a run as soon as it completes.  The last word printed is the sweep id.
+    """
     from ..catalog import load_catalog
     from ..results.store import RunStore
     from ..results.sweeps import SweepStore
