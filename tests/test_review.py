@@ -135,3 +135,14 @@ def test_every_commands_summary_is_one_paragraph_without_hard_breaks() -> None:
     ]
     assert len(_commands()) > 20  # every command group was walked
     assert bad == [], bad
+
+
+def test_the_first_breach_is_labelled_as_what_it_measures() -> None:
+    """``first_breach`` is the first week cash falls below its floor from the deal web's flows,
+    before any financing channel (Oracle: 100 % of draws, all funded by its bond channel);
+    "covenant breach" told a credit reader a loan covenant had tripped."""
+    from gigafactory.labels import label_of
+
+    label = label_of("finance.first_breach")
+    assert "covenant" not in label.lower()
+    assert "before financing" in label

@@ -43,7 +43,8 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "ai_demand": ("AI demand (shared factor)", ""),
     "allocation": ("Buyer's share of each tier", "%"),
     "gw_per_week_reached": ("Week the goal is first reached", "date"),
-    "first_breach": ("First covenant breach", "date"),
+    # cash below its floor before any financing channel (no loan covenant is modelled)
+    "first_breach": ("First cash shortfall (before financing)", "date"),
 }
 #: scenario ``params.*`` → plain label
 PARAMS: dict[str, str] = {
