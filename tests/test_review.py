@@ -146,3 +146,20 @@ def test_the_first_breach_is_labelled_as_what_it_measures() -> None:
     label = label_of("finance.first_breach")
     assert "covenant" not in label.lower()
     assert "before financing" in label
+
+
+def test_coverage_says_a_dead_deal_shows_what_it_drove_while_alive(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``deals --coverage`` printed "nvidia_loi_2025 — superseded (judged 2026-02-26)" over
+    10 GW of orders and $100B of equity: read as today's, that double counts Nvidia's $30B."""
+    from gigafactory.cli.deals import _print_coverage
+    from gigafactory.coverage import Entry
+
+    live = Entry("deal", "amd_6gw", "definitive", "2026-11-01", {"orders": ["amd chips"]})
+    dead = Entry("deal", "nvidia_loi_2025", "superseded", "2026-02-26", {"orders": ["10 GW"]})
+    _print_coverage([live, dead], "announced, as of 2026-11-01", True, "2026-11-01")
+    out = capsys.readouterr().out
+    assert "deal amd_6gw — definitive\n" in out
+    assert "nvidia_loi_2025 — superseded on 2026-11-01; while alive" in out
+    assert "as of 2026-02-26" in out and "judged" not in out
