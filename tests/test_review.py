@@ -163,3 +163,15 @@ def test_coverage_says_a_dead_deal_shows_what_it_drove_while_alive(
     assert "deal amd_6gw — definitive\n" in out
     assert "nvidia_loi_2025 — superseded on 2026-11-01; while alive" in out
     assert "as of 2026-02-26" in out and "judged" not in out
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(1.957e28, "1.96e+28"), (2.0e29, "2e+29"), (12345.6, "12,346"), (2_500_000, "2,500,000")],
+)
+def test_a_huge_number_prints_in_e_notation_not_float_noise(value: float, text: str) -> None:
+    """The largest run's FLOP printed as 19,570,000,000,000,000,422,215,417,856: digits past a
+    float's precision read as data.  Below 10¹⁵ the thousands format stays."""
+    from gigafactory.labels import fmt
+
+    assert fmt(value) == text
