@@ -3,6 +3,7 @@ no traceback, nothing written), and each message says what to do in the user's t
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -175,3 +176,25 @@ def test_a_huge_number_prints_in_e_notation_not_float_noise(value: float, text: 
     from gigafactory.labels import fmt
 
     assert fmt(value) == text
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("sensitivity", "industry", "--method", "sobol", "--draws", "4", "--seed", "-1"),
+        ("sensitivity", "industry", "--method", "morris", "--seed", str(2**63)),
+    ],
+)
+def test_sensitivity_refuses_a_seed_out_of_range_before_running(args: tuple[str, ...]) -> None:
+    """``--seed -1`` was accepted and ran for minutes; ``run`` has refused it from the start."""
+    code, msg = cli(*args)
+    assert code == 2 and "--seed" in msg, msg
+
+
+def test_backtest_and_studies_take_run_s_short_flags() -> None:
+    """``backtest announced -n 100`` said "No such option: -n" although ``run -n`` works."""
+    for cmd in ("backtest", "studies"):
+        res = runner.invoke(app, [cmd, "--help"], env={"COLUMNS": "200"})
+        assert res.exit_code == 0
+        flags = set(re.findall(r"(?<![\w-])-[a-z]\b", res.output))  # short flags only
+        assert {"-n", "-s"} <= flags, res.output

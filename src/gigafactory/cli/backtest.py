@@ -15,8 +15,8 @@ from ..text import plain
 from . import app, console
 
 #: enough draws for stable medians, few enough to run in seconds
-_DRAWS = typer.Option(100, "--draws", min=20, max=2000, help="Monte Carlo draws")
-_SEED = typer.Option(11, "--seed", min=0, max=MAX_SEED, help="random seed")
+_DRAWS = typer.Option(100, "--draws", "-n", min=20, max=2000, help="Monte Carlo draws")
+_SEED = typer.Option(11, "--seed", "-s", min=0, max=MAX_SEED, help="random seed")
 
 
 @app.command()

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from ..errors import GigafactoryError, Problem, allowed_list, did_you_mean
 from ..labels import fmt, label_of, unit_of
+from ..limits import MAX_SEED
 from ..tables import Col, WideOpt, fit_table, out_console
 from ..text import plain
 
@@ -90,10 +91,16 @@ def sensitivity(
         typer.Option(
             "--draws",
             min=2,
-            help="Sobol': base samples N (a power of two; runs N·(groups+2) draws); Morris: trajectories",
+            help="Sobol': base samples N (a power of two; runs N·(groups+2) draws); Morris: "
+            "trajectories; oat: not used (the tornado varies each input around the median draw)",
         ),
     ] = 512,
-    seed: Annotated[int, typer.Option("--seed")] = 0,
+    seed: Annotated[
+        int,
+        typer.Option(
+            "--seed", min=0, max=MAX_SEED, help="random seed (sobol, morris; oat has no draws)"
+        ),
+    ] = 0,
     workers: WorkersOpt = None,
     scheduler: SchedOpt = None,
     store: StoreOpt = None,
