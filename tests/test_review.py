@@ -198,3 +198,12 @@ def test_backtest_and_studies_take_run_s_short_flags() -> None:
         assert res.exit_code == 0
         flags = set(re.findall(r"(?<![\w-])-[a-z]\b", res.output))  # short flags only
         assert {"-n", "-s"} <= flags, res.output
+
+
+def test_run_help_says_out_replaces_an_earlier_runs_files() -> None:
+    """``run --out DIR`` twice silently replaces the first run's files (by design: they are
+    gigafactory's own); the help said only "write … here", and the README's "--force replaces
+    only gigafactory's own" read as if --force were needed for that."""
+    res = runner.invoke(app, ["run", "--help"], env={"COLUMNS": "200"})
+    text = " ".join(res.output.replace("│", " ").split())
+    assert "earlier run's files in the folder are replaced" in text, text
