@@ -13,7 +13,7 @@ $B         thousands, 0 decimals  ``1,332``
 %          share × 100, 0 dp      ``56%``
 weeks      0 decimals             ``245``
 M          1 decimal              ``36.9``
-other      3 significant digits   ``0.004``
+other      3 significant digits   ``0.004``; ≥ 10¹⁵ in e-notation ``1.96e+28``
 =========  =====================  ==========
 """
 
@@ -43,7 +43,8 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "ai_demand": ("AI demand (shared factor)", ""),
     "allocation": ("Buyer's share of each tier", "%"),
     "gw_per_week_reached": ("Week the goal is first reached", "date"),
-    "first_breach": ("First covenant breach", "date"),
+    # cash below its floor before any financing channel (no loan covenant is modelled)
+    "first_breach": ("First cash shortfall (before financing)", "date"),
 }
 #: scenario ``params.*`` → plain label
 PARAMS: dict[str, str] = {
@@ -84,6 +85,8 @@ def fmt(value: Any, unit: str = "") -> str:
         return f"{100 * v:.0f}%"
     if unit == "weeks":
         return f"{v:,.0f}"
+    if abs(v) >= 1e15:  # FLOP, H100e·s: a float's 17th+ digits are noise, not data
+        return f"{v:.3g}"
     if isinstance(value, int) or v.is_integer():
         return f"{v:,.0f}"
     return f"{v:.3g}" if abs(v) < 1e4 else f"{v:,.0f}"

@@ -123,8 +123,21 @@ def problems_from(
                 opts = [o.strip(" '") for o in str(expected).replace(" or ", ",").split(",")]
                 msg += did_you_mean(got, opts)
         else:
-            msg = err["msg"]
-            if "input" in err and not isinstance(err["input"], dict | list):
-                msg += f" (got {err['input']!r})"
+            msg = _own_message(err)
+            got = err.get("input")
+            said = isinstance(got, str) and repr(got) in msg  # the message quotes it already
+            if "input" in err and not isinstance(got, dict | list) and not said:
+                msg += f" (got {got!r})"
         out.append(Problem(file, line, key, msg))
     return out
+
+
+def _own_message(err: Any) -> str:
+    """The message a validator raised, without pydantic's "Value error, " prefix.
+
+    A ``ValueError`` raised in a validator (a date, a distribution's low ≤ mode ≤ high)
+    already says what is wrong in the user's terms; pydantic's type name before it is noise.
+    """
+    if err.get("type") == "value_error" and "error" in err.get("ctx", {}):
+        return str(err["ctx"]["error"])
+    return str(err["msg"])

@@ -15,8 +15,8 @@ from ..text import plain
 from . import app, console
 
 #: enough draws for stable medians, few enough to run in seconds
-_DRAWS = typer.Option(100, "--draws", min=20, max=2000, help="Monte Carlo draws")
-_SEED = typer.Option(11, "--seed", min=0, max=MAX_SEED, help="random seed")
+_DRAWS = typer.Option(100, "--draws", "-n", min=20, max=2000, help="Monte Carlo draws")
+_SEED = typer.Option(11, "--seed", "-s", min=0, max=MAX_SEED, help="random seed")
 
 
 @app.command()
@@ -27,8 +27,10 @@ def backtest(
     as_json: bool = typer.Option(False, "--json", help="print the rows as JSON"),
     html: Path | None = typer.Option(None, "--html", help="also write the chart to this file"),
 ) -> None:
-    """Run PRESET and print 2023–2025 model against actuals with the error of each: chip sales
-    by designer (industry scope), OpenAI's compute and revenue (its buyer scope)."""
+    """Run PRESET and print 2023–2025 model against actuals, with the error of each.
+
+    Chip sales by designer (industry scope); OpenAI's compute and revenue (its buyer scope).
+    """
     from ..catalog import load_catalog
     from ..pipeline import simulate_scenario
     from ..scenario import load_scenario
@@ -74,8 +76,10 @@ def studies(
     draws: int = _DRAWS,
     seed: int = _SEED,
 ) -> None:
-    """The published studies' figures beside the model's (the table the tests hold), and what
-    the mechanisms each study lacks change."""
+    """The published studies' figures beside the model's, and what each study lacks changes.
+
+    The table is the one the tests hold (tests/test_studies.py).
+    """
     from ..studies.table import contrast_rows, figure_rows, markdown_table
 
     rows = figure_rows(draws, seed, study)

@@ -92,7 +92,7 @@ def _coverage(ref: str, draws: int, as_json: bool, wide: bool) -> None:
     if as_json:
         typer.echo(json.dumps([e.record() for e in entries], indent=2))
     else:
-        _print_coverage(entries, f"{plain(sc.name)}, as of {sc.as_of}", wide)
+        _print_coverage(entries, f"{plain(sc.name)}, as of {sc.as_of}", wide, str(sc.as_of))
         typer.echo(
             "orphans (drive nothing): " + (", ".join(f"{e.kind} {e.id}" for e in bad) or "none")
         )
@@ -103,8 +103,11 @@ def _coverage(ref: str, draws: int, as_json: bool, wide: bool) -> None:
         raise typer.Exit(1)
 
 
-def _print_coverage(entries: list[Any], title: str, wide: bool) -> None:
+def _print_coverage(entries: list[Any], title: str, wide: bool, as_of: str = "") -> None:
     """One block per deal or partner: its id and status, then one line per role it drives.
+
+    A deal not alive on ``as_of`` (superseded, cancelled) says that what follows is what it
+    drove while alive, so a superseded letter's orders are not read as today's.
 
     A list rather than a nine-column table, so ids stay whole at 80 columns; long lines wrap at
     spaces under their role (``--wide`` leaves them unwrapped).
@@ -118,7 +121,12 @@ def _print_coverage(entries: list[Any], title: str, wide: bool) -> None:
     typer.echo(f"What each deal and partner drives ({title})")
     for e in entries:
         mark = "ORPHAN " if e.orphan else ""
-        typer.echo(f"\n{mark}{e.kind} {e.id} — {e.status} (judged {e.judged_as_of})")
+        when = (
+            f"{e.status} on {as_of}; while alive, in a run as of {e.judged_as_of}, it drove:"
+            if as_of and e.judged_as_of != as_of
+            else e.status
+        )
+        typer.echo(f"\n{mark}{e.kind} {e.id} — {when}")
         for role in ROLES:
             whats = e.drives.get(role, [])
             if not whats:

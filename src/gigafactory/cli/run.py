@@ -224,7 +224,11 @@ def run(
         None, "--seed", "-s", min=0, max=MAX_SEED, help="random seed (default: the scenario's)"
     ),
     out: Path | None = typer.Option(
-        None, "--out", "-o", help="write summary.json, results.nc, charts and report.html here"
+        None,
+        "--out",
+        "-o",
+        help="write summary.json, results.nc, charts and report.html here; an earlier run's "
+        "files in the folder are replaced, anything else needs --force",
     ),
     max_memory: str | None = typer.Option(
         None,

@@ -286,7 +286,16 @@ def runs_export(
     """Export a run: Parquet tables, review tables as CSV, or an Excel workbook."""
     if parquet is None and csv is None and xlsx is None:
         raise GigafactoryError("runs export: give --csv DIR, --xlsx FILE or --parquet DIR")
+    from ..results.files import check_file_target, check_out_dir
     from ..results.store import RunStore
+
+    # every target checked before anything is read or written (a file given as a folder,
+    # a folder given as the workbook): one message, exit 2, never a traceback
+    for folder, flag in ((parquet, "--parquet"), (csv, "--csv")):
+        if folder is not None:
+            check_out_dir(folder, force=True, flag=flag)
+    if xlsx is not None:
+        check_file_target(xlsx, "--xlsx")
 
     st = RunStore(store)
     files = st.export_parquet(run_id, parquet) if parquet is not None else []
@@ -297,6 +306,7 @@ def runs_export(
         run, cat = st.get_run(run_id), load_catalog()
         files += write_csv(run, cat, csv) if csv is not None else []
         if xlsx is not None:
+            xlsx.parent.mkdir(parents=True, exist_ok=True)  # as --csv and report -o do
             write_xlsx(run, cat, xlsx)
             files.append(xlsx)
     for f in files:

@@ -295,7 +295,9 @@ def scenario_from_chain(
         problems = problems_from(exc, Scenario, chain[0][0], {}, locate=_locator(chain))
         unmerged = {"missing"} if broken else set()  # the parent may have supplied it
         problems = [
-            p for p in problems if not (p.message == "required key is missing" and unmerged)
+            _sweep_hint(p)
+            for p in problems
+            if not (p.message == "required key is missing" and unmerged)
         ]
         raw = merged.get("overrides")
         if isinstance(raw, dict):  # unknown override keys, even when other keys are invalid
@@ -393,3 +395,17 @@ def load_scenario_text(
 def resolved_yaml(sc: Scenario) -> str:
     """The fully resolved scenario as YAML (stored with every run)."""
     return yaml.safe_dump(sc.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+
+
+def _sweep_hint(p: Problem) -> Problem:
+    """A ``sweep:`` section given to ``run``/``validate``: say which command takes it (the
+    generic "unknown key 'sweep' (did you mean 'seed'?)" sent users the wrong way)."""
+    if p.key != "sweep" or not p.message.startswith("unknown key"):
+        return p
+    return Problem(
+        p.file,
+        p.line,
+        p.key,
+        "this is a sweep file (it has a sweep: section); run it with `gigafactory sweep "
+        "FILE`, or remove the section to run one scenario",
+    )

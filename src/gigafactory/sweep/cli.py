@@ -15,6 +15,7 @@ from rich.console import Console
 
 from ..errors import GigafactoryError, Problem, allowed_list, did_you_mean
 from ..labels import fmt, label_of, unit_of
+from ..limits import MAX_SEED
 from ..tables import Col, WideOpt, fit_table, out_console
 from ..text import plain
 
@@ -90,10 +91,16 @@ def sensitivity(
         typer.Option(
             "--draws",
             min=2,
-            help="Sobol': base samples N (a power of two; runs N·(groups+2) draws); Morris: trajectories",
+            help="Sobol': base samples N (a power of two; runs N·(groups+2) draws); Morris: "
+            "trajectories; oat: not used (the tornado varies each input around the median draw)",
         ),
     ] = 512,
-    seed: Annotated[int, typer.Option("--seed")] = 0,
+    seed: Annotated[
+        int,
+        typer.Option(
+            "--seed", min=0, max=MAX_SEED, help="random seed (sobol, morris; oat has no draws)"
+        ),
+    ] = 0,
     workers: WorkersOpt = None,
     scheduler: SchedOpt = None,
     store: StoreOpt = None,
@@ -104,8 +111,10 @@ def sensitivity(
     as_json: Annotated[bool, typer.Option("--json")] = False,
     wide: WideOpt = False,
 ) -> None:
-    """Which inputs drive the answer: Sobol' indices with 95 % intervals, Morris screening, or
-    the one-at-a-time tornado.  Derived inputs are grouped so nothing is counted twice."""
+    """Which inputs drive the answer: Sobol' indices, Morris screening or a one-at-a-time tornado.
+
+    Sobol' indices come with 95 % intervals; derived inputs are grouped so nothing counts twice.
+    """
     from ..catalog import load_catalog
     from ..scenario import load_scenario
 
@@ -259,8 +268,10 @@ def sweep(
         bool, typer.Option("--finance/--no-finance", help="run the finance pass on every batch")
     ] = True,
 ) -> None:
-    """Run every point of a grid or Latin-hypercube sweep as a full Monte Carlo run on dask;
-    each point is stored as a run as soon as it completes.  The last word printed is the sweep id."""
+    """Run every point of a grid or Latin-hypercube sweep as a full Monte Carlo run on dask.
+
+    Each point is stored as a run as soon as it completes.  The last word printed is the sweep id.
+    """
     from ..catalog import load_catalog
     from ..results.store import RunStore
     from ..results.sweeps import SweepStore
