@@ -13,8 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ..timegrid import parse_when
 
-#: Confidence grades: A primary text (filing, 8-K, company release, official statistics) or
-#: several outlets agree; B reputable secondary; C aggregator, news digest or analyst estimate;
+#: Confidence grades: A primary text (filing, 8-K, company release, official statistics, a
+#: study's own publication); B reputable secondary (a news report of a deal); C aggregator,
+#: news digest or analyst estimate;
 #: derived = our arithmetic on catalog facts, stated as a machine-readable ``formula`` that is
 #: checked when the catalog loads; estimate = our judgement within the range of the cited
 #: figures (no formula gives it); unverified = background figure not found in a source read.
