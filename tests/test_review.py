@@ -207,3 +207,39 @@ def test_run_help_says_out_replaces_an_earlier_runs_files() -> None:
     res = runner.invoke(app, ["run", "--help"], env={"COLUMNS": "200"})
     text = " ".join(res.output.replace("│", " ").split())
     assert "earlier run's files in the folder are replaced" in text, text
+
+
+@pytest.mark.parametrize(("scope", "contracts_only"), [("industry", True), ("buyer", False)])
+def test_the_funding_table_says_before_financing_and_contracts_only_in_industry(
+    scope: str, contracts_only: bool
+) -> None:
+    """The CLI's first finance table is each entity's need before financing (Oracle at 100 %
+    'breach' was all funded by its bond channel); in industry scope the buyer pays only its
+    signed contracts, so its gap is not comparable with ``announced``'s unless it says so."""
+    from gigafactory.finance.summary import finance_tables
+
+    q = {"p5": 1.0, "p50": 2.0, "p95": 3.0}
+    entity = {
+        "funding_gap_usd_b": q,
+        "p_breach": 1.0,
+        "first_breach": "2026-W44",
+        "runway_weeks": q,
+    }
+    section: dict[str, Any] = {
+        "buyer": "openai",
+        "scope": scope,
+        "as_of": "2026-11-01",
+        "entities": {"oracle": entity},
+        "exposure_usd_b": {},
+        "circularity": {
+            "finn_cycling_index": q,
+            "finn_cycling_index_with_warrants": q,
+            "return_probability": {},
+            "vendor_financing": {},
+            "loops": [],
+        },
+        "warrants": {},
+    }
+    title = str(finance_tables(section, wide=True)[0].title)
+    assert "before financing" in title
+    assert ("contracts only" in title) is contracts_only

@@ -68,6 +68,7 @@ def summarise_finance(fin: xr.Dataset) -> dict[str, Any]:
     basis = fin["link_basis"].values
     return {
         "buyer": buyer,
+        "scope": str(fin.attrs.get("scope", "buyer")),
         "as_of": fin.attrs["as_of"],
         "funding_gap_usd_b": main["funding_gap_usd_b"],
         "first_breach": main["first_breach"],
@@ -208,15 +209,20 @@ def finance_tables(section: dict[str, Any], wide: bool = False) -> list[Table]:
     from ..tables import Col, fit_table
 
     usd = lambda x: fmt(x, "$B")  # noqa: E731
+    # cash falling below its floor from the deal web's flows, *before* the financing channels
+    # (bonds, loans, equity) cover it — not a default: P(unfunded) is in the buyer's headline;
+    # in industry scope the buyer pays only its signed contracts (no demand-driven orders)
+    scope = ", contracts only" if section.get("scope") == "industry" else ""
     t1 = fit_table(
-        f"Funding ({section['buyer']} as buyer, as of {section['as_of']})",
+        f"Funding need before financing ({section['buyer']} as buyer{scope}, "
+        f"as of {section['as_of']})",
         [
             Col("entity", "id"),
             Col("gap p5 $B", "id", right=True, drop=2),
             Col("gap p50 $B", "id", right=True),
             Col("gap p95 $B", "id", right=True, drop=1),
-            Col("P(breach)", "id", right=True),
-            Col("first breach p50", "id"),
+            Col("P(short)", "id", right=True),
+            Col("first shortfall p50", "id"),
             Col("runway p50 weeks", "id", right=True, drop=3),
         ],
         [
