@@ -243,3 +243,12 @@ def test_the_funding_table_says_before_financing_and_contracts_only_in_industry(
     title = str(finance_tables(section, wide=True)[0].title)
     assert "before financing" in title
     assert ("contracts only" in title) is contracts_only
+
+
+def test_runs_diff_does_not_list_an_empty_section_as_a_change() -> None:
+    """A saved scenario spelling out ``deals: {}`` against one without the key printed a noise
+    row "scenario: deals {} → (absent)" in ``runs diff``; a real change still shows."""
+    from gigafactory.results.store.diff import _setting_changes
+
+    assert _setting_changes("draws: 10\ndeals: {}\n", "draws: 10\n") == []
+    assert _setting_changes("draws: 10\n", "draws: 20\n") == [("draws", 10, 20)]

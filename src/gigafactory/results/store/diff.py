@@ -119,8 +119,16 @@ def _flatten_yaml(text: str) -> dict[str, Any]:
 
 
 def _setting_changes(a: str, b: str) -> list[tuple[str, Any, Any]]:
+    """Scenario settings that differ; an empty section (``deals: {}``) counts as absent, so a
+    saved scenario that spells out an empty default is not a change."""
     fa, fb = _flatten_yaml(a), _flatten_yaml(b)
-    return [(k, fa.get(k), fb.get(k)) for k in sorted(set(fa) | set(fb)) if fa.get(k) != fb.get(k)]
+
+    def get(f: dict[str, Any], k: str) -> Any:
+        v = f.get(k)
+        return None if v == {} or v == [] else v
+
+    keys = sorted(set(fa) | set(fb))
+    return [(k, get(fa, k), get(fb, k)) for k in keys if get(fa, k) != get(fb, k)]
 
 
 #: units in the order a what-if is read: capacity, then money, then time; others after
