@@ -61,3 +61,15 @@ def test_xarray_still_sees_dask_arrays_once_dask_is_imported() -> None:
         """
     )
     assert out == "True ((2, 2),) ((2, 2),) 6.0"
+
+
+def test_the_contracted_run_skips_only_the_regional_variables(announced_inputs) -> None:  # type: ignore[no-untyped-def]
+    from gigafactory.supply import simulate
+
+    full = simulate(announced_inputs, vendor_detail=False, engine="numpy")
+    bare = simulate(announced_inputs, vendor_detail=False, engine="numpy", regions=False)
+    regional = sorted(set(full.data_vars) - set(bare.data_vars))
+    assert regional and all(k.endswith("_by_region") or k == "region_iea" for k in regional)
+    assert set(bare.data_vars) < set(full.data_vars)
+    for k in bare.data_vars:
+        assert (bare[k].values == full[k].values).all(), k
