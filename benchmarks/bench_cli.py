@@ -11,6 +11,7 @@ names a file.  ``startup`` is what the phases leave over (interpreter and import
     python benchmarks/bench_cli.py --million       # also industry at 1,000,000 draws (~1 h)
     python benchmarks/bench_cli.py --write docs/performance.md   # also write the table
     python benchmarks/bench_cli.py --json          # machine-readable
+    python benchmarks/bench_cli.py --scenario industry --draws 100000   # one case
 
 The machine is shared, so wall times vary with its load; CPU seconds are the steadier figure
 (the load average after each case is in the table).  Above 10,000 draws ``run`` streams in
@@ -163,10 +164,15 @@ def main() -> None:
     ap.add_argument(
         "--draws", type=int, nargs="*", help="only these draw counts (default 1k, 10k, 100k)"
     )
+    ap.add_argument(
+        "--scenario", nargs="*", help="only these scenarios (default industry and announced)"
+    )
     args = ap.parse_args()
     cases = SMOKE if args.smoke else FULL + (MILLION if args.million else [])
     if args.draws:
         cases = [(sc, n) for sc, n in cases if n in args.draws]
+    if args.scenario:
+        cases = [(sc, n) for sc, n in cases if sc in args.scenario]
     rows = [help_case()]
     for scenario, draws in cases:
         rows.append(run_case(scenario, draws))

@@ -126,7 +126,10 @@ def sample_path(
     growth = sm.fact(f"{name}.growth_after_pct_per_yr", path.growth_after_pct_per_yr, u)
     log = path.interpolation == "log"
     wts, past = _interp_weights(years, week_years, log)
-    after = np.flatnonzero(past > 0)  # weeks past the last point: only they grow (× (1+g)^0 = 1)
+    grows = np.flatnonzero(past > 0)  # weeks past the last point: only they grow (× (1+g)^0 = 1)
+    after: slice | NDArray[np.intp] = grows
+    if grows.size and grows[-1] - grows[0] == grows.size - 1:
+        after = slice(int(grows[0]), None)  # weeks in order: a tail, a view rather than a gather
     # computed week-major ([W, D], float32 is ample for a capacity) and returned as its
     # transpose: a [D, W] view whose ``.T`` — what the engine reads — is contiguous
     if log:

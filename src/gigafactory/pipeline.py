@@ -21,6 +21,7 @@ from .errors import GigafactoryError
 from .finance import feedback, run_finance
 from .finance.money import money_facts, summarise_money
 from .finance.whatif import apply_deal_whatifs
+from .lazy import defer_dask_in_xarray
 from .results.summary import summarise
 from .scenario.schema import Scenario
 from .supply import ModelInputs, simulate
@@ -28,6 +29,8 @@ from .supply.attribution import delay_weeks
 from .supply.engine import pick_engine
 from .threads import limit_blas
 from .timegrid import iso_week
+
+defer_dask_in_xarray()  # a run builds no dask array: xarray need not import dask to check
 
 #: Draws compiled and simulated together; results depend on it (each batch has its own
 #: random stream), so it is fixed: the same seed always gives the same results.

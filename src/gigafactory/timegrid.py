@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -77,7 +77,7 @@ class TimeGrid:
         e = e - dt.timedelta(days=e.weekday())
         if e < s:
             raise ValueError(f"horizon end {e} is before start {s}")
-        return cls(s, e)
+        return _grid(s, e) if cls is TimeGrid else cls(s, e)
 
     @cached_property
     def weeks(self) -> pd.DatetimeIndex:
@@ -90,7 +90,9 @@ class TimeGrid:
     @cached_property
     def years(self) -> NDArray[np.int64]:
         """ISO year of each week (a week belongs to the year of its Thursday)."""
-        return np.asarray((self.weeks + pd.Timedelta(days=3)).year, dtype=np.int64)
+        years = np.array((self.weeks + pd.Timedelta(days=3)).year, dtype=np.int64)
+        years.flags.writeable = False  # the grid is shared by every compile of its horizon
+        return years
 
     @cached_property
     def quarters(self) -> pd.PeriodIndex:
@@ -102,8 +104,20 @@ class TimeGrid:
         return (day - self.start).days // 7
 
     def fractional_years(self) -> NDArray[np.float64]:
-        """Each week's Monday as a decimal year (for interpolation)."""
+        """Each week's Monday as a decimal year (for interpolation); a fresh copy."""
+        return self._fractional_years.copy()
+
+    @cached_property
+    def _fractional_years(self) -> NDArray[np.float64]:
+        # computed once per grid (a Python loop over the weeks; compile asks ~10 times)
         return np.array([decimal_year(d.date()) for d in self.weeks])
+
+
+@lru_cache(maxsize=32)
+def _grid(start: dt.date, end: dt.date) -> TimeGrid:
+    """One grid per horizon (frozen, so shared): its weeks and decimal years are computed
+    once per process, not once per compiled batch."""
+    return TimeGrid(start, end)
 
 
 def decimal_year(day: dt.date) -> float:

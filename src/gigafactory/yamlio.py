@@ -36,6 +36,7 @@ MAX_NODES = 50_000
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null")}
 _PLAIN_TAGS |= {"tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"}
+_STR = "tag:yaml.org,2002:str"
 
 
 def _fail(file: str, line: int | None, message: str, key: str = "-") -> GigafactoryError:
@@ -119,10 +120,13 @@ class _Builder:
         return self.scalar(node)
 
     def scalar(self, node: yaml.Node) -> Any:
-        try:
-            value = self.scalars.construct_object(node)
-        except (ValueError, yaml.YAMLError):  # e.g. 2026-02-30 looks like a date but is none
-            value = node.value
+        if node.tag == _STR and isinstance(node, yaml.ScalarNode):
+            value = node.value  # what SafeConstructor.construct_yaml_str returns, ~4× faster
+        else:
+            try:
+                value = self.scalars.construct_object(node)
+            except (ValueError, yaml.YAMLError):  # e.g. 2026-02-30 looks like a date but is none
+                value = node.value
         # Keep dates as ISO strings: the schema parses them, and errors quote them as written.
         if hasattr(value, "isoformat"):
             return value.isoformat()

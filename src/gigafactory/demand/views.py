@@ -24,8 +24,9 @@ def add_market_views(inp: ModelInputs, ds: xr.Dataset, *, engine: str = "auto") 
     ds = ds.assign(demand_it_gw=(("draw", "week"), (inp.demand_it_mw / 1e3).astype(np.float32)))
     if inp.scope == "industry":
         return ds
-    contracted = simulate(supply_only(inp), vendor_detail=False, engine=engine)["it_gw_online"]
-    return ds.assign(contracted_it_gw=(("draw", "week"), contracted.values))
+    # only the weekly IT GW online is read: no vendor detail, no regional post-processing
+    run = simulate(supply_only(inp), vendor_detail=False, engine=engine, regions=False)
+    return ds.assign(contracted_it_gw=(("draw", "week"), run["it_gw_online"].values))
 
 
 def fleet_notes(ds: xr.Dataset, year_end: dict[int, int]) -> list[dict[str, Any]]:

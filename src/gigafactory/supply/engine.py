@@ -29,8 +29,6 @@ from numpy.typing import NDArray
 
 from .batch import simulate_batch
 from .inputs import TIERS, ModelInputs
-from .kernel import OUT_NAMES
-from .kernel_batch import simulate_batch_numba
 from .leads import phase_variables
 from .regions import region_results
 from .timing import first_week_reaching, lag_tm, shell_allowance
@@ -69,8 +67,24 @@ def pick_engine(draws: int) -> str:
     return "numba" if draws >= COMPILED_FROM_DRAWS else "numpy"
 
 
+def _block_names(engine: str) -> tuple[str, ...]:
+    """The series of the output block, in its row order: the compiled loop's outputs first
+    (:data:`gigafactory.supply.kernel.OUT_NAMES`, imported only for that engine: importing
+    numba costs ~0.3–0.8 s CPU), the NumPy reference's by name in ``HEADLINE`` order."""
+    if engine != "numba":
+        return HEADLINE
+    from .kernel import OUT_NAMES
+
+    return OUT_NAMES + tuple(k for k in HEADLINE if k not in OUT_NAMES)
+
+
 def simulate(
-    inp: ModelInputs, *, vendor_detail: bool = True, batch: int = 4096, engine: str = "auto"
+    inp: ModelInputs,
+    *,
+    vendor_detail: bool = True,
+    batch: int = 4096,
+    engine: str = "auto",
+    regions: bool = True,
 ) -> xr.Dataset:
     """Run the weekly engine for every draw of ``inp``.
 
@@ -83,6 +97,8 @@ def simulate(
         ``"numpy"`` (the reference, :mod:`gigafactory.supply.batch`) or ``"auto"`` (numba from
         ``COMPILED_FROM_DRAWS`` draws, where it pays for loading the compiled code); they
         agree on every output to 1e-6 relative (tests/test_kernel.py).
+    regions : add the ``[draw, year, region]`` variables (:func:`region_results`); a caller
+        that reads only the weekly series (the contracted-only run) skips them.
 
     Returns
     -------
@@ -93,7 +109,7 @@ def simulate(
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     d, w, v = inp.draws, inp.n_weeks, len(inp.vendors)
     engine = pick_engine(d) if engine == "auto" else engine
-    names = OUT_NAMES + tuple(k for k in HEADLINE if k not in OUT_NAMES)
+    names = _block_names(engine)
     block = np.empty((len(names), w, d), dtype=np.float32)
     out = {k: block[i] for i, k in enumerate(names)}
     binding = np.empty((w, d), dtype=np.int8)
@@ -105,6 +121,8 @@ def simulate(
     for b0 in range(0, d, batch):
         sl = slice(b0, min(d, b0 + batch))
         if engine == "numba":
+            from .kernel_batch import simulate_batch_numba  # numba: loaded only when used
+
             res = simulate_batch_numba(inp, sl, vendor_detail, block, vblock, names, work)
         else:
             res = simulate_batch(inp, sl, vendor_detail, out, vd_vo, work)
@@ -150,7 +168,9 @@ def simulate(
             arr *= np.float32(1e-3)  # MW → GW
         data["it_gw_delivered_by_vendor"] = (("draw", "week", "vendor"), vd_vo[0])
         data["it_gw_online_by_vendor"] = (("draw", "week", "vendor"), vd_vo[1])
-    ds = region_results(xr.Dataset(data, coords=coords), inp)
+    ds = xr.Dataset(data, coords=coords)
+    if regions:
+        ds = region_results(ds, inp)
     ds.attrs.update(
         scenario=inp.meta.get("scenario", ""),
         scope=inp.scope,

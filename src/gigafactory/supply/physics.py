@@ -43,14 +43,15 @@ def chip_requirements(
 
 
 def chip_limited_units(caps: list[Any], reqs: list[Any]) -> Any:
-    """Accelerators the chip tiers allow: ``u = min_k cap_k / r_k`` (units per week)."""
-    return np.min(
-        [
-            np.asarray(c) / np.maximum(np.asarray(r), MIN_REQ)
-            for c, r in zip(caps, reqs, strict=True)
-        ],
-        axis=0,
-    )
+    """Accelerators the chip tiers allow: ``u = min_k cap_k / r_k`` (units per week).
+
+    A running elementwise minimum (no ``[K, …]`` stack of the three tiers: the same values).
+    """
+    out: Any = None
+    for c, r in zip(caps, reqs, strict=True):
+        u = np.asarray(c) / np.maximum(np.asarray(r), MIN_REQ)
+        out = u if out is None else np.minimum(out, u)
+    return out
 
 
 def chip_units_of(inp: Any) -> Any:
