@@ -11,6 +11,7 @@ from collections.abc import Callable
 from html import escape
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -98,15 +99,20 @@ def _rgba(hex_colour: str, alpha: float) -> str:
 def add_fan(
     fig: go.Figure, rows: pd.DataFrame, name: str, colour: str, *, band: bool = True
 ) -> None:
-    """Add a p5–p95 band and the median line of one weekly quantile series."""
+    """Add a p5–p95 band and the median line of one weekly quantile series.
+
+    The columns go to plotly as NumPy arrays, not lists: plotly validates and deep-copies a
+    list element by element (most of the report's CPU), an array in one step, and writes
+    float arrays into the page as base64 typed arrays.
+    """
     if rows.empty:
         return
-    x = rows["week"].dt.strftime("%Y-%m-%d").tolist()
+    x = rows["week"].dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
     if band:
         fig.add_trace(
             go.Scatter(
                 x=x,
-                y=rows["p95"].tolist(),
+                y=rows["p95"].to_numpy(dtype=np.float64),
                 mode="lines",
                 line={"width": 0},
                 legendgroup=name,
@@ -117,7 +123,7 @@ def add_fan(
         fig.add_trace(
             go.Scatter(
                 x=x,
-                y=rows["p5"].tolist(),
+                y=rows["p5"].to_numpy(dtype=np.float64),
                 mode="lines",
                 line={"width": 0},
                 fill="tonexty",
@@ -130,7 +136,7 @@ def add_fan(
     fig.add_trace(
         go.Scatter(
             x=x,
-            y=rows["p50"].tolist(),
+            y=rows["p50"].to_numpy(dtype=np.float64),
             mode="lines",
             line={"color": colour, "width": 2},
             legendgroup=name,
