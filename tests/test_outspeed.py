@@ -76,3 +76,23 @@ def test_attribution_runs_on_the_engine_of_the_run(monkeypatch) -> None:  # type
         )
         pipeline.attribute_delays(None, None, ds, 1)  # type: ignore[arg-type]
     assert seen == ["numpy", "numba"]
+
+
+def test_netcdf_is_contiguous_unless_compressed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Uncompressed variables are stored contiguous (no chunk index to write); compressed
+    ones in chunks of draws; both read back identical."""
+    import h5py
+
+    from gigafactory.cli.files import write_netcdf
+
+    ds = xr.Dataset(
+        {"x": (("draw", "week"), np.random.default_rng(1).random((300, 20), dtype=np.float32))},
+        coords={"draw": np.arange(300), "week": np.arange(20)},
+    )
+    for compress, chunks in ((False, None), (True, (256, 20))):
+        path = tmp_path / f"r{compress}.nc"
+        write_netcdf(ds, path, compress=compress)
+        with h5py.File(path) as f:
+            assert f["x"].chunks == chunks
+        with xr.open_dataset(path, engine="h5netcdf") as back:
+            xr.testing.assert_identical(back.load(), ds)

@@ -27,6 +27,14 @@ def _q(x: np.ndarray) -> dict[str, float]:
     return {k: round(float(v), 4) + 0.0 for k, v in zip(QUANTILES, qs, strict=True)}  # no -0.0
 
 
+def _q_columns(x: np.ndarray) -> list[dict[str, float]]:
+    """``[_q(x[:, k]) for k …]`` of ``x`` ``[draw, k]`` in one ``np.quantile`` call."""
+    qs = np.quantile(np.asarray(x, dtype=float), list(QUANTILES.values()), axis=0)
+    return [
+        {k: round(float(v), 4) + 0.0 for k, v in zip(QUANTILES, col, strict=True)} for col in qs.T
+    ]
+
+
 def build_rate(ds: xr.Dataset, basis: str) -> xr.DataArray:
     """GW added per week on ``basis`` (facility|it), trailing 13-week mean, [draw, week]."""
     var = "facility_gw_added" if basis == "facility" else "it_gw_added"
@@ -179,7 +187,7 @@ def summarise(
         for v in ("demand_it_gw", "contracted_it_gw"):
             if v in ds:
                 years[str(y)][v] = _q(ds[v].values[:, i])
-        years[str(y)].update(region_year(ds, int(y), _q))
+        years[str(y)].update(region_year(ds, int(y), _q, _q_columns))
     first, per_draw = goal_reached(ds, rate=rate)
     first_net, per_draw_net = goal_reached(ds, net=True, rate=net)
     bw = ds["binding_weeks"].values
