@@ -7,7 +7,7 @@ import plotly.io as pio
 import xarray as xr
 
 from gigafactory.report.charts import new_figure
-from gigafactory.results.series import quantile_series, run_tables
+from gigafactory.results.series import distributions, quantile_series, run_tables
 from gigafactory.results.summary import build_rate, goal_reached, net_rate
 from gigafactory.supply import ModelInputs, simulate
 from gigafactory.supply.attribution import delay_weeks
@@ -96,3 +96,12 @@ def test_netcdf_is_contiguous_unless_compressed(tmp_path) -> None:  # type: igno
             assert f["x"].chunks == chunks
         with xr.open_dataset(path, engine="h5netcdf") as back:
             xr.testing.assert_identical(back.load(), ds)
+
+
+def test_distributions_leave_per_draw_values_in_draw_order() -> None:
+    """A ``(draw,)`` variable's quantiles must not sort it in place: ``run --out`` writes
+    results.nc after the quantile tables, and a draw's PUE must stay that draw's."""
+    pue = np.random.default_rng(3).uniform(1.1, 1.4, 500).astype(np.float32)
+    ds = xr.Dataset({"pue": (("draw",), pue.copy())}, coords={"draw": np.arange(500)})
+    distributions(ds, source="physical")
+    np.testing.assert_array_equal(ds["pue"].values, pue)
