@@ -150,7 +150,8 @@ def attribute_delays(sc: Scenario, cat: Catalog, ds: xr.Dataset, seed: int) -> d
     weeks = ds["week"].values
     idx = milestone_index(weeks)
     milestone = float(np.median(ds["it_gw_online"].values[:, idx]))
-    return delays_to(sc, cat, weeks, milestone, min(DELAY_DRAWS, int(ds.sizes["draw"])), seed)
+    n = int(ds.sizes["draw"])  # the run's engine: numba when the run loaded it
+    return delays_to(sc, cat, weeks, milestone, min(DELAY_DRAWS, n), seed, pick_engine(n))
 
 
 def milestone_index(weeks: np.ndarray) -> int:
@@ -160,12 +161,18 @@ def milestone_index(weeks: np.ndarray) -> int:
 
 
 def delays_to(
-    sc: Scenario, cat: Catalog, weeks: np.ndarray, milestone: float, draws: int, seed: int
+    sc: Scenario,
+    cat: Catalog,
+    weeks: np.ndarray,
+    milestone: float,
+    draws: int,
+    seed: int,
+    engine: str = "auto",
 ) -> dict[str, Any]:
     """Weeks of delay per tier to reach ``milestone`` IT GW (``attribute_delays``'s core)."""
     idx = milestone_index(weeks)
     inp = compile_inputs(sc, cat, draws, seed, rng=np.random.default_rng([seed, 2]))
-    out = delay_weeks(inp, milestone)
+    out = delay_weeks(inp, milestone, engine)
     out["_milestone"]["week"] = iso_week(pd.Timestamp(weeks[idx]).date())
     return out
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from html import escape
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -44,8 +45,29 @@ PALETTE = [
     "#ff9da6",
 ]
 
+#: the trace types the report draws (their defaults are all it needs of a template)
+_TRACE_TYPES = ("scatter", "bar", "sankey")
+
+
+@functools.cache
+def report_template() -> go.layout.Template:
+    """plotly_white's layout and its defaults for the report's trace types, built once.
+
+    Naming ``"plotly_white"`` made plotly deep-copy the whole template (every trace type's
+    defaults) into each figure, and ``go.Figure()`` first the default template as well.
+    """
+    import plotly.io as pio
+
+    full = pio.templates["plotly_white"]
+    return go.layout.Template(layout=full.layout, data={k: full.data[k] for k in _TRACE_TYPES})
+
+
+def new_figure(*traces: Any) -> go.Figure:
+    """A figure with the report's template (and ``traces``), without plotly's default one."""
+    return go.Figure(data=list(traces), layout_template=report_template())
+
+
 _LAYOUT: dict[str, Any] = {
-    "template": "plotly_white",
     "margin": {"l": 60, "r": 20, "t": 40, "b": 40},
     "height": 380,
     "legend": {"orientation": "h", "y": -0.15},
@@ -98,15 +120,20 @@ def _rgba(hex_colour: str, alpha: float) -> str:
 def add_fan(
     fig: go.Figure, rows: pd.DataFrame, name: str, colour: str, *, band: bool = True
 ) -> None:
-    """Add a p5–p95 band and the median line of one weekly quantile series."""
+    """Add a p5–p95 band and the median line of one weekly quantile series.
+
+    The columns go to plotly as NumPy arrays, not lists: plotly validates and deep-copies a
+    list element by element (most of the report's CPU), an array in one step, and writes
+    float arrays into the page as base64 typed arrays.
+    """
     if rows.empty:
         return
-    x = rows["week"].dt.strftime("%Y-%m-%d").tolist()
+    x = rows["week"].dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
     if band:
         fig.add_trace(
             go.Scatter(
                 x=x,
-                y=rows["p95"].tolist(),
+                y=rows["p95"].to_numpy(dtype=np.float64),
                 mode="lines",
                 line={"width": 0},
                 legendgroup=name,
@@ -117,7 +144,7 @@ def add_fan(
         fig.add_trace(
             go.Scatter(
                 x=x,
-                y=rows["p5"].tolist(),
+                y=rows["p5"].to_numpy(dtype=np.float64),
                 mode="lines",
                 line={"width": 0},
                 fill="tonexty",
@@ -130,7 +157,7 @@ def add_fan(
     fig.add_trace(
         go.Scatter(
             x=x,
-            y=rows["p50"].tolist(),
+            y=rows["p50"].to_numpy(dtype=np.float64),
             mode="lines",
             line={"color": colour, "width": 2},
             legendgroup=name,
@@ -145,7 +172,7 @@ def chart_gw_online(d: ReportData) -> go.Figure | None:
     fac, it = d.fan("facility_gw_online"), d.fan("it_gw_online")
     if fac.empty and it.empty:
         return None
-    fig = go.Figure()
+    fig = new_figure()
     add_fan(fig, fac, "facility GW", PALETTE[0])
     add_fan(fig, it, "IT GW", PALETTE[2])
     for var in ("facility_gw_online", "it_gw_online"):
@@ -171,7 +198,7 @@ def chart_gw_added(d: ReportData) -> go.Figure | None:
     rows, rate = d.fan(var), d.fan("build_rate_gw_per_week")
     if rows.empty and rate.empty:
         return None
-    fig = go.Figure()
+    fig = new_figure()
     add_fan(fig, rate, "13-week mean", PALETTE[1])
     add_fan(fig, rows, "weekly", PALETTE[5], band=rate.empty)
     fig.add_hline(
@@ -225,7 +252,7 @@ def chart_binding(d: ReportData) -> go.Figure | None:
     table = quarterly_binding(d.binding)
     if table.empty:
         return None
-    fig = go.Figure()
+    fig = new_figure()
     x = [q.strftime("%Y-%m-%d") for q in table.index]
     for i, tier in enumerate(table.columns):
         fig.add_trace(
@@ -261,7 +288,7 @@ def chart_inventories(d: ReportData) -> go.Figure | None:
     present = {v: label for v, label in names.items() if not d.fan(v).empty}
     if not present:
         return None
-    fig = go.Figure()
+    fig = new_figure()
     for i, (var, label) in enumerate(present.items()):
         add_fan(fig, d.fan(var), label, PALETTE[(i + 3) % len(PALETTE)], band=i == 0)
     fig.update_layout(
@@ -288,7 +315,7 @@ def chart_sites(d: ReportData) -> go.Figure | None:
     for phase, lo, hi in zip(p["phase"], fmt(p["p5"]), fmt(p["p95"]), strict=True):
         xs += [lo, hi, None]
         ys += [phase, phase, None]
-    fig = go.Figure()
+    fig = new_figure()
     fig.add_trace(
         go.Scatter(
             x=xs,
@@ -345,7 +372,7 @@ def chart_cash(d: ReportData) -> go.Figure | None:
     spread = {
         k: float(s.loc[(s["variable"] == var) & (s["key"] == k), "p50"].abs().max()) for k in keys
     }
-    fig = go.Figure()
+    fig = new_figure()
     for i, k in enumerate(sorted(keys, key=lambda k: -spread[k])[:8]):
         add_fan(fig, d.fan(var, "finance", k), k or var, PALETTE[i % len(PALETTE)], band=i < 3)
     fig.add_hline(y=0, line={"color": "#999", "width": 1})
@@ -358,7 +385,7 @@ def chart_funding_gap(d: ReportData) -> go.Figure | None:
     """Funding gap ($B): a fan when it is a weekly series, else median and 90 % range by entity."""
     names = _finance_vars(d, "gap", "shortfall")
     if names:
-        fig = go.Figure()
+        fig = new_figure()
         for i, var in enumerate(names[:3]):
             for j, k in enumerate(d.keys(var, "finance")[:4]):
                 add_fan(
@@ -374,7 +401,7 @@ def chart_funding_gap(d: ReportData) -> go.Figure | None:
     if gap.empty:
         return None
     gap = gap.sort_values("p50", ascending=False)
-    fig = go.Figure(
+    fig = new_figure(
         go.Bar(
             x=gap["key"].tolist(),
             y=gap["p50"].tolist(),
@@ -415,7 +442,7 @@ def chart_flows(d: ReportData) -> go.Figure | None:
     payees = list(dict.fromkeys(f["payee"]))
     labels = [f"{p} pays" for p in payers] + [f"{p} receives" for p in payees]
     colour = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(dict.fromkeys(payers + payees))}
-    fig = go.Figure(
+    fig = new_figure(
         go.Sankey(
             arrangement="snap",
             node={
@@ -434,7 +461,6 @@ def chart_flows(d: ReportData) -> go.Figure | None:
         )
     )
     fig.update_layout(
-        template="plotly_white",
         height=460,
         margin={"l": 20, "r": 20, "t": 40, "b": 20},
         title="Money flows over the horizon ($B, median over draws)",
@@ -448,7 +474,7 @@ def chart_bottlenecks(d: ReportData, top: int = 15) -> go.Figure | None:
     agg = d.top_bottlenecks(top).iloc[::-1]  # plotly draws the first bar at the bottom
     if agg.empty:
         return None
-    fig = go.Figure(
+    fig = new_figure(
         go.Bar(
             x=agg["shadow_price"].tolist(),
             y=agg["constraint"].tolist(),

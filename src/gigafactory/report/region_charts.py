@@ -11,6 +11,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from .charts import new_figure
 from .data import ReportData
 
 #: region colours: US grid regions in blues/greens, the rest in warm colours
@@ -51,7 +52,7 @@ def chart_by_region(d: ReportData, key: str) -> go.Figure | None:
         return None
     what, unit = _WHAT[key]
     ai = d.summary["years"][years[-1]].get(f"ai_{key}", {})
-    fig = go.Figure()
+    fig = new_figure()
     for region, values in cols.items():
         if region == "total":
             continue
@@ -77,7 +78,6 @@ def chart_by_region(d: ReportData, key: str) -> go.Figure | None:
     draws = d.summary.get("draws", "?")
     note = f", AI alone {ai['total']['p50']:,.0f} in {years[-1]}" if "total" in ai else ""
     fig.update_layout(
-        template="plotly_white",
         barmode="stack",
         height=400,
         margin={"l": 60, "r": 20, "t": 60, "b": 40},

@@ -23,15 +23,25 @@ REGION_KEYS: dict[str, tuple[str, str]] = {
 }
 
 
-def _by_region(values: np.ndarray, regions: list[str], q: Any) -> dict[str, Any]:
-    """``{region: q(values[:, r]) …, "total": q(Σᵣ values)}`` for ``values`` ``[draw, region]``."""
+def _by_region(
+    values: np.ndarray, regions: list[str], q: Any, q_columns: Any = None
+) -> dict[str, Any]:
+    """``{region: q(values[:, r]) …, "total": q(Σᵣ values)}`` for ``values`` ``[draw, region]``.
+
+    ``q_columns(x)``, when given, is ``[q(x[:, k]) for k …]`` in one call (vectorised)."""
+    if q_columns is not None:
+        both = np.column_stack([values, values.sum(axis=1)])
+        return dict(zip([*regions, "total"], q_columns(both), strict=True))
     out = {r: q(values[:, k]) for k, r in enumerate(regions)}
     out["total"] = q(values.sum(axis=1))
     return out
 
 
-def region_year(ds: xr.Dataset, year: int, q: Any) -> dict[str, Any]:
-    """The region entries of one year (empty when the run has no region results)."""
+def region_year(ds: xr.Dataset, year: int, q: Any, q_columns: Any = None) -> dict[str, Any]:
+    """The region entries of one year (empty when the run has no region results).
+
+    ``q`` summarises one region's draws; ``q_columns``, when given, every region's at once
+    (the same numbers: ``np.quantile`` over axis 0 is the per-column quantile)."""
     if "ai_energy_twh_by_region" not in ds or year not in ds["year"].values:
         return {}
     regions = [str(r) for r in ds["region"].values]
@@ -39,8 +49,8 @@ def region_year(ds: xr.Dataset, year: int, q: Any) -> dict[str, Any]:
     for key, (ai, conv) in REGION_KEYS.items():
         a = ds[ai].sel(year=year).transpose("draw", "region").values.astype(np.float64)
         c = ds[conv].sel(year=year).transpose("draw", "region").values.astype(np.float64)
-        out[key] = _by_region(a + c, regions, q)
-        out[f"ai_{key}"] = _by_region(a, regions, q)
+        out[key] = _by_region(a + c, regions, q, q_columns)
+        out[f"ai_{key}"] = _by_region(a, regions, q, q_columns)
     return out
 
 

@@ -123,8 +123,11 @@ def quantiles_over_draws(values: np.ndarray, quantiles: Iterable[float]) -> np.n
     hi = np.minimum(lo + 1, n - 1)
     gamma = h - lo
     kth = np.unique(np.concatenate([lo, hi, [n - 1]]))
-    # week-major copy: each column's draws contiguous (partition moves along the last axis)
-    flat = np.ascontiguousarray(values.reshape(n, -1).T)
+    # week-major copy: each column's draws contiguous (partition moves along the last axis);
+    # always a copy: for a ``(draw,)`` variable (PUE, load factor …) or ``simulate``'s
+    # week-major storage ``ascontiguousarray`` returned the caller's own array, and the
+    # partition reordered its draws in place (``run --out`` then wrote them so to results.nc)
+    flat = values.reshape(n, -1).T.copy()
     flat.partition(kth, axis=-1)
     a = flat[:, lo].T.astype(np.float64)
     b = flat[:, hi].T.astype(np.float64)

@@ -27,6 +27,14 @@ def _q(x: np.ndarray) -> dict[str, float]:
     return {k: round(float(v), 4) + 0.0 for k, v in zip(QUANTILES, qs, strict=True)}  # no -0.0
 
 
+def _q_columns(x: np.ndarray) -> list[dict[str, float]]:
+    """``[_q(x[:, k]) for k …]`` of ``x`` ``[draw, k]`` in one ``np.quantile`` call."""
+    qs = np.quantile(np.asarray(x, dtype=float), list(QUANTILES.values()), axis=0)
+    return [
+        {k: round(float(v), 4) + 0.0 for k, v in zip(QUANTILES, col, strict=True)} for col in qs.T
+    ]
+
+
 def build_rate(ds: xr.Dataset, basis: str) -> xr.DataArray:
     """GW added per week on ``basis`` (facility|it), trailing 13-week mean, [draw, week]."""
     var = "facility_gw_added" if basis == "facility" else "it_gw_added"
@@ -38,14 +46,18 @@ def build_rate(ds: xr.Dataset, basis: str) -> xr.DataArray:
     )
 
 
-def goal_reached(ds: xr.Dataset, net: bool = False) -> tuple[str | None, dict[str, Any]]:
+def goal_reached(
+    ds: xr.Dataset, net: bool = False, rate: np.ndarray | None = None
+) -> tuple[str | None, dict[str, Any]]:
     """First ISO week the median build rate reaches the goal; and per-draw statistics.
 
     ``net=False`` uses gross installs (including racks that refill shells freed by
-    retirements); ``net=True`` uses the growth of capacity online.
+    retirements); ``net=True`` uses the growth of capacity online.  ``rate`` is that rate
+    ``[draw, week]`` when the caller has it already (``build_rate`` or ``net_rate``).
     """
     goal = float(ds.attrs["goal_gw_per_week"])
-    rate = net_rate(ds) if net else build_rate(ds, str(ds.attrs["goal_basis"])).values
+    if rate is None:
+        rate = net_rate(ds) if net else build_rate(ds, str(ds.attrs["goal_basis"])).values
     weeks = pd.DatetimeIndex(ds["week"].values)
     med = np.median(rate, axis=0)
     hit = np.nonzero(med >= goal - 1e-9)[0]
@@ -175,9 +187,9 @@ def summarise(
         for v in ("demand_it_gw", "contracted_it_gw"):
             if v in ds:
                 years[str(y)][v] = _q(ds[v].values[:, i])
-        years[str(y)].update(region_year(ds, int(y), _q))
-    first, per_draw = goal_reached(ds)
-    first_net, per_draw_net = goal_reached(ds, net=True)
+        years[str(y)].update(region_year(ds, int(y), _q, _q_columns))
+    first, per_draw = goal_reached(ds, rate=rate)
+    first_net, per_draw_net = goal_reached(ds, net=True, rate=net)
     bw = ds["binding_weeks"].values
     out: dict[str, Any] = {
         "scenario": sc.name,
