@@ -252,3 +252,48 @@ def test_runs_diff_does_not_list_an_empty_section_as_a_change() -> None:
 
     assert _setting_changes("draws: 10\ndeals: {}\n", "draws: 10\n") == []
     assert _setting_changes("draws: 10\n", "draws: 20\n") == [("draws", 10, 20)]
+
+
+def test_the_report_prints_a_flop_count_in_e_notation() -> None:
+    """The report's frontier table showed 19,570,000,000,000,000,422,215,417,856 FLOP: digits
+    past a float's 17th are noise, not data."""
+    from gigafactory.report.html import fmt_number
+
+    assert fmt_number(1.957e28) == "1.96e+28"
+    assert fmt_number(1234.5) == "1,234"
+
+
+@pytest.mark.parametrize(
+    ("scope", "words"), [("industry", "AI + conventional"), ("buyer", "AI fleet")]
+)
+def test_the_region_chart_says_conventional_load_only_where_it_is_added(
+    scope: str, words: str
+) -> None:
+    """In buyer scope no conventional load is added (total = AI alone), so the title must not
+    say "AI + conventional"."""
+    from types import SimpleNamespace
+
+    from gigafactory.report.region_charts import chart_by_region
+
+    band = {"p5": 1.0, "p50": 2.0, "p95": 3.0}
+    year = {
+        "facility_gw_online_by_region": {"us-pjm": band, "total": band},
+        "ai_facility_gw_online_by_region": {"us-pjm": band, "total": band},
+    }
+    summary = {"scope": scope, "scenario": "x", "draws": 10, "years": {"2030": year}}
+    fig = chart_by_region(SimpleNamespace(summary=summary), "facility_gw_online_by_region")  # type: ignore[arg-type]
+    assert fig is not None
+    title = str(fig.layout.title.text)
+    assert words in title
+    assert ("conventional" in title) is (scope == "industry")
+
+
+def test_the_reports_finance_headline_reads_as_labels() -> None:
+    """The report's finance headline showed raw keys (max_weekly_imbalance_usd_b)."""
+    from gigafactory.report.html import finance_tables
+
+    fin = {"buyer": "openai", "max_weekly_imbalance_usd_b": 1e-5, "circularity": {}}
+    _, rows = finance_tables(fin)["headline"]
+    keys = [r[0] for r in rows]
+    assert not any("_" in k for k in keys), keys
+    assert any(k.startswith("ledger check") for k in keys)

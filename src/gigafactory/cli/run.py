@@ -162,7 +162,8 @@ def _needs_table(needs: list[dict[str, Any]], goal: dict[str, Any], wide: bool) 
     ]
     title = (
         f"What {goal['gw_per_week']:g} GW/week needs from each tier "
-        "(share of what is available to this scope)"
+        "(share of what is available to this scope; chip tiers at the year's accelerator "
+        "mix, which holds the catalog's last roadmap point after it)"
     )
     return fit_table(title, cols, rows, wide=wide)
 

@@ -233,6 +233,8 @@ def fmt_number(v: Any, digits: int = 3) -> str:
         return str(v)
     if v == 0:
         return "0"
+    if abs(v) >= 1e15:  # FLOP, H100e·s: a float's 17th+ digits are noise, not data
+        return f"{v:.{digits}g}"
     mag = math.floor(math.log10(abs(v)))
     decimals = max(0, digits - 1 - mag)
     return f"{v:,.{decimals}f}"
@@ -425,6 +427,22 @@ def _exposure_rows(fin: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+#: the finance headline's keys as a reader reads them (summary.json keeps its keys)
+_FIN_LABELS = {
+    "funding_gap_usd_b": "funding gap, $B",
+    "first_breach": "first cash shortfall before financing",
+    "runway_weeks": "runway before financing, weeks",
+    "commitments_usd_b": "commitments, $B",
+    # the double-entry ledger's check: every week's postings balance (≈ 0 is correct)
+    "max_weekly_imbalance_usd_b": "ledger check: largest weekly imbalance, $B (≈ 0 is correct)",
+    "p_unfunded": "chance unfunded (financing exhausted) by year",
+    "first_unfunded": "first unfunded week",
+    "contagion_loss_usd_b": "contagion loss, $B",
+    "channels_usd_b": "raised by financing channel, $B",
+    "unfunded_usd_b": "unfunded after every channel, $B",
+}
+
+
 def finance_tables(fin: Mapping[str, Any]) -> dict[str, tuple[list[str], list[list[str]]]]:
     """The finance section of summary.json as tables: headline, entities, circularity, loops,
     vendor financing, exposure and warrants (each present only when the section has it)."""
@@ -440,7 +458,10 @@ def finance_tables(fin: Mapping[str, Any]) -> dict[str, tuple[list[str], list[li
         "entities",
     )
     out: dict[str, tuple[list[str], list[list[str]]]] = {
-        "headline": table_of({k: v for k, v in fin.items() if k not in own}, "metric"),
+        "headline": table_of(
+            {_FIN_LABELS.get(k, k.replace("_", " ")): v for k, v in fin.items() if k not in own},
+            "metric",
+        ),
     }
     nested = {
         k: v

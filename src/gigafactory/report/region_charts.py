@@ -76,13 +76,18 @@ def chart_by_region(d: ReportData, key: str) -> go.Figure | None:
             )
         )
     draws = d.summary.get("draws", "?")
-    note = f", AI alone {ai['total']['p50']:,.0f} in {years[-1]}" if "total" in ai else ""
+    # a buyer's fleet is AI alone: conventional load is added in industry scope only
+    industry = d.summary.get("scope") == "industry"
+    load = "AI + conventional" if industry else "AI fleet"
+    note = (
+        f", AI alone {ai['total']['p50']:,.0f} in {years[-1]}" if industry and "total" in ai else ""
+    )
     fig.update_layout(
         barmode="stack",
         height=400,
         margin={"l": 60, "r": 20, "t": 60, "b": 40},
         legend={"orientation": "h", "y": -0.15},
-        title=f"{what} ({unit}, AI + conventional, median{note})<br>"
+        title=f"{what} ({unit}, {load}, median{note})<br>"
         f"<sup>scenario {d.summary.get('scenario', '?')}, {draws} draws</sup>",
         yaxis_title=unit,
     )
