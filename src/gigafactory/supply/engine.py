@@ -102,6 +102,7 @@ def simulate(
     pweek = np.empty((d, len(inp.phase_ids)), dtype=np.int32)
     work: dict[str, NDArray[np.float32]] = {}
     by_sku = np.zeros((w, len(inp.skus)))
+    gen_r: NDArray[np.float64] | None = None  # [2, Y, R, D] generic powered shells by region
     for b0 in range(0, d, batch):
         sl = slice(b0, min(d, b0 + batch))
         if engine == "numba":
@@ -111,6 +112,10 @@ def simulate(
         binding[:, sl] = res.binding
         pweek[sl] = res.phase_week
         by_sku += res.by_sku
+        if res.generic_by_region is not None:
+            if gen_r is None:
+                gen_r = np.empty((*res.generic_by_region.shape[:-1], d))
+            gen_r[..., sl] = res.generic_by_region
     counts = np.stack([(binding == i).sum(axis=0) for i in range(len(TIERS))], axis=1).astype(
         np.int32
     )
@@ -150,7 +155,7 @@ def simulate(
             arr *= np.float32(1e-3)  # MW → GW
         data["it_gw_delivered_by_vendor"] = (("draw", "week", "vendor"), vd_vo[0])
         data["it_gw_online_by_vendor"] = (("draw", "week", "vendor"), vd_vo[1])
-    ds = region_results(xr.Dataset(data, coords=coords), inp)
+    ds = region_results(xr.Dataset(data, coords=coords), inp, gen_r)
     ds.attrs.update(
         scenario=inp.meta.get("scenario", ""),
         scope=inp.scope,

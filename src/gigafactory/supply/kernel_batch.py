@@ -156,6 +156,7 @@ def simulate_batch_numba(
         bounds,
         bys,
         us,
+        *region_state(su),
     ]
     with _LOOP_LOCK:
         run_weeks(*args)
@@ -172,4 +173,21 @@ def simulate_batch_numba(
     )
     e_g_t, e_o_t = (en[0], en[1]) if keep_e else (None, None)
     by_sku = (bys.sum(axis=0) + us.sum(axis=0)[:, None] * su.mix) / 1e6
-    return BatchResult(labels, phase_weeks(inp, sl, su, e_g_t, e_o_t), by_sku)
+    pgy = args[-2]
+    return BatchResult(labels, phase_weeks(inp, sl, su, e_g_t, e_o_t), by_sku, pgy)
+
+
+def region_state(su: _Setup) -> list[Any]:
+    """The regions' arrays in ``run_weeks`` order: ``genh`` ``[W, n]``, shares ``g`` ``[R, n]``,
+    waits ``[2, R, n]``, queues ``[2, R, n]``, generic powered shells ``[R, n]`` (the initial
+    fleet split by ``g``), their yearly record ``[2, Y, R, n]`` and the weeks' year index."""
+    r, n = su.g.shape
+    return [
+        np.zeros((su.w, n)),
+        _f64(su.g),
+        np.ascontiguousarray(su.dly, dtype=np.int64),
+        np.zeros((2, r, n)),
+        np.ascontiguousarray(su.g * su.fleet0[None, :]),
+        np.zeros((2, su.ny, r, n)),
+        np.ascontiguousarray(su.yi, dtype=np.int64),
+    ]
