@@ -251,7 +251,7 @@ def _energise(
     transformers)``; generic shells queue by region (``batch._energise_shells``): each region
     has its share ``g_r`` of the grid tier, transformers and turbines go pro rata to what is
     ready."""
-    nr = gsh.shape[0]
+    nr = gsh.shape[1]
     y = yi[t]
     for d in range(lo, hi):
         if has_allow:
@@ -259,16 +259,16 @@ def _energise(
             s[BUILT, d] += gen
         else:
             gen = np.float64(build[t, d])
-        genh[t, d] = gen
+        genh[d, t] = gen
         s[PEND, d] += gen
         on = fv[ONSITE, d]
         for r in range(nr):
-            bg = t - dly[0, r, d]
-            bo = t - dly[1, r, d]
-            ag = (genh[bg, d] if bg >= 0 else 0.0) * gsh[r, d] * (1.0 - on)
-            ao = (genh[bo, d] if bo >= 0 else 0.0) * gsh[r, d] * on
-            qr[0, r, d] += ag
-            qr[1, r, d] += ao
+            bg = t - dly[d, 0, r]
+            bo = t - dly[d, 1, r]
+            ag = (genh[d, bg] if bg >= 0 else 0.0) * gsh[d, r] * (1.0 - on)
+            ao = (genh[d, bo] if bo >= 0 else 0.0) * gsh[d, r] * on
+            qr[d, 0, r] += ag
+            qr[d, 1, r] += ao
             s[PEND, d] -= ag + ao
         en_g = 0.0
         en_o = 0.0
@@ -289,8 +289,8 @@ def _energise(
         want_g = 0.0
         want_o = 0.0
         for r in range(nr):
-            want_g += min(qr[0, r, d], grid_left * gsh[r, d])
-            want_o += qr[1, r, d]
+            want_g += min(qr[d, 0, r], grid_left * gsh[d, r])
+            want_o += qr[d, 1, r]
         fg = min(1.0, max(cxg[t, d] - en_g, 0.0) / (want_g if want_g > 0 else INF))
         fo = min(1.0, max(min(ct[t, d], cxo[t, d]) - en_o, 0.0) / (want_o if want_o > 0 else INF))
         e_g = 0.0
@@ -298,17 +298,17 @@ def _energise(
         qg = 0.0
         qo = 0.0
         for r in range(nr):
-            eg = min(qr[0, r, d], grid_left * gsh[r, d]) * fg
-            eo = qr[1, r, d] * fo
-            qr[0, r, d] -= eg
-            qr[1, r, d] -= eo
-            pg[r, d] += eg + eo
-            pgy[0, y, r, d] = pg[r, d]
-            pgy[1, y, r, d] += pg[r, d]
+            eg = min(qr[d, 0, r], grid_left * gsh[d, r]) * fg
+            eo = qr[d, 1, r] * fo
+            qr[d, 0, r] -= eg
+            qr[d, 1, r] -= eo
+            pg[d, r] += eg + eo
+            pgy[d, y, 0, r] = pg[d, r]
+            pgy[d, y, 1, r] += pg[d, r]
             e_g += eg
             e_o += eo
-            qg += qr[0, r, d]
-            qo += qr[1, r, d]
+            qg += qr[d, 0, r]
+            qo += qr[d, 1, r]
         s[QG, d] = qg
         s[QO, d] = qo
         s[EG, d] = e_g
@@ -502,10 +502,10 @@ def run_weeks(
 
     ``out`` ``[N_OUT, W, D]`` (columns ``b0 + d``), ``vo`` ``[2, D, W, V]`` when vendor detail
     is kept; ``bys`` ``[chunks, W, S]`` and ``us`` ``[chunks, W]`` collect the per-SKU totals.
-    Regions: ``genh`` ``[W, n]`` generic shells built by week, ``gsh`` ``[R, n]`` the shares,
-    ``dly`` ``[2, R, n]`` the waits, ``qr`` ``[2, R, n]`` the queues, ``pg`` ``[R, n]`` generic
-    powered shells, ``pgy`` ``[2, Y, R, n]`` those at year ends and summed per year, ``yi``
-    ``[W]`` each week's year.
+    Regions, draw-major (a draw's regional state in a few cache lines): ``genh`` ``[n, W]``
+    generic shells built by week, ``gsh`` ``[n, R]`` the shares, ``dly`` ``[n, 2, R]`` the
+    waits, ``qr`` ``[n, 2, R]`` the queues, ``pg`` ``[n, R]`` generic powered shells, ``pgy``
+    ``[n, Y, 2, R]`` those at year ends and summed per year; ``yi`` ``[W]`` each week's year.
     """
     for c in prange(bounds.shape[0] - 1):
         _run_chunk(
