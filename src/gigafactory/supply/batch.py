@@ -258,7 +258,7 @@ class _State:
     prod_v_cum: F
     built_generic: F
     gen: F
-    genh: F  # [W, n] generic shells completed by week (they join queues after their wait)
+    genh: F  # [n, W] generic shells completed by week (they join queues after their wait)
     pend: F  # generic shells built, still waiting out their region's lead times
     q_g: F  # [R, n] generic shells waiting for grid / on-site power, by region
     q_o: F
@@ -318,7 +318,7 @@ def _init_state(
         prod_v_cum=np.zeros((n, v)),
         built_generic=np.zeros(n),
         gen=np.empty(n),
-        genh=np.zeros((w, n)),
+        genh=np.zeros((n, w)),
         pend=np.zeros(n),
         q_g=np.zeros((su.g.shape[0], n)),
         q_o=np.zeros((su.g.shape[0], n)),
@@ -472,11 +472,11 @@ def _energise_shells(su: _Setup, st: _State, t: int) -> None:
         np.maximum(su.allowance[t] - st.built_generic, 0.0, out=gen)
         np.minimum(gen, su.build[t], out=gen)
         st.built_generic += gen
-    st.genh[t] = gen
+    st.genh[:, t] = gen
     st.pend += gen
     for q, src, frac in ((st.q_g, su.dly[0], 1.0 - su.onsite), (st.q_o, su.dly[1], su.onsite)):
         back = t - src
-        arrive = np.where(back >= 0, st.genh[np.maximum(back, 0), su.rows[None, :]], 0.0)
+        arrive = np.where(back >= 0, st.genh[su.rows[None, :], np.maximum(back, 0)], 0.0)
         arrive *= su.g * frac[None, :]
         q += arrive
         st.pend -= arrive.sum(axis=0)

@@ -32,6 +32,7 @@ from numpy.typing import NDArray
 F = NDArray[np.float64]
 F32 = NDArray[np.float32]
 I64 = NDArray[np.int64]
+I32 = NDArray[np.int32]
 I8 = NDArray[np.int8]
 B = NDArray[np.bool_]
 
@@ -245,7 +246,7 @@ def _build(
 def _energise(
     build: F32, allowance: F, cg: F, ct: F, cxg: F, cxo: F, new_g: F, new_o: F, direct: F,
     fv: F, en: F, s: F, has_allow: bool, keep_e: bool, t: int, lo: int, hi: int,
-    genh: F, gsh: F, dly: I64, qr: F, pg: F, pgy: F, yi: I64,
+    genh: F, gsh: F, dly: I32, qr: F, pg: F, pgy: F, yi: I64,
 ) -> None:  # fmt: skip
     """Stage 3: named phases ready are served first, ``e = min(queue, power tier,
     transformers)``; generic shells queue by region (``batch._energise_shells``): each region
@@ -253,6 +254,7 @@ def _energise(
     ready."""
     nr = gsh.shape[1]
     y = yi[t]
+    year_end = t == yi.shape[0] - 1 or yi[t + 1] != y
     for d in range(lo, hi):
         if has_allow:
             gen = min(max(allowance[t, d] - s[BUILT, d], 0.0), np.float64(build[t, d]))
@@ -261,18 +263,9 @@ def _energise(
             gen = np.float64(build[t, d])
         genh[d, t] = gen
         s[PEND, d] += gen
-        on = fv[ONSITE, d]
-        for r in range(nr):
-            bg = t - dly[d, 0, r]
-            bo = t - dly[d, 1, r]
-            ag = (genh[d, bg] if bg >= 0 else 0.0) * gsh[d, r] * (1.0 - on)
-            ao = (genh[d, bo] if bo >= 0 else 0.0) * gsh[d, r] * on
-            qr[d, 0, r] += ag
-            qr[d, 1, r] += ao
-            s[PEND, d] -= ag + ao
         en_g = 0.0
         en_o = 0.0
-        if keep_e:
+        if keep_e:  # named phases first (they do not touch the regional queues)
             s[QNG, d] += new_g[t, d]
             s[QNO, d] += new_o[t, d]
             en_g = min(s[QNG, d], min(cg[t, d], cxg[t, d]))
@@ -285,12 +278,28 @@ def _energise(
             s[ENO, d] = en_o
             s[POWERED, d] += en_g
             s[POWERED, d] += en_o
+        on = fv[ONSITE, d]
+        off = 1.0 - on
         grid_left = cg[t, d] - en_g
         want_g = 0.0
         want_o = 0.0
-        for r in range(nr):
-            want_g += min(qr[d, 0, r], grid_left * gsh[d, r])
-            want_o += qr[d, 1, r]
+        arrived = 0.0
+        for r in range(nr):  # arrivals after each region's wait, and what is ready
+            share = gsh[d, r]
+            if share == 0.0:  # no shells, no grid: nothing ever moves here
+                continue
+            bg = t - dly[d, 0, r]
+            bo = t - dly[d, 1, r]
+            ag = (genh[d, bg] if bg >= 0 else 0.0) * share * off
+            ao = (genh[d, bo] if bo >= 0 else 0.0) * share * on
+            q_g = qr[d, 0, r] + ag
+            q_o = qr[d, 1, r] + ao
+            qr[d, 0, r] = q_g
+            qr[d, 1, r] = q_o
+            arrived += ag + ao
+            want_g += min(q_g, grid_left * share)
+            want_o += q_o
+        s[PEND, d] -= arrived
         fg = min(1.0, max(cxg[t, d] - en_g, 0.0) / (want_g if want_g > 0 else INF))
         fo = min(1.0, max(min(ct[t, d], cxo[t, d]) - en_o, 0.0) / (want_o if want_o > 0 else INF))
         e_g = 0.0
@@ -298,17 +307,26 @@ def _energise(
         qg = 0.0
         qo = 0.0
         for r in range(nr):
-            eg = min(qr[d, 0, r], grid_left * gsh[d, r]) * fg
-            eo = qr[d, 1, r] * fo
-            qr[d, 0, r] -= eg
-            qr[d, 1, r] -= eo
-            pg[d, r] += eg + eo
-            pgy[d, y, 0, r] = pg[d, r]
-            pgy[d, y, 1, r] += pg[d, r]
+            share = gsh[d, r]
+            if share == 0.0:
+                continue
+            q_g = qr[d, 0, r]
+            q_o = qr[d, 1, r]
+            eg = min(q_g, grid_left * share) * fg
+            eo = q_o * fo
+            q_g -= eg
+            q_o -= eo
+            qr[d, 0, r] = q_g
+            qr[d, 1, r] = q_o
+            p = pg[d, r] + eg + eo
+            pg[d, r] = p
+            if year_end:
+                pgy[d, y, 0, r] = p
+            pgy[d, y, 1, r] += p
             e_g += eg
             e_o += eo
-            qg += qr[d, 0, r]
-            qo += qr[d, 1, r]
+            qg += q_g
+            qo += q_o
         s[QG, d] = qg
         s[QO, d] = qo
         s[EG, d] = e_g
@@ -454,7 +472,7 @@ def _run_chunk(
     dv: I64, fv: F, fill: F32, pipe: F32, installed: F32, cum: F, lab: I8, flag: B, en: F,
     s: F, acc: F, racks: F, prodv: F, vend: F, out: F32, vo: F32, codes: I64,
     opts: B, backlog_wk: float, writeoff_wk: int, b0: int, lo: int, hi: int, bys: F, us: F,
-    genh: F, gsh: F, dly: I64, qr: F, pg: F, pgy: F, yi: I64,
+    genh: F, gsh: F, dly: I32, qr: F, pg: F, pgy: F, yi: I64,
 ) -> None:  # fmt: skip
     """Draws ``lo:hi`` through every week, stage by stage over the chunk's draws.
     ``opts`` = [capped, track_v, vendor_out, keep_e, has_allow, has_demand, gate_demand]
@@ -495,7 +513,7 @@ def run_weeks(
     dv: I64, fv: F, fill: F32, pipe: F32, installed: F32, cum: F, lab: I8, flag: B, en: F,
     s: F, acc: F, racks: F, prodv: F, vend: F, out: F32, vo: F32, codes: I64,
     opts: B, backlog_wk: float, writeoff_wk: int, b0: int, bounds: I64, bys: F, us: F,
-    genh: F, gsh: F, dly: I64, qr: F, pg: F, pgy: F, yi: I64,
+    genh: F, gsh: F, dly: I32, qr: F, pg: F, pgy: F, yi: I64,
 ) -> None:  # fmt: skip
     """The weekly loop over all draws of the batch, in place: one parallel region, the draws
     split into fixed chunks (``prange``), each chunk run through every week.

@@ -186,7 +186,7 @@ def region_state(su: _Setup) -> list[Any]:
     return [
         np.zeros((n, su.w)),
         _f64(su.g.T),
-        np.ascontiguousarray(np.transpose(su.dly, (2, 0, 1)), dtype=np.int64),
+        np.ascontiguousarray(np.transpose(np.minimum(su.dly, 2**30), (2, 0, 1)), dtype=np.int32),
         np.zeros((n, 2, r)),
         np.ascontiguousarray((su.g * su.fleet0[None, :]).T),
         np.zeros((n, su.ny, 2, r)),
