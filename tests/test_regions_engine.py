@@ -62,8 +62,11 @@ def test_a_region_with_no_share_energises_nothing_generic(industry: ModelInputs)
 def test_a_blocked_region_does_not_take_another_regions_grid(industry: ModelInputs) -> None:
     two = _two_regions(industry, "us-pjm", "china", 0.6)
     build_fac = two.cap_construction_it_mw_per_wk * two.pue[:, None]
+    build = two.cap_construction_it_mw_per_wk.copy()
+    build[:, 0] = 0.0  # nothing in the pipeline before the horizon (it starts at week 0's rate)
     base_inp = dataclasses.replace(  # the grid binds: half the shells built, ample transformers
         two,
+        cap_construction_it_mw_per_wk=build,
         cap_grid_fac_mw_per_wk=0.5 * build_fac,
         cap_transformers_fac_mw_per_wk=10.0 * build_fac,
     )
@@ -80,7 +83,9 @@ def test_a_blocked_region_does_not_take_another_regions_grid(industry: ModelInpu
     pjm, pjm0 = _generic(blocked, "us-pjm"), _generic(base, "us-pjm")
     assert (pjm[:, -1] > pjm[:, 0]).all()
     assert (pjm >= pjm0 * (1 - 1e-6) - 1e-6).all()
-    grid = np.cumsum(base_inp.cap_grid_fac_mw_per_wk / base_inp.pue[:, None], axis=1) / 1e3
+    grid_mw = base_inp.cap_grid_fac_mw_per_wk / base_inp.pue[:, None]
+    grid_mw[:, 0] = 0.0  # nothing to energise in week 0
+    grid = np.cumsum(grid_mw, axis=1) / 1e3
     years = base_inp.grid.years
     last = np.r_[np.nonzero(years[1:] != years[:-1])[0], len(years) - 1]
     start = 0.6 * base_inp.fleet_it_mw0[:, None] / 1e3  # its share of the initial fleet

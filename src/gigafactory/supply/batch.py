@@ -458,7 +458,8 @@ def _energise_shells(su: _Setup, st: _State, t: int) -> None:
     lead time ahead, supply.leads) are served first, ``e_named = min(named queue, cap)``;
     generic shells queue by region (docs/regions.md §Generic shells):
 
-        arrivals   a_r(t) = gen(t − δ_r) · g_r           (δ_r the region's wait, weeks)
+        arrivals   a_r(t) = gen(max(t − δ_r, 0)) · g_r   (δ_r the region's wait, weeks;
+                                                          the pipeline starts full)
         grid       e_r = min(q_r, G′·g_r) · min(1, X′ ÷ Σᵣ min(q_r, G′·g_r))
         on-site    e_r = q_r · min(1, min(T, X_o) − e_named ÷ Σᵣ q_r)
 
@@ -475,11 +476,10 @@ def _energise_shells(su: _Setup, st: _State, t: int) -> None:
     st.genh[:, t] = gen
     st.pend += gen
     for q, src, frac in ((st.q_g, su.dly[0], 1.0 - su.onsite), (st.q_o, su.dly[1], su.onsite)):
-        back = t - src
-        arrive = np.where(back >= 0, st.genh[su.rows[None, :], np.maximum(back, 0)], 0.0)
-        arrive *= su.g * frac[None, :]
+        back = t - src  # before the horizon: shells built at the week-0 rate (pipeline full)
+        arrive = st.genh[su.rows[None, :], np.maximum(back, 0)] * (su.g * frac[None, :])
         q += arrive
-        st.pend -= arrive.sum(axis=0)
+        st.pend -= np.where(back >= 0, arrive, 0.0).sum(axis=0)
     en_g = en_o = 0.0
     if st.e_g_t is not None and st.e_o_t is not None:  # named phases first
         st.qn_g += su.new_g[t]

@@ -290,13 +290,13 @@ def _energise(
                 continue
             bg = t - dly[d, 0, r]
             bo = t - dly[d, 1, r]
-            ag = (genh[d, bg] if bg >= 0 else 0.0) * share * off
-            ao = (genh[d, bo] if bo >= 0 else 0.0) * share * on
+            ag = genh[d, max(bg, 0)] * share * off  # before t = 0: the week-0 rate
+            ao = genh[d, max(bo, 0)] * share * on
             q_g = qr[d, 0, r] + ag
             q_o = qr[d, 1, r] + ao
             qr[d, 0, r] = q_g
             qr[d, 1, r] = q_o
-            arrived += ag + ao
+            arrived += (ag if bg >= 0 else 0.0) + (ao if bo >= 0 else 0.0)
             want_g += min(q_g, grid_left * share)
             want_o += q_o
         s[PEND, d] -= arrived
