@@ -479,7 +479,7 @@ def _energise_shells(su: _Setup, st: _State, t: int) -> None:
         back = t - src  # before the horizon: shells built at the week-0 rate (pipeline full)
         arrive = st.genh[su.rows[None, :], np.maximum(back, 0)] * (su.g * frac[None, :])
         q += arrive
-        st.pend -= np.where(back >= 0, arrive, 0.0).sum(axis=0)
+        st.pend -= np.where(back >= 0, arrive, 0.0).sum(axis=0)  # built in the horizon
     en_g = en_o = 0.0
     if st.e_g_t is not None and st.e_o_t is not None:  # named phases first
         st.qn_g += su.new_g[t]
