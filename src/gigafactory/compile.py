@@ -22,7 +22,7 @@ from .scenario.sampling import Dist, loaded_uniforms, ppf, range_dist, uniforms
 from .scenario.schema import Scenario
 from .supply.inputs import ModelInputs
 from .supply.leads import phase_waits, queue_position, ready_week
-from .supply.regions import compile_regions
+from .supply.regions import compile_regions, lead_slips
 from .timegrid import TimeGrid, decimal_year, parse_when
 from .units import H100_FP8_DENSE_TOPS, WEEKS_PER_YEAR
 
@@ -443,12 +443,20 @@ def _regional_lead(
     random stream is unchanged); a region without one uses the tier's figure.  A scenario
     override of the tier's figure (and none of the region's) scales every region's by it:
     ``ℓ_r = ℓ_tier · ℓ̄_r ÷ ℓ̄_tier``."""
+    rids = [sm.sc.site_regions.get(site, cat.sites[site].region) for site in sites]
+    return _lead_by_region(cat, sm, rids, key, u, tier_fact)
+
+
+def _lead_by_region(
+    cat: Catalog, sm: _Sampler, rids: list[str], key: str, u: F, tier_fact: Fact
+) -> tuple[F, F]:
+    """Realised ``[D, len(rids)]`` and planned weeks of one lead tier in each of ``rids``
+    (the rule of :func:`_regional_lead`)."""
     cols: list[F] = []
     plan: list[float] = []
     tier = ppf(sm.dist(_TIER_PATH[key], tier_fact), u)
     tier_set = _TIER_PATH[key] in sm.sc.overrides
-    for site in sites:
-        rid = sm.sc.site_regions.get(site, cat.sites[site].region)
+    for rid in rids:
         f = getattr(cat.regions[rid], key) if rid in cat.regions else None
         path = f"regions.{rid}.{key}"
         if f is None:
@@ -461,6 +469,28 @@ def _regional_lead(
             cols.append(sm.fact(path, f, u=u))
             plan.append(f.value)
     return np.stack(cols, axis=1), np.asarray(plan, dtype=float)
+
+
+def _generic_leads(cat: Catalog, sm: _Sampler, inp: ModelInputs) -> dict[str, Any]:
+    """Each region's lead slips for its generic shells, ``region_slip_wk`` ``[D, 3, R]``
+    (:func:`gigafactory.supply.regions.lead_slips`): the region's grid wait and
+    transformer lead (drawn at the tiers' quantiles, as for the named phases) and the turbine
+    lead, realised against planned."""
+    if not inp.region_ids:
+        return {}
+    paths = {
+        "transformers": "tiers.transformers.params.lead_weeks",
+        "gas_turbines": "tiers.gas_turbines.params.lead_weeks",
+        "grid": "tiers.grid.params.wait_weeks",
+    }
+    facts = {k: cat.tiers[p.split(".")[1]].params[p.split(".")[-1]] for k, p in paths.items()}
+    realised: dict[str, Any] = {k: sm.fact(paths[k], f) for k, f in facts.items()}
+    planned: dict[str, Any] = {k: f.value for k, f in facts.items()}
+    for tier, key in REGIONAL_LEADS.items():
+        realised[tier], planned[tier] = _lead_by_region(
+            cat, sm, list(inp.region_ids), key, sm.drawn_u[paths[tier]], facts[tier]
+        )
+    return {"region_slip_wk": lead_slips(realised, planned, len(inp.region_ids))}
 
 
 _TIER_PATH = {
@@ -662,6 +692,9 @@ def compile_inputs(
 
     inp = dram_cap(sc, cat, sm, inp)  # after every other draw: the random stream is kept
     inp = contract_skus(sc, cat, sm, inp)  # reads the capped chip tiers
+    # the generic shells' regional lead slips: after every other supply draw (their stream is
+    # kept) and before the market's, so market on and off share every supply draw
+    inp = dataclasses.replace(inp, **_generic_leads(cat, sm, inp))
     if sc.scope.market == "on":  # last: market on and off share every draw before it
         inp = dataclasses.replace(inp, **_market_fields(sc, cat, sm, grid, inp))
     inp = _money_shared(cat, sm, inp)  # drawn after everything the engine reads

@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 from .engine import simulate
 from .inputs import CAPACITY_FIELDS, TIERS, ModelInputs
 from .leads import ready_week, relaxed_waits
+from .regions import NO_SLIP, SLIP_TIERS
 
 #: ModelInputs array fields without a leading draw axis (everything else array-valued has one)
 _NOT_BY_DRAW = frozenset(
@@ -50,6 +51,10 @@ def relaxed(inp: ModelInputs, tier: str) -> ModelInputs:
             known = np.asarray(inp.phase_energised, dtype=bool)
         power = np.where(known[None, :], inp.phase_power_wk, ready)
         out = dataclasses.replace(out, phase_power_wk=power)
+    if tier in SLIP_TIERS and inp.region_slip_wk is not None:  # generic shells wait no more
+        slip = inp.region_slip_wk.copy()
+        slip[:, SLIP_TIERS.index(tier)] = NO_SLIP
+        out = dataclasses.replace(out, region_slip_wk=slip)
     return out
 
 

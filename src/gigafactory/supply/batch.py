@@ -10,6 +10,7 @@ converts units, attributes the binding tier and dates the named site phases.  Se
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,6 +27,7 @@ from .physics import (
     transformer_split,
     wip_by_vendor,
 )
+from .regions import generic_delays
 from .timing import energised_phases, first_week_reaching, lag_tm, shell_allowance
 
 F = NDArray[np.float64]
@@ -71,6 +73,9 @@ class BatchResult:
     binding: NDArray[np.int8]
     phase_week: Int
     by_sku: F  # [W, S] million accelerators started, summed over the batch's draws
+    #: [2, Y, R, n] IT MW of generic powered shells by region at each year's last week and
+    #: summed over the year's weeks (None: the engine kept no regions)
+    generic_by_region: F | None = None
 
 
 @dataclass
@@ -114,6 +119,10 @@ class _Setup:
     backlog_wk: float  # industry backlog rule (inf = off)
     writeoff_wk: int  # racks waiting longer are written off (0 = never)
     pooled: NDArray[np.bool_]  # [V] vendors on the pooled chip tiers (``pooled_vendors``)
+    g: F  # [R, n] each region's share of generic shells and of the grid tier (Σᵣ = 1)
+    dly: Int  # [2, R, n] weeks a region's generic shell waits for grid / on-site power
+    yi: Int  # [W] index of each week's year
+    ny: int
 
     def by_vendor(self, t: int, per_unit: F) -> F:
         """[n, V]: Σ_{s∈v} m[t,s]·x[d,s] — per accelerator of week t's mix, by vendor."""
@@ -204,7 +213,27 @@ def prepare(inp: ModelInputs, sl: slice) -> _Setup:
         demand=demand,
         backlog_wk=float(inp.backlog_wk),
         writeoff_wk=int(inp.rack_writeoff_wk),
+        **region_setup(inp, sl, n),
     )
+
+
+def region_setup(inp: ModelInputs, sl: slice, n: int) -> dict[str, Any]:
+    """The regions' generic shares ``g`` ``[R, n]`` and waits ``dly`` ``[2, R, n]`` (one region
+    holding everything, no wait, when the inputs carry none) and each week's year index."""
+    g = inp.region_generic_share
+    g = np.ones((n, 1)) if g is None else np.asarray(g[sl], dtype=float)
+    slip = inp.region_slip_wk
+    dly = np.zeros((2, n, g.shape[1]), dtype=np.int64)
+    if slip is not None:
+        dly = generic_delays(slip[sl])
+    years = inp.grid.years
+    _, yi = np.unique(years, return_inverse=True)
+    return {
+        "g": np.ascontiguousarray(g.T),
+        "dly": np.ascontiguousarray(np.transpose(dly, (0, 2, 1)), dtype=np.int64),
+        "yi": yi.astype(np.int64),
+        "ny": int(yi.max(initial=0)) + 1,
+    }
 
 
 @dataclass
@@ -231,8 +260,12 @@ class _State:
     prod_v_cum: F
     built_generic: F
     gen: F
-    q_g: F  # generic shells waiting for grid / on-site power
+    genh: F  # [n, W] generic shells completed by week (they join queues after their wait)
+    pend: F  # generic shells built, still waiting out their region's lead times
+    q_g: F  # [R, n] generic shells waiting for grid / on-site power, by region
     q_o: F
+    pg: F  # [R, n] IT MW of generic powered shells by region (the initial fleet split by g)
+    pgy: F  # [2, Y, R, n] pg at each year's last week, and summed over the year's weeks
     qn_g: F  # named phases ready and waiting for grid / on-site power (served first)
     qn_o: F
     powered: F
@@ -287,8 +320,12 @@ def _init_state(
         prod_v_cum=np.zeros((n, v)),
         built_generic=np.zeros(n),
         gen=np.empty(n),
-        q_g=np.zeros(n),
-        q_o=np.zeros(n),
+        genh=np.zeros((n, w)),
+        pend=np.zeros(n),
+        q_g=np.zeros((su.g.shape[0], n)),
+        q_o=np.zeros((su.g.shape[0], n)),
+        pg=su.g * su.fleet0[None, :],
+        pgy=np.zeros((2, su.ny, *su.g.shape)),
         qn_g=np.zeros(n),
         qn_o=np.zeros(n),
         powered=su.fleet0.copy(),
@@ -424,38 +461,65 @@ def _build_racks(su: _Setup, st: _State, t: int, o: dict[str, F32]) -> None:
 
 def _energise_shells(su: _Setup, st: _State, t: int) -> None:
     """3. Shells queue for energisation: grid shells need grid and transformers, on-site shells
-    need turbines and transformers, ``e = min(queue, power tier, transformers)`` per queue.
-    Named phases that are ready (their equipment ordered a lead time ahead, supply.leads) are
-    served first: ``e_named = min(named queue, cap)``, generic shells get ``cap − e_named``."""
-    gen, q_g, q_o, e_g, e_o = st.gen, st.q_g, st.q_o, st.e_g, st.e_o
+    need turbines and transformers.  Named phases that are ready (their equipment ordered a
+    lead time ahead, supply.leads) are served first, ``e_named = min(named queue, cap)``;
+    generic shells queue by region (docs/regions.md §Generic shells):
+
+        arrivals   a_r(t) = gen(max(t − δ_r, 0)) · g_r   (δ_r the region's wait, weeks;
+                                                          the pipeline starts full)
+        grid       e_r = min(q_r, G′·g_r) · min(1, X′ ÷ Σᵣ min(q_r, G′·g_r))
+        on-site    e_r = q_r · min(1, min(T, X_o) − e_named ÷ Σᵣ q_r)
+
+    with ``G′ = grid cap − e_named``, ``X′ = transformers for grid − e_named``: each region
+    has its share of the grid tier (a shortfall is not met by another region's spare grid);
+    transformers and turbines are one world market, shared pro rata to what is ready."""
+    gen, e_g, e_o = st.gen, st.e_g, st.e_o
     if su.allowance is None:
         gen[:] = su.build[t]
     else:
         np.maximum(su.allowance[t] - st.built_generic, 0.0, out=gen)
         np.minimum(gen, su.build[t], out=gen)
         st.built_generic += gen
-    q_g += gen * (1.0 - su.onsite)
-    q_o += gen * su.onsite
-    np.minimum(su.cg[t], su.cxg[t], out=e_g)  # this week's capacity, then what is energised
-    np.minimum(su.ct[t], su.cxo[t], out=e_o)
+    st.genh[:, t] = gen
+    st.pend += gen
+    for q, src, frac in ((st.q_g, su.dly[0], 1.0 - su.onsite), (st.q_o, su.dly[1], su.onsite)):
+        back = t - src  # before the horizon: shells built at the week-0 rate (pipeline full)
+        arrive = st.genh[su.rows[None, :], np.maximum(back, 0)] * (su.g * frac[None, :])
+        q += arrive
+        st.pend -= np.where(back >= 0, arrive, 0.0).sum(axis=0)  # built in the horizon
+    en_g = en_o = 0.0
     if st.e_g_t is not None and st.e_o_t is not None:  # named phases first
         st.qn_g += su.new_g[t]
         st.qn_o += su.new_o[t]
-        en_g, en_o = np.minimum(st.qn_g, e_g), np.minimum(st.qn_o, e_o)
+        en_g = np.minimum(st.qn_g, np.minimum(su.cg[t], su.cxg[t]))
+        en_o = np.minimum(st.qn_o, np.minimum(su.ct[t], su.cxo[t]))
         st.qn_g -= en_g
         st.qn_o -= en_o
         st.e_g_t[t], st.e_o_t[t] = en_g, en_o
-        e_g -= en_g
-        e_o -= en_o
         st.powered += en_g
         st.powered += en_o
-    np.minimum(q_g, e_g, out=e_g)
-    np.minimum(q_o, e_o, out=e_o)
-    q_g -= e_g
-    q_o -= e_o
+    ready = np.minimum(st.q_g, (su.cg[t] - en_g)[None, :] * su.g)
+    total = ready.sum(axis=0)
+    eg_r = ready * _pro_rata(su.cxg[t] - en_g, total)[None, :]
+    total = st.q_o.sum(axis=0)
+    eo_r = st.q_o * _pro_rata(np.minimum(su.ct[t], su.cxo[t]) - en_o, total)[None, :]
+    st.q_g -= eg_r
+    st.q_o -= eo_r
+    e_g[:] = eg_r.sum(axis=0)
+    e_o[:] = eo_r.sum(axis=0)
+    st.pg += eg_r
+    st.pg += eo_r
+    y = su.yi[t]
+    st.pgy[0, y] = st.pg
+    st.pgy[1, y] += st.pg
     st.powered += e_g
     st.powered += e_o
     st.powered += su.direct[t]
+
+
+def _pro_rata(cap: F, want: F) -> F:
+    """``min(1, cap ÷ want)`` (1 where nothing is wanted): the share of a pool each gets."""
+    return np.minimum(1.0, np.maximum(cap, 0.0) / np.where(want > 0, want, np.inf))
 
 
 def _install_racks(
@@ -494,7 +558,7 @@ def _install_racks(
 def _record_week(su: _Setup, st: _State, t: int, o: dict[str, F32], x: F, retired: F) -> None:
     """The tier that bound installation this week (supply side is resolved after the loop),
     and the week's stocks and flows."""
-    q_g, q_o = st.q_g, st.q_o
+    q_g, q_o = st.q_g.sum(axis=0), st.q_o.sum(axis=0)
     if st.e_g_t is not None:  # named phases waiting too
         q_g, q_o = q_g + st.qn_g, q_o + st.qn_o
     st.racks_wait[t] = st.racks[0] > EPS_MW
@@ -512,7 +576,7 @@ def _record_week(su: _Setup, st: _State, t: int, o: dict[str, F32], x: F, retire
     o["it_gw_retired"][t] = retired
     o["h100e_online_m"][t] = st.h_online
     o["racks_waiting_gw"][t] = st.racks[0]
-    o["shells_unpowered_gw"][t] = q_g + q_o
+    o["shells_unpowered_gw"][t] = q_g + q_o + st.pend
     o["shells_empty_gw"][t] = st.powered - st.online
     o["racks_written_off_gw"][t] = st.written
     # the room the market makes per week, smoothed (lumpy vintages must not open the tap)
@@ -622,4 +686,4 @@ def simulate_batch(
         _record_week(su, st, t, o, x, retired)
     to_reporting_units(inp, sl, su, o)
     labels = binding(su, st.chip_bind, st.rack_lim, st.racks_wait, st.shell_label)
-    return BatchResult(labels, phase_weeks(inp, sl, su, st.e_g_t, st.e_o_t), st.by_sku)
+    return BatchResult(labels, phase_weeks(inp, sl, su, st.e_g_t, st.e_o_t), st.by_sku, st.pgy)

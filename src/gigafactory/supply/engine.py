@@ -118,6 +118,7 @@ def simulate(
     pweek = np.empty((d, len(inp.phase_ids)), dtype=np.int32)
     work: dict[str, NDArray[np.float32]] = {}
     by_sku = np.zeros((w, len(inp.skus)))
+    gen_r: NDArray[np.float64] | None = None  # [2, Y, R, D] generic powered shells by region
     for b0 in range(0, d, batch):
         sl = slice(b0, min(d, b0 + batch))
         if engine == "numba":
@@ -129,6 +130,10 @@ def simulate(
         binding[:, sl] = res.binding
         pweek[sl] = res.phase_week
         by_sku += res.by_sku
+        if res.generic_by_region is not None:
+            if gen_r is None:
+                gen_r = np.empty((*res.generic_by_region.shape[:-1], d))
+            gen_r[..., sl] = res.generic_by_region
     counts = np.stack([(binding == i).sum(axis=0) for i in range(len(TIERS))], axis=1).astype(
         np.int32
     )
@@ -170,7 +175,7 @@ def simulate(
         data["it_gw_online_by_vendor"] = (("draw", "week", "vendor"), vd_vo[1])
     ds = xr.Dataset(data, coords=coords)
     if regions:
-        ds = region_results(ds, inp)
+        ds = region_results(ds, inp, gen_r)
     ds.attrs.update(
         scenario=inp.meta.get("scenario", ""),
         scope=inp.scope,

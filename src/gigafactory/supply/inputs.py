@@ -127,6 +127,12 @@ class ModelInputs:
     phase_region: tuple[str, ...] = ()
     region_generic_share: F | None = None
     conventional_twh: F | None = None
+    #: ``[D, 3, R]`` weeks each region's grid wait, transformer lead and turbine lead run past
+    #: the plan (realised − planned, rounded; rows in ``supply.regions.SLIP_TIERS`` order): a
+    #: generic shell waits ``supply.regions.generic_delays`` after construction before it
+    #: joins its region's queue (before the horizon, shells were built at the week-0 rate: the
+    #: pipeline starts full); None = no wait (hand-built inputs, no regions)
+    region_slip_wk: Int | None = None
     goal_gw_per_wk: float = 1.0
     goal_basis: str = "facility"
     meta: dict[str, str] = field(default_factory=dict)

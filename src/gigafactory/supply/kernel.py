@@ -11,7 +11,9 @@ then over chunks).  Each draw's week is the scalar form of the reference's vecto
    ``got_v = max(min(P_v + u·m_v, O_v(t + lead)) − P_v, 0)`` plus demand-driven orders; in
    industry scope the backlog gate ``u ← u · min(1, max(B·f + H − WIP, 0) ÷ (u·m))``;
 2. ``acc += made(t − lc)``; ``built = min(acc, rack cap)``, moved pro rata over the channels;
-3. ``e = min(queue, min(power tier, transformers))`` per queue, named phases first;
+3. named phases first, ``e = min(queue, min(power tier, transformers))``; then generic shells
+   by region: arrivals ``gen(t − δ_r)·g_r``, grid ``e_r = min(q_r, G′·g_r)·min(1, X′ ÷ Σ)``,
+   on-site ``e_r = q_r·min(1, (min(T, X_o) − e_named) ÷ Σ q)`` (``batch._energise_shells``);
 4. ``online −= retired``; ``x = max(min(racks, powered − online), 0)``; write-offs (FIFO).
 
 Compiled on first use and cached on disk (``cache=True``; numba falls back to the user cache
@@ -30,6 +32,7 @@ from numpy.typing import NDArray
 F = NDArray[np.float64]
 F32 = NDArray[np.float32]
 I64 = NDArray[np.int64]
+I32 = NDArray[np.int32]
 I8 = NDArray[np.int8]
 B = NDArray[np.bool_]
 
@@ -41,7 +44,8 @@ INF = np.inf
 # per-draw float64 state, rows of ``s`` [N_STATE, n]
 WIP, FREED, BUILT, QG, QO, QNG, QNO, POWERED, ONLINE, HONLINE, REMOVED, WRITTEN = range(12)
 EG, EO, ENG, ENO, UNITS, X, RET = range(12, 19)
-N_STATE = 19
+PEND = 19  # generic shells built, still waiting out their region's lead times
+N_STATE = 20
 # per-draw integers ``dv`` [4, n] (weeks) and floats ``fv`` [3, n]
 LC, LAG, LEAD, LIFE = range(4)
 ONSITE, FLEET0, H0 = range(3)
@@ -252,38 +256,89 @@ def _build(
 def _energise(
     build: F32, allowance: F, cg: F, ct: F, cxg: F, cxo: F, new_g: F, new_o: F, direct: F,
     fv: F, en: F, s: F, has_allow: bool, keep_e: bool, t: int, lo: int, hi: int,
+    genh: F, gsh: F, dly: I32, qr: F, pg: F, pgy: F, yi: I64,
 ) -> None:  # fmt: skip
-    """Stage 3: shells queue for power, ``e = min(queue, power tier, transformers)`` per
-    queue; named phases ready are served first, generic shells get ``cap − e_named``."""
+    """Stage 3: named phases ready are served first, ``e = min(queue, power tier,
+    transformers)``; generic shells queue by region (``batch._energise_shells``): each region
+    has its share ``g_r`` of the grid tier, transformers and turbines go pro rata to what is
+    ready."""
+    nr = gsh.shape[1]
+    y = yi[t]
+    year_end = t == yi.shape[0] - 1 or yi[t + 1] != y
     for d in range(lo, hi):
         if has_allow:
             gen = min(max(allowance[t, d] - s[BUILT, d], 0.0), np.float64(build[t, d]))
             s[BUILT, d] += gen
         else:
             gen = np.float64(build[t, d])
-        s[QG, d] += gen * (1.0 - fv[ONSITE, d])
-        s[QO, d] += gen * fv[ONSITE, d]
-        e_g = min(cg[t, d], cxg[t, d])
-        e_o = min(ct[t, d], cxo[t, d])
-        if keep_e:
+        genh[d, t] = gen
+        s[PEND, d] += gen
+        en_g = 0.0
+        en_o = 0.0
+        if keep_e:  # named phases first (they do not touch the regional queues)
             s[QNG, d] += new_g[t, d]
             s[QNO, d] += new_o[t, d]
-            en_g = min(s[QNG, d], e_g)
-            en_o = min(s[QNO, d], e_o)
+            en_g = min(s[QNG, d], min(cg[t, d], cxg[t, d]))
+            en_o = min(s[QNO, d], min(ct[t, d], cxo[t, d]))
             s[QNG, d] -= en_g
             s[QNO, d] -= en_o
             en[0, t, d] = en_g
             en[1, t, d] = en_o
             s[ENG, d] = en_g
             s[ENO, d] = en_o
-            e_g -= en_g
-            e_o -= en_o
             s[POWERED, d] += en_g
             s[POWERED, d] += en_o
-        e_g = min(s[QG, d], e_g)
-        e_o = min(s[QO, d], e_o)
-        s[QG, d] -= e_g
-        s[QO, d] -= e_o
+        on = fv[ONSITE, d]
+        off = 1.0 - on
+        grid_left = cg[t, d] - en_g
+        want_g = 0.0
+        want_o = 0.0
+        arrived = 0.0
+        for r in range(nr):  # arrivals after each region's wait, and what is ready
+            share = gsh[d, r]
+            if share == 0.0:  # no shells, no grid: nothing ever moves here
+                continue
+            bg = t - dly[d, 0, r]
+            bo = t - dly[d, 1, r]
+            ag = genh[d, max(bg, 0)] * share * off  # before t = 0: the week-0 rate
+            ao = genh[d, max(bo, 0)] * share * on
+            q_g = qr[d, 0, r] + ag
+            q_o = qr[d, 1, r] + ao
+            qr[d, 0, r] = q_g
+            qr[d, 1, r] = q_o
+            arrived += (ag if bg >= 0 else 0.0) + (ao if bo >= 0 else 0.0)
+            want_g += min(q_g, grid_left * share)
+            want_o += q_o
+        s[PEND, d] -= arrived
+        fg = min(1.0, max(cxg[t, d] - en_g, 0.0) / (want_g if want_g > 0 else INF))
+        fo = min(1.0, max(min(ct[t, d], cxo[t, d]) - en_o, 0.0) / (want_o if want_o > 0 else INF))
+        e_g = 0.0
+        e_o = 0.0
+        qg = 0.0
+        qo = 0.0
+        for r in range(nr):
+            share = gsh[d, r]
+            if share == 0.0:
+                continue
+            q_g = qr[d, 0, r]
+            q_o = qr[d, 1, r]
+            eg = min(q_g, grid_left * share) * fg
+            eo = q_o * fo
+            q_g -= eg
+            q_o -= eo
+            qr[d, 0, r] = q_g
+            qr[d, 1, r] = q_o
+            p = pg[d, r] + eg + eo
+            pg[d, r] = p
+            if year_end:
+                pgy[d, y, 0, r] = p
+            pgy[d, y, 1, r] += p
+            e_g += eg
+            e_o += eo
+            qg += q_g
+            qo += q_o
+        s[QG, d] = qg
+        s[QO, d] = qo
         s[EG, d] = e_g
         s[EO, d] = e_o
         s[POWERED, d] += e_g
@@ -407,7 +462,7 @@ def _record(
         out[O_RETIRED, t, col] = r
         out[O_HONLINE, t, col] = s[HONLINE, d]
         out[O_RACKSW, t, col] = racks[0, d]
-        out[O_UNPOW, t, col] = q_g + q_o
+        out[O_UNPOW, t, col] = q_g + q_o + s[PEND, d]
         out[O_EMPTY, t, col] = s[POWERED, d] - s[ONLINE, d]
         out[O_WRITTEN, t, col] = s[WRITTEN, d]
         room = s[EG, d] + s[EO, d] + r
@@ -427,6 +482,7 @@ def _run_chunk(
     dv: I64, fv: F, fill: F32, pipe: F32, installed: F32, cum: F, lab: I8, flag: B, en: F,
     s: F, acc: F, racks: F, prodv: F, vend: F, out: F32, vo: F32, codes: I64,
     opts: B, backlog_wk: float, writeoff_wk: int, b0: int, lo: int, hi: int, bys: F, us: F,
+    genh: F, gsh: F, dly: I32, qr: F, pg: F, pgy: F, yi: I64,
 ) -> None:  # fmt: skip
     """Draws ``lo:hi`` through every week, stage by stage over the chunk's draws.
     ``opts`` = [capped, track_v, vendor_out, keep_e, has_allow, has_demand, gate_demand,
@@ -452,7 +508,7 @@ def _run_chunk(
         _build(rack_cap, dv, made, shipped, made0, flag[0], acc, out, b0, t, lo, hi)
         _energise(
             build, allowance, cg, ct, cxg, cxo, new_g, new_o, direct, fv, en, s, has_allow,
-            keep_e, t, lo, hi,
+            keep_e, t, lo, hi, genh, gsh, dly, qr, pg, pgy, yi,
         )  # fmt: skip
         _retire_and_arrive(dv, fv, shipped, shipped0, installed, s, racks, t, lo, hi)
         _install(dv, installed, s, racks, vend, vo, vendor_out, b0, t, lo, hi)
@@ -468,12 +524,17 @@ def run_weeks(
     dv: I64, fv: F, fill: F32, pipe: F32, installed: F32, cum: F, lab: I8, flag: B, en: F,
     s: F, acc: F, racks: F, prodv: F, vend: F, out: F32, vo: F32, codes: I64,
     opts: B, backlog_wk: float, writeoff_wk: int, b0: int, bounds: I64, bys: F, us: F,
+    genh: F, gsh: F, dly: I32, qr: F, pg: F, pgy: F, yi: I64,
 ) -> None:  # fmt: skip
     """The weekly loop over all draws of the batch, in place: one parallel region, the draws
     split into fixed chunks (``prange``), each chunk run through every week.
 
     ``out`` ``[N_OUT, W, D]`` (columns ``b0 + d``), ``vo`` ``[2, D, W, V]`` when vendor detail
     is kept; ``bys`` ``[chunks, W, S]`` and ``us`` ``[chunks, W]`` collect the per-SKU totals.
+    Regions, draw-major (a draw's regional state in a few cache lines): ``genh`` ``[n, W]``
+    generic shells built by week, ``gsh`` ``[n, R]`` the shares, ``dly`` ``[n, 2, R]`` the
+    waits, ``qr`` ``[n, 2, R]`` the queues, ``pg`` ``[n, R]`` generic powered shells, ``pgy``
+    ``[n, Y, 2, R]`` those at year ends and summed per year; ``yi`` ``[W]`` each week's year.
     """
     for c in prange(bounds.shape[0] - 1):
         _run_chunk(
@@ -481,5 +542,5 @@ def run_weeks(
             h_per_unit, orders, demand, rack_cap, build, allowance, cg, ct, cxg, cxo, new_g,
             new_o, direct, dv, fv, fill, pipe, installed, cum, lab, flag, en, s, acc, racks,
             prodv, vend, out, vo, codes, opts, backlog_wk, writeoff_wk, b0, bounds[c],
-            bounds[c + 1], bys[c], us[c],
+            bounds[c + 1], bys[c], us[c], genh, gsh, dly, qr, pg, pgy, yi,
         )  # fmt: skip
