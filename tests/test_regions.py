@@ -301,5 +301,5 @@ def test_run_writes_regions_to_every_output(
     assert "years.2030.ai_facility_gw_online_by_region.total.p50" in run.metrics
     html = (out / "report.html").read_text(encoding="utf-8")
     assert {"regions", "energy"} <= set(re.findall(r'<div id="chart-([\w-]+)"', html))
-    assert "Data-centre load online by region (facility GW, AI + conventional" in html
+    assert "Data-centre load online by region (facility GW, AI fleet" in html
     assert "scenario announced, 40 draws" in html
