@@ -112,7 +112,6 @@ def test_shells_and_energisation_respect_capacity(announced_inputs: ModelInputs)
             np.arange(inp.n_weeks)[None, :] >= wk[:, None], inp.phase_it_mw[:, p : p + 1], 0.0
         )
     recomputed = powered - inp.fleet_it_mw0[:, None] + ds.shells_unpowered_gw.values * 1e3
-    recomputed -= pre_horizon_shells_mw(inp)
     generic = np.diff(recomputed - phases, axis=1, prepend=0.0)
     assert (generic >= -1.0).all()
     assert (generic <= inp.cap_construction_it_mw_per_wk + 1.0).all()
@@ -131,7 +130,6 @@ def test_industry_builds_shells_at_capacity(industry_inputs: ModelInputs) -> Non
     ds = simulate(inp, vendor_detail=False)
     powered = (ds.it_gw_online + ds.shells_empty_gw).values.astype(float) * 1e3
     built = powered - inp.fleet_it_mw0[:, None] + ds.shells_unpowered_gw.values * 1e3
-    built -= pre_horizon_shells_mw(inp)
     np.testing.assert_allclose(
         built, np.cumsum(inp.cap_construction_it_mw_per_wk, axis=1), atol=1.0
     )
@@ -278,24 +276,3 @@ def test_accelerators_by_sku_respect_availability_and_orders(announced_inputs: M
     # AMD's MI450 never exceeds the 6 GW contracted (IT GW = accelerators × IT watts)
     it_w = float(np.median(announced_inputs.it_w[:, announced_inputs.skus.index("MI450")]))
     assert float(by_sku.sel(sku="MI450").sum()) * 1e6 * it_w / 1e9 <= 6.0 * 1.05
-
-
-def pre_horizon_shells_mw(inp: ModelInputs) -> np.ndarray:
-    """``[D, W]`` cumulative IT MW of generic shells built before the horizon that reached a
-    regional queue by each week (the wait pipeline starts full at the week-0 rate,
-    docs/regions.md §Generic shells)."""
-    from gigafactory.supply.regions import generic_delays
-    from gigafactory.supply.timing import shell_allowance
-
-    if inp.region_slip_wk is None or inp.region_generic_share is None:
-        return np.zeros((inp.draws, inp.n_weeks))
-    gen0 = inp.cap_construction_it_mw_per_wk[:, 0].astype(float)
-    allow = shell_allowance(inp)
-    if allow is not None:
-        gen0 = np.minimum(np.maximum(allow[0], 0.0), gen0)
-    dly = generic_delays(inp.region_slip_wk)  # [2, D, R]
-    t = np.arange(inp.n_weeks)[None, :, None] + 1
-    on = inp.onsite_power_share[:, None, None]
-    g = inp.region_generic_share[:, None, :]
-    weeks = (1 - on) * np.minimum(t, dly[0][:, None, :]) + on * np.minimum(t, dly[1][:, None, :])
-    return np.asarray((g * weeks).sum(axis=2) * gen0[:, None])

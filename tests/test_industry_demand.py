@@ -76,11 +76,13 @@ def test_industry_demand_is_sourced(catalog: Catalog) -> None:
 
 
 def test_industry_capex_tied_to_the_demand_factor(catalog: Catalog) -> None:
-    inp = compile_inputs(load_scenario("industry", catalog), catalog, draws=DRAWS, seed=5)
+    # compile only (cheap): 400 draws, as ρ ≈ 0.46 (2,000 draws, three seeds) has a standard
+    # error of ~0.12 at 48 draws, where a shifted random stream once gave 0.33
+    inp = compile_inputs(load_scenario("industry", catalog), catalog, draws=400, seed=5)
     assert inp.demand_it_mw is not None
     ye = _year_ends(inp)
     rho = np.corrcoef(inp.demand_z, inp.demand_it_mw[:, ye[2030]])[0, 1]
-    assert rho > 0.4
+    assert rho > 0.3
     # 2026: ~$0.7T of covered capex ≈ 13–25 IT GW funded that year on top of the fleet
     d = np.median(inp.demand_it_mw[:, ye[2026]] - inp.demand_it_mw[:, ye[2025]]) / 1e3
     assert 10.0 < d < 25.0

@@ -66,6 +66,7 @@ def test_a_blocked_region_does_not_take_another_regions_grid(industry: ModelInpu
     build[:, 0] = 0.0  # nothing in the pipeline before the horizon (it starts at week 0's rate)
     base_inp = dataclasses.replace(  # the grid binds: half the shells built, ample transformers
         two,
+        generic_history_wk=0,  # every shell is built after the as-of date (none is history)
         cap_construction_it_mw_per_wk=build,
         cap_grid_fac_mw_per_wk=0.5 * build_fac,
         cap_transformers_fac_mw_per_wk=10.0 * build_fac,
@@ -124,3 +125,26 @@ def test_a_longer_grid_wait_delays_only_that_regions_shells(
     for r in base_inp.region_ids:
         if r != "europe":  # no slower anywhere else (transformers may free up)
             assert (_generic(late, r) >= _generic(base, r) * (1 - 1e-6) - 1e-6).all(), r
+
+
+def test_shells_built_before_the_as_of_date_do_not_wait(industry: ModelInputs) -> None:
+    """History is in the record: a generic shell built before the as-of week energises as the
+    grid and transformers allow, whatever a draw's lead slips; only later shells wait."""
+    h = industry.generic_history_wk
+    assert 0 < h < industry.n_weeks - 52
+    late = industry.region_slip_wk.copy()  # type: ignore[union-attr]
+    late[:, :2, :] = 10_000  # grid and transformer leads never come for new shells
+    base = simulate(industry, engine="numpy")
+    stuck = simulate(dataclasses.replace(industry, region_slip_wk=late), engine="numpy")
+    for eng in ("numpy", "numba"):
+        got = (
+            stuck
+            if eng == "numpy"
+            else simulate(dataclasses.replace(industry, region_slip_wk=late), engine="numba")
+        )
+        a = got["generic_shells_powered_gw_by_region"].sum("region").values
+        b = base["generic_shells_powered_gw_by_region"].sum("region").values
+        ends = np.nonzero(np.diff(industry.grid.years))[0]  # year-end weeks recorded
+        before = ends[ends < h - 1]
+        np.testing.assert_allclose(a[:, : len(before)], b[:, : len(before)], rtol=1e-6)
+        assert (a[:, -1] < b[:, -1] - 1e-3).all(), eng  # later shells never energise

@@ -152,7 +152,8 @@ def test_unsourced_number_is_rejected(tmp_path: Path) -> None:
             "overrides:\n  params.chip_lead_weeks: {dist: normal, mean: 2, sd: 10}\n",
             "normal distribution",
         ),
-        ("overrides:\n  tiers.grid.params.wait_weeks: 100\n", "does not use"),
+        # industry reads no buyer's revenue (the grid wait now delays its generic shells)
+        ("overrides:\n  demand.openai.revenue_usd_b_per_it_gw_yr: 12\n", "does not use"),
         ("overrides:\n  params.chip_lead_weeks: 1000\n", "longer than the horizon"),
         ("horizon: {start: 2030-W01, end: 2035-W52}\n", "stale"),
     ],

@@ -126,13 +126,15 @@ def test_inputs_leave_out_what_no_metric_reads(catalog: Catalog) -> None:
     sc = load_scenario("industry", catalog)
     every = uncertain_inputs(sc, catalog).keys
     assert not any(k.startswith("energy.") for k in every)
-    # a region's power price, and the split of the fleet that weights it, set the buyer's
-    # energy bill: money facts, which the physical metrics do not read
+    # a region's power price sets the buyer's energy bill: a money fact, which the physical
+    # metrics do not read; its share of the fleet is physical (generic shells queue by region)
     regional = [k for k in every if k.startswith("regions.")]
     assert any(k.endswith(".power_price_usd_per_mwh") for k in regional)
     assert "ai_demand" in every  # the industry's capex path is drawn at the factor's quantile
     physical = uncertain_inputs(sc, catalog, ["it_gw_2030", "goal_week"]).keys
-    assert not any(k.startswith(("companies.", "regions.")) for k in physical)
+    assert not any(k.startswith("companies.") for k in physical)
+    assert not any(k.endswith(".power_price_usd_per_mwh") for k in physical)
+    assert any(k.endswith(".share_of_iea_region") for k in physical)
     assert "params.load_factor" not in physical and "params.load_factor" in every
     # without a demand path nothing reads the factor while demand_loading = 0
     off = sc.model_copy(update={"scope": sc.scope.model_copy(update={"market": "off"})})
@@ -157,7 +159,7 @@ def test_left_out_inputs_do_not_move_the_metrics(
     inp = uncertain_inputs(sc, catalog, metrics)
     out = [k for k in uncertain_inputs(sc, catalog, None).keys if k not in inp.keys]
     out += ["energy.iea_twh_2024_united_states"]
-    out += ["regions.us-pjm.share_of_iea_region"] if "funding_gap" not in metrics else []
+    out += ["regions.us-pjm.power_price_usd_per_mwh"] if "funding_gap" not in metrics else []
     out = [k for k in dict.fromkeys(out) if k.startswith(left_out)]
     assert out, "nothing left out: the check would be vacuous"
     keys = (*inp.keys, *out)

@@ -485,12 +485,36 @@ def _generic_leads(cat: Catalog, sm: _Sampler, inp: ModelInputs) -> dict[str, An
     }
     facts = {k: cat.tiers[p.split(".")[1]].params[p.split(".")[-1]] for k, p in paths.items()}
     realised: dict[str, Any] = {k: sm.fact(paths[k], f) for k, f in facts.items()}
-    planned: dict[str, Any] = {k: f.value for k, f in facts.items()}
+    rids = list(inp.region_ids)
+    # the plan is each lead's catalog median (the typical wait as reported), not its mode: the
+    # ranges are right-skewed, so a mode-based plan would delay the median draw's every generic
+    # shell by the skew (~12–34 weeks); an override moves the realised lead, not the plan
+    planned: dict[str, Any] = {"gas_turbines": _catalog_median(sm, facts["gas_turbines"])}
     for tier, key in REGIONAL_LEADS.items():
-        realised[tier], planned[tier] = _lead_by_region(
-            cat, sm, list(inp.region_ids), key, sm.drawn_u[paths[tier]], facts[tier]
+        realised[tier], _ = _lead_by_region(
+            cat, sm, rids, key, sm.drawn_u[paths[tier]], facts[tier]
         )
-    return {"region_slip_wk": lead_slips(realised, planned, len(inp.region_ids))}
+        planned[tier] = np.asarray(
+            [
+                _catalog_median(sm, getattr(cat.regions[r], key, None) or facts[tier])
+                if r in cat.regions
+                else _catalog_median(sm, facts[tier])
+                for r in rids
+            ]
+        )
+    as_of = np.datetime64(parse_when(sm.sc.as_of))
+    hist = int(np.searchsorted(np.asarray(inp.grid.weeks, dtype="datetime64[D]"), as_of))
+    return {
+        "region_slip_wk": lead_slips(realised, planned, len(rids)),
+        "generic_history_wk": hist,
+    }
+
+
+def _catalog_median(sm: _Sampler, f: Fact) -> float:
+    """The median of a catalog fact's own range under the scenario's ``catalog_ranges``
+    (overrides not applied, no draw recorded)."""
+    kind = sm.sc.uncertainty.catalog_ranges
+    return float(ppf(range_dist(f.value, f.low, f.high, kind), np.full(1, 0.5))[0])
 
 
 _TIER_PATH = {

@@ -123,6 +123,7 @@ class _Setup:
     dly: Int  # [2, R, n] weeks a region's generic shell waits for grid / on-site power
     yi: Int  # [W] index of each week's year
     ny: int
+    hist: int  # weeks before the as-of date: generic shells built then arrive unslipped
 
     def by_vendor(self, t: int, per_unit: F) -> F:
         """[n, V]: Σ_{s∈v} m[t,s]·x[d,s] — per accelerator of week t's mix, by vendor."""
@@ -233,6 +234,7 @@ def region_setup(inp: ModelInputs, sl: slice, n: int) -> dict[str, Any]:
         "dly": np.ascontiguousarray(np.transpose(dly, (0, 2, 1)), dtype=np.int64),
         "yi": yi.astype(np.int64),
         "ny": int(yi.max(initial=0)) + 1,
+        "hist": int(inp.generic_history_wk),
     }
 
 
@@ -465,8 +467,8 @@ def _energise_shells(su: _Setup, st: _State, t: int) -> None:
     lead time ahead, supply.leads) are served first, ``e_named = min(named queue, cap)``;
     generic shells queue by region (docs/regions.md §Generic shells):
 
-        arrivals   a_r(t) = gen(max(t − δ_r, 0)) · g_r   (δ_r the region's wait, weeks;
-                                                          the pipeline starts full)
+        arrivals   a_r(t) = (gen(t)·[t < h] + gen(t − δ_r)·[t − δ_r ≥ h]) · g_r
+                   (δ_r the region's wait, weeks; h the as-of week: history is unslipped)
         grid       e_r = min(q_r, G′·g_r) · min(1, X′ ÷ Σᵣ min(q_r, G′·g_r))
         on-site    e_r = q_r · min(1, min(T, X_o) − e_named ÷ Σᵣ q_r)
 
@@ -482,11 +484,15 @@ def _energise_shells(su: _Setup, st: _State, t: int) -> None:
         st.built_generic += gen
     st.genh[:, t] = gen
     st.pend += gen
+    # shells built before the as-of week (history, ``hist``) arrive as built; later ones
+    # after their region's wait ``δ`` (built at ``t − δ ≥ hist``)
+    now = st.genh[:, t] if t < su.hist else 0.0
     for q, src, frac in ((st.q_g, su.dly[0], 1.0 - su.onsite), (st.q_o, su.dly[1], su.onsite)):
-        back = t - src  # before the horizon: shells built at the week-0 rate (pipeline full)
-        arrive = st.genh[su.rows[None, :], np.maximum(back, 0)] * (su.g * frac[None, :])
+        back = t - src
+        late = np.where(back >= su.hist, st.genh[su.rows[None, :], np.maximum(back, 0)], 0.0)
+        arrive = (late + now) * (su.g * frac[None, :])
         q += arrive
-        st.pend -= np.where(back >= 0, arrive, 0.0).sum(axis=0)  # built in the horizon
+        st.pend -= arrive.sum(axis=0)
     en_g = en_o = 0.0
     if st.e_g_t is not None and st.e_o_t is not None:  # named phases first
         st.qn_g += su.new_g[t]

@@ -130,9 +130,12 @@ class ModelInputs:
     #: ``[D, 3, R]`` weeks each region's grid wait, transformer lead and turbine lead run past
     #: the plan (realised − planned, rounded; rows in ``supply.regions.SLIP_TIERS`` order): a
     #: generic shell waits ``supply.regions.generic_delays`` after construction before it
-    #: joins its region's queue (before the horizon, shells were built at the week-0 rate: the
-    #: pipeline starts full); None = no wait (hand-built inputs, no regions)
+    #: joins its region's queue (built before ``generic_history_wk``: no wait); None = no wait
+    #: (hand-built inputs, no regions)
     region_slip_wk: Int | None = None
+    #: weeks of the horizon before the as-of date: generic shells built then are history and
+    #: energise without a lead slip (their waits are in the record)
+    generic_history_wk: int = 0
     goal_gw_per_wk: float = 1.0
     goal_basis: str = "facility"
     meta: dict[str, str] = field(default_factory=dict)

@@ -256,7 +256,7 @@ def _build(
 def _energise(
     build: F32, allowance: F, cg: F, ct: F, cxg: F, cxo: F, new_g: F, new_o: F, direct: F,
     fv: F, en: F, s: F, has_allow: bool, keep_e: bool, t: int, lo: int, hi: int,
-    genh: F, gsh: F, dly: I32, qr: F, pg: F, pgy: F, yi: I64,
+    genh: F, gsh: F, dly: I32, qr: F, pg: F, pgy: F, yi: I64, hist: int,
 ) -> None:  # fmt: skip
     """Stage 3: named phases ready are served first, ``e = min(queue, power tier,
     transformers)``; generic shells queue by region (``batch._energise_shells``): each region
@@ -300,13 +300,15 @@ def _energise(
                 continue
             bg = t - dly[d, 0, r]
             bo = t - dly[d, 1, r]
-            ag = genh[d, max(bg, 0)] * share * off  # before t = 0: the week-0 rate
-            ao = genh[d, max(bo, 0)] * share * on
+            # built before the as-of week (history): arrive as built; later: after the wait
+            now = genh[d, t] if t < hist else 0.0
+            ag = ((genh[d, bg] if bg >= hist else 0.0) + now) * share * off
+            ao = ((genh[d, bo] if bo >= hist else 0.0) + now) * share * on
             q_g = qr[d, 0, r] + ag
             q_o = qr[d, 1, r] + ao
             qr[d, 0, r] = q_g
             qr[d, 1, r] = q_o
-            arrived += (ag if bg >= 0 else 0.0) + (ao if bo >= 0 else 0.0)
+            arrived += ag + ao
             want_g += min(q_g, grid_left * share)
             want_o += q_o
         s[PEND, d] -= arrived
@@ -482,7 +484,7 @@ def _run_chunk(
     dv: I64, fv: F, fill: F32, pipe: F32, installed: F32, cum: F, lab: I8, flag: B, en: F,
     s: F, acc: F, racks: F, prodv: F, vend: F, out: F32, vo: F32, codes: I64,
     opts: B, backlog_wk: float, writeoff_wk: int, b0: int, lo: int, hi: int, bys: F, us: F,
-    genh: F, gsh: F, dly: I32, qr: F, pg: F, pgy: F, yi: I64,
+    genh: F, gsh: F, dly: I32, qr: F, pg: F, pgy: F, yi: I64, hist: int,
 ) -> None:  # fmt: skip
     """Draws ``lo:hi`` through every week, stage by stage over the chunk's draws.
     ``opts`` = [capped, track_v, vendor_out, keep_e, has_allow, has_demand, gate_demand,
@@ -508,7 +510,7 @@ def _run_chunk(
         _build(rack_cap, dv, made, shipped, made0, flag[0], acc, out, b0, t, lo, hi)
         _energise(
             build, allowance, cg, ct, cxg, cxo, new_g, new_o, direct, fv, en, s, has_allow,
-            keep_e, t, lo, hi, genh, gsh, dly, qr, pg, pgy, yi,
+            keep_e, t, lo, hi, genh, gsh, dly, qr, pg, pgy, yi, hist,
         )  # fmt: skip
         _retire_and_arrive(dv, fv, shipped, shipped0, installed, s, racks, t, lo, hi)
         _install(dv, installed, s, racks, vend, vo, vendor_out, b0, t, lo, hi)
@@ -524,7 +526,7 @@ def run_weeks(
     dv: I64, fv: F, fill: F32, pipe: F32, installed: F32, cum: F, lab: I8, flag: B, en: F,
     s: F, acc: F, racks: F, prodv: F, vend: F, out: F32, vo: F32, codes: I64,
     opts: B, backlog_wk: float, writeoff_wk: int, b0: int, bounds: I64, bys: F, us: F,
-    genh: F, gsh: F, dly: I32, qr: F, pg: F, pgy: F, yi: I64,
+    genh: F, gsh: F, dly: I32, qr: F, pg: F, pgy: F, yi: I64, hist: int,
 ) -> None:  # fmt: skip
     """The weekly loop over all draws of the batch, in place: one parallel region, the draws
     split into fixed chunks (``prange``), each chunk run through every week.
@@ -542,5 +544,5 @@ def run_weeks(
             h_per_unit, orders, demand, rack_cap, build, allowance, cg, ct, cxg, cxo, new_g,
             new_o, direct, dv, fv, fill, pipe, installed, cum, lab, flag, en, s, acc, racks,
             prodv, vend, out, vo, codes, opts, backlog_wk, writeoff_wk, b0, bounds[c],
-            bounds[c + 1], bys[c], us[c], genh, gsh, dly, qr, pg, pgy, yi,
+            bounds[c + 1], bys[c], us[c], genh, gsh, dly, qr, pg, pgy, yi, hist,
         )  # fmt: skip

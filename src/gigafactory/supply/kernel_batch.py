@@ -174,7 +174,7 @@ def simulate_batch_numba(
     )
     e_g_t, e_o_t = (en[0], en[1]) if keep_e else (None, None)
     by_sku = (bys.sum(axis=0) + us.sum(axis=0)[:, None] * su.mix) / 1e6
-    pgy = np.transpose(args[-2], (2, 1, 3, 0))  # [n, Y, 2, R] → [2, Y, R, n]
+    pgy = np.transpose(args[-3], (2, 1, 3, 0))  # [n, Y, 2, R] → [2, Y, R, n]
     return BatchResult(labels, phase_weeks(inp, sl, su, e_g_t, e_o_t), by_sku, pgy)
 
 
@@ -182,7 +182,7 @@ def region_state(su: _Setup) -> list[Any]:
     """The regions' arrays in ``run_weeks`` order, draw-major: ``genh`` ``[n, W]``, shares
     ``[n, R]``, waits ``[n, 2, R]``, queues ``[n, 2, R]``, generic powered shells ``[n, R]``
     (the initial fleet split by ``g``), their yearly record ``[n, Y, 2, R]`` and the weeks'
-    year index."""
+    year index, then the as-of week (generic shells built before it arrive unslipped)."""
     r, n = su.g.shape
     return [
         np.zeros((n, su.w)),
@@ -192,4 +192,5 @@ def region_state(su: _Setup) -> list[Any]:
         np.ascontiguousarray((su.g * su.fleet0[None, :]).T),
         np.zeros((n, su.ny, 2, r)),
         np.ascontiguousarray(su.yi, dtype=np.int64),
+        int(su.hist),
     ]

@@ -20,10 +20,10 @@ form *groups* (SALib's ``groups``), one variable of the analysis each:
 * **owners otherwise**: a company's financial facts, a deal, a fleet, a tier's capacity path.
 
 Keys that none of the requested metrics reads are left out of the design (``unread``): the
-regional energy inputs (``energy.*``, ``regions.*``: read only by ``supply/regions.py``), the
+conventional-load inputs (``energy.*``: read only by ``supply/regions.py``), the
 AI-demand factor unless a demand path (a buyer's revenue, the industry's capex) is drawn at its
 quantile or tier capacities load on it (``uncertainty.demand_loading`` ≠ 0), and, for the physical metrics alone, the money facts (``companies.*``, read only
-by the finance pass) and the load factor (energy only).  Left-out keys are drawn as usual; with
+by the finance pass), the regions' power prices and the load factor (energy only).  Left-out keys are drawn as usual; with
 common random numbers (see ``evaluate``) they are the same in every row of a Sobol' block.
 """
 
@@ -60,11 +60,12 @@ ATTRIBUTE: dict[str, str] = {
 #: Conversion factors shared across the catalog: a formula reading them does not join groups.
 SHARED = ("constants.", "params.")
 #: Key prefixes no metric reads (the conventional load), and those the physical metrics
-#: (``it_gw_YYYY``, ``goal_week``) do not read (the finance pass's money facts; energy only;
-#: the regions: their power prices and the split of the fleet that weights them set the
-#: buyer's energy bill, docs/regions.md).
+#: (``it_gw_YYYY``, ``goal_week``) do not read (the finance pass's money facts; energy only);
+#: and the regions' power prices (the buyer's energy bill).  A region's share of the fleet and
+#: its lead times are physical: generic shells queue by region (docs/regions.md).
 UNREAD_BY_ANY = ("energy.",)
-UNREAD_BY_PHYSICAL = ("companies.", "params.load_factor", "regions.")
+UNREAD_BY_PHYSICAL = ("companies.", "params.load_factor")
+PRICE_KEY = ".power_price_usd_per_mwh"
 
 _PATH = re.compile(
     r"^(tiers\.[^.]+\.(?:capacity|paths\.[^.]+)|buyers\.[^.]+\.allocation\.[^.]+)\."
@@ -124,7 +125,8 @@ def unread(key: str, metrics: Sequence[str] | None, demand_read: bool) -> bool:
     if key.startswith(UNREAD_BY_ANY):
         return True
     physical_only = metrics is not None and not FINANCE & set(metrics)
-    return physical_only and key.startswith(UNREAD_BY_PHYSICAL)
+    price = key.startswith("regions.") and key.endswith(PRICE_KEY)
+    return physical_only and (key.startswith(UNREAD_BY_PHYSICAL) or price)
 
 
 def _uncertain(sc: Scenario, known: dict[str, Fact], key: str, members: list[str]) -> bool:
