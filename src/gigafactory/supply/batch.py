@@ -467,8 +467,8 @@ def _energise_shells(su: _Setup, st: _State, t: int) -> None:
     lead time ahead, supply.leads) are served first, ``e_named = min(named queue, cap)``;
     generic shells queue by region (docs/regions.md §Generic shells):
 
-        arrivals   a_r(t) = (gen(t)·[t < h] + gen(t − δ_r)·[t − δ_r ≥ h]) · g_r
-                   (δ_r the region's wait, weeks; h the as-of week: history is unslipped)
+        arrivals   a shell built in week b waits min(max(b − h, 0), δ_r) (δ_r the region's
+                   wait, weeks; h the as-of week: history is unslipped), then joins q_r · g_r
         grid       e_r = min(q_r, G′·g_r) · min(1, X′ ÷ Σᵣ min(q_r, G′·g_r))
         on-site    e_r = q_r · min(1, min(T, X_o) − e_named ÷ Σᵣ q_r)
 
@@ -484,13 +484,16 @@ def _energise_shells(su: _Setup, st: _State, t: int) -> None:
         st.built_generic += gen
     st.genh[:, t] = gen
     st.pend += gen
-    # shells built before the as-of week (history, ``hist``) arrive as built; later ones
-    # after their region's wait ``δ`` (built at ``t − δ ≥ hist``)
-    now = st.genh[:, t] if t < su.hist else 0.0
+    # a shell built in week b waits min(max(b − h, 0), δ): history (b < h) arrives as built,
+    # the slip reaches shells built after the as-of week h gradually (those finished soon
+    # after it had their equipment on order); so week t receives, with k = t − h,
+    # b = t (k < 0), half of b = h + ⌊k/2⌋ (0 ≤ k < 2δ: two weeks share one week's shells),
+    # b = t − δ (k ≥ 2δ) — every shell arrives exactly once
+    k = t - su.hist
     for q, src, frac in ((st.q_g, su.dly[0], 1.0 - su.onsite), (st.q_o, su.dly[1], su.onsite)):
-        back = t - src
-        late = np.where(back >= su.hist, st.genh[su.rows[None, :], np.maximum(back, 0)], 0.0)
-        arrive = (late + now) * (su.g * frac[None, :])
+        ramp = (k >= 0) & (k < 2 * src)
+        b = np.where(k < 0, t, np.where(ramp, su.hist + k // 2, t - src))
+        arrive = st.genh[su.rows[None, :], b] * np.where(ramp, 0.5, 1.0) * (su.g * frac[None, :])
         q += arrive
         st.pend -= arrive.sum(axis=0)
     en_g = en_o = 0.0

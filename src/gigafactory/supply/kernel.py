@@ -253,6 +253,19 @@ def _build(
 
 
 @njit(cache=True, nogil=True)
+def _arrival(genh: F, d: int, t: int, hist: int, wait: int) -> float:
+    """IT MW of generic shells reaching a region's queue in week ``t`` (before its share): a
+    shell built in week b waits ``min(max(b − hist, 0), wait)``; with ``k = t − hist``, week
+    ``t`` receives b = t (k < 0), half of b = hist + ⌊k/2⌋ (0 ≤ k < 2·wait), b = t − wait."""
+    k = t - hist
+    if k < 0:
+        return genh[d, t]
+    if k < 2 * wait:
+        return 0.5 * genh[d, hist + k // 2]
+    return genh[d, t - wait]
+
+
+@njit(cache=True, nogil=True)
 def _energise(
     build: F32, allowance: F, cg: F, ct: F, cxg: F, cxo: F, new_g: F, new_o: F, direct: F,
     fv: F, en: F, s: F, has_allow: bool, keep_e: bool, t: int, lo: int, hi: int,
@@ -298,12 +311,9 @@ def _energise(
             share = gsh[d, r]
             if share == 0.0:  # no shells, no grid: nothing ever moves here
                 continue
-            bg = t - dly[d, 0, r]
-            bo = t - dly[d, 1, r]
-            # built before the as-of week (history): arrive as built; later: after the wait
-            now = genh[d, t] if t < hist else 0.0
-            ag = ((genh[d, bg] if bg >= hist else 0.0) + now) * share * off
-            ao = ((genh[d, bo] if bo >= hist else 0.0) + now) * share * on
+            # a shell built in week b waits min(max(b − hist, 0), δ) (batch._energise_shells)
+            ag = _arrival(genh, d, t, hist, dly[d, 0, r]) * share * off
+            ao = _arrival(genh, d, t, hist, dly[d, 1, r]) * share * on
             q_g = qr[d, 0, r] + ag
             q_o = qr[d, 1, r] + ao
             qr[d, 0, r] = q_g
