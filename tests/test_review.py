@@ -16,18 +16,9 @@ from gigafactory.cli import app
 from gigafactory.errors import GigafactoryError
 from gigafactory.results.store import RunStore
 from gigafactory.scenario import load_scenario_text
+from test_harden import cli
 
 runner = CliRunner()
-
-
-def cli(*args: str) -> tuple[int, str]:
-    """(exit status, message); a traceback (any other exception) fails the test."""
-    res = runner.invoke(app, list(args))
-    if isinstance(res.exception, GigafactoryError):
-        return 2, str(res.exception)
-    if res.exception is not None and not isinstance(res.exception, SystemExit):
-        raise AssertionError(f"traceback for {args}: {res.exception!r}\n{res.output}")
-    return res.exit_code, res.output
 
 
 @pytest.fixture
