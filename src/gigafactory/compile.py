@@ -399,13 +399,8 @@ def _phase_leads(cat: Catalog, sm: _Sampler, inp: ModelInputs) -> dict[str, Any]
     record as energised keep their recorded date."""
     if not inp.phase_ids:
         return {}
-    paths = {
-        "construction": "tiers.construction.params.build_weeks",
-        "transformers": "tiers.transformers.params.lead_weeks",
-        "gas_turbines": "tiers.gas_turbines.params.lead_weeks",
-        "grid": "tiers.grid.params.wait_weeks",
-    }
-    facts = {k: cat.tiers[p.split(".")[1]].params[p.split(".")[-1]] for k, p in paths.items()}
+    paths = LEAD_PATHS
+    facts = _lead_facts(cat, paths)
     realised = {k: sm.fact(paths[k], f) for k, f in facts.items()}
     planned_lead: dict[str, Any] = {k: f.value for k, f in facts.items()}
     for tier, key in REGIONAL_LEADS.items():  # a phase waits in its own region's queue
@@ -428,6 +423,20 @@ def _phase_leads(cat: Catalog, sm: _Sampler, inp: ModelInputs) -> dict[str, Any]
         "queue_position": queue_position(request, onsite),
     }
     return {"phase_power_wk": ready, "phase_waits": waits, "phase_plan": plan}
+
+
+#: the build time and lead times a site phase or a generic shell waits on, by tier
+LEAD_PATHS = {
+    "construction": "tiers.construction.params.build_weeks",
+    "transformers": "tiers.transformers.params.lead_weeks",
+    "gas_turbines": "tiers.gas_turbines.params.lead_weeks",
+    "grid": "tiers.grid.params.wait_weeks",
+}
+
+
+def _lead_facts(cat: Catalog, paths: dict[str, str]) -> dict[str, Fact]:
+    """The catalog facts behind ``paths`` (``tiers.<tier>.params.<name>``), by key."""
+    return {k: cat.tiers[p.split(".")[1]].params[p.split(".")[-1]] for k, p in paths.items()}
 
 
 #: lead tiers a region may set for the phases sited in it (catalog ``regions.<id>.<key>``)
@@ -478,12 +487,8 @@ def _generic_leads(cat: Catalog, sm: _Sampler, inp: ModelInputs) -> dict[str, An
     lead, realised against planned."""
     if not inp.region_ids:
         return {}
-    paths = {
-        "transformers": "tiers.transformers.params.lead_weeks",
-        "gas_turbines": "tiers.gas_turbines.params.lead_weeks",
-        "grid": "tiers.grid.params.wait_weeks",
-    }
-    facts = {k: cat.tiers[p.split(".")[1]].params[p.split(".")[-1]] for k, p in paths.items()}
+    paths = {k: p for k, p in LEAD_PATHS.items() if k != "construction"}
+    facts = _lead_facts(cat, paths)
     realised: dict[str, Any] = {k: sm.fact(paths[k], f) for k, f in facts.items()}
     rids = list(inp.region_ids)
     # the plan is each lead's catalog median (the typical wait as reported), not its mode: the
