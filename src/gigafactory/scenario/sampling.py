@@ -140,47 +140,83 @@ def beta_ppf(u: F, a: float, b: float) -> F:
     ``x = EDGE_X``, where ``f`` may vanish, it starts from the small-x asymptote
     ``x ≈ (p·a·B(a, b))^{1/a}`` and takes ``EDGE_NEWTON_STEPS``.  Agrees with
     ``scipy.stats.beta.ppf`` to ~1e-12 absolute (tests/test_speed.py).
+
+    The arithmetic per element is fixed; the work around it is not: the asymptote, the edge
+    masks and the Newton gathers are computed only for the elements that need them, and a
+    single element (a median) is served from a per-shape cache.
     """
     u = np.asarray(u, dtype=float)
-    out = np.empty_like(u)
+    if u.size == 1 and u.ndim <= 1:
+        return np.full_like(u, _beta_ppf_one(float(u.reshape(-1)[0]), a, b))
+    return _beta_ppf(u, a, b)
+
+
+@lru_cache(maxsize=4096)
+def _beta_ppf_one(u: float, a: float, b: float) -> float:
+    """One quantile (the medians a compile asks for again and again), as :func:`beta_ppf`."""
+    return float(_beta_ppf(np.array([u]), a, b)[0])
+
+
+def _beta_ppf(u: F, a: float, b: float) -> F:
     low = u <= 0.5
-    out[low] = _beta_ppf_lower(u[low], a, b)
-    out[~low] = 1.0 - _beta_ppf_lower(1.0 - u[~low], b, a)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if low.all():
+            return _beta_ppf_lower(u, a, b)
+        if not low.any():
+            return 1.0 - _beta_ppf_lower(1.0 - u, b, a)
+        out = np.empty_like(u)
+        out[low] = _beta_ppf_lower(u[low], a, b)
+        high = ~low
+        out[high] = 1.0 - _beta_ppf_lower(1.0 - u[high], b, a)
     return out
 
 
+def _clip(x: F, lo: F, hi: F) -> F:
+    """``np.clip(x, lo, hi)`` for ``lo ≤ hi`` without its Python-level wrapper."""
+    return np.minimum(np.maximum(x, lo), hi)
+
+
 def _beta_ppf_lower(p: F, a: float, b: float) -> F:
-    """Root ``x`` of ``I_x(a, b) = p`` for ``p`` in [0, ½]."""
+    """Root ``x`` of ``I_x(a, b) = p`` for ``p`` in [0, ½] (floating-point errors silenced by
+    the caller)."""
     if p.size == 0:
         return p.copy()
     cdf, pdf, log_b = _beta_table(a, b)
-    i = np.clip(np.searchsorted(cdf, p, side="right"), 1, len(_GRID) - 1)
-    x0, x1, f0, f1 = _GRID[i - 1], _GRID[i], cdf[i - 1], cdf[i]
+    i = np.searchsorted(cdf, p, side="right")
+    np.minimum(np.maximum(i, 1, out=i), len(_GRID) - 1, out=i)
+    im = i - 1
+    x0, x1, f0, f1 = _GRID[im], _GRID[i], cdf[im], cdf[i]
+    d0, d1 = pdf[im], pdf[i]
     h = f1 - f0
     t = np.divide(p - f0, h, out=np.full_like(p, 0.5), where=h > 0)
     # near 0 the inverse is a power law the cubic cannot follow (and f may vanish at 0)
-    edge = (_GRID[i] <= EDGE_X) | (pdf[i - 1] <= 0) | (pdf[i] <= 0)
+    edge = (x1 <= EDGE_X) | (d0 <= 0) | (d1 <= 0)
+    any_edge = bool(edge.any())
     # cubic Hermite of x(p) on the cell: x0, x1 and the slopes h/f at its ends
-    t2, t3 = t * t, t * t * t
-    with np.errstate(divide="ignore", invalid="ignore"):
-        m0 = np.where(edge, 0.0, h / pdf[i - 1])
-        m1 = np.where(edge, 0.0, h / pdf[i])
+    t2 = t * t
+    t3 = t2 * t
+    m0, m1 = h / d0, h / d1
+    if any_edge:
+        m0[edge] = 0.0
+        m1[edge] = 0.0
     cubic = (
         (2 * t3 - 3 * t2 + 1) * x0
         + (t3 - 2 * t2 + t) * m0
         + (-2 * t3 + 3 * t2) * x1
         + (t3 - t2) * m1
     )
-    # there the small-x asymptote I_x(a, b) ≈ x^a / (a·B(a, b)) is the better start
-    with np.errstate(divide="ignore"):
-        tail = np.clip((p * a * np.exp(log_b)) ** (1.0 / a), x0, x1)
-    x = np.where(edge, tail, np.clip(cubic, x0, x1))
+    x = _clip(cubic, x0, x1)
+    if any_edge:
+        # there the small-x asymptote I_x(a, b) ≈ x^a / (a·B(a, b)) is the better start
+        pe, x0e, x1e = p[edge], x0[edge], x1[edge]
+        x[edge] = _clip((pe * a * np.exp(log_b)) ** (1.0 / a), x0e, x1e)
     near = (x0 < NEWTON_X) | (x1 > 1.0 - NEWTON_X)
     if near.any():
         x[near] = _newton(x[near], p[near], a, b, log_b, x0[near], x1[near], NEWTON_STEPS)
-    if edge.any():
-        x[edge] = _newton(x[edge], p[edge], a, b, log_b, x0[edge], x1[edge], EDGE_NEWTON_STEPS)
-    return np.where(p <= 0.0, 0.0, x)
+    if any_edge:
+        x[edge] = _newton(x[edge], pe, a, b, log_b, x0e, x1e, EDGE_NEWTON_STEPS)
+    x[p <= 0.0] = 0.0
+    return x
 
 
 def _newton(x: F, p: F, a: float, b: float, log_b: float, lo: F, hi: F, steps: int) -> F:
@@ -188,7 +224,8 @@ def _newton(x: F, p: F, a: float, b: float, log_b: float, lo: F, hi: F, steps: i
     with np.errstate(divide="ignore", invalid="ignore"):
         for _ in range(steps):
             step = (special.betainc(a, b, x) - p) / _beta_pdf(x, a, b, log_b)
-            x = np.clip(x - np.where(np.isfinite(step), step, 0.0), lo, hi)
+            step[~np.isfinite(step)] = 0.0
+            x = _clip(x - step, lo, hi)
     return x
 
 
@@ -212,8 +249,10 @@ def ppf(d: Dist, u: F) -> F:
     return float(d.mean or 0.0) + float(d.sd or 0.0) * z
 
 
+@lru_cache(maxsize=8192)
 def range_dist(value: float, low: float | None, high: float | None, kind: str) -> Dist:
-    """The distribution a catalog range implies under the scenario's ``uncertainty.catalog_ranges``."""
+    """The distribution a catalog range implies under the scenario's ``uncertainty.catalog_ranges``
+    (cached: a compile asks for the same fact's once per batch; a ``Dist`` is frozen)."""
     if low is None or high is None or high <= low or kind == "off":
         return Dist(dist="fixed", value=value)
     if kind == "uniform":
