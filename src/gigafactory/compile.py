@@ -738,6 +738,30 @@ def compile_inputs(
     return dataclasses.replace(inp, meta=meta)
 
 
+#: the median compile the loader's check made, handed to the run's summary (one hand-off)
+_MEDIAN_HANDOFF: list[tuple[Scenario, Catalog, ModelInputs]] = []
+
+
+def median_inputs(sc: Scenario, cat: Catalog, *, keep: bool = False) -> ModelInputs:
+    """``compile_inputs(sc, cat, 1, sc.seed, median=True)``, compiled once per load and run.
+
+    The median compile does not depend on ``sc.draws`` (one draw) nor on any random stream
+    (every uniform is ½), so the compile the scenario loader makes to check the overrides
+    (``keep=True`` leaves it for the next caller) serves the run's summary as well: the next
+    call with an equal scenario (``draws`` aside) and the same catalog object takes it.
+    Taken once: no compiled arrays are shared beyond one hand-off.
+    """
+    key = sc.model_copy(update={"draws": 1})
+    for i, (k, c, inp) in enumerate(_MEDIAN_HANDOFF):
+        if c is cat and k == key:
+            del _MEDIAN_HANDOFF[i]
+            return inp
+    inp = compile_inputs(sc, cat, 1, sc.seed, median=True)
+    if keep:
+        _MEDIAN_HANDOFF[:] = [(key, cat, inp)]
+    return inp
+
+
 @dataclasses.dataclass(frozen=True)
 class _Shared:
     """Draws several fields depend on, sampled once (in this order) before the fields."""

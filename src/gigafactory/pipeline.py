@@ -14,7 +14,7 @@ import pandas as pd
 import xarray as xr
 
 from .catalog.schema import Catalog
-from .compile import compile_inputs, with_point_overrides
+from .compile import compile_inputs, median_inputs, with_point_overrides
 from .demand.views import add_market_views
 from .economics import industry_economics
 from .errors import GigafactoryError
@@ -213,7 +213,7 @@ def run_scenario(
     t1 = start("finance") if with_finance else time.perf_counter()
     fin = run_money(sc, cat, ds) if with_finance else None
     t2 = start("summary")
-    median = compile_inputs(sc, cat, 1, sc.seed, median=True)
+    median = median_inputs(sc, cat)  # the loader's check compiled it: taken, not redone
     summary = summarise(ds, sc, median, catalog=cat, finance=fin)
     add_money_and_economics(summary, sc, cat, ds, fin)
     t3 = time.perf_counter()

@@ -336,9 +336,9 @@ def _check_compiles(
     sc: Scenario, chain: list[tuple[str, dict[str, Any], LineMap]], catalog: Catalog
 ) -> None:
     """Compile one median draw: surfaces input errors now, and overrides the model never reads."""
-    from ..compile import compile_inputs
+    from ..compile import median_inputs
 
-    inp = compile_inputs(sc, catalog, draws=1, median=True)
+    inp = median_inputs(sc, catalog, keep=True)  # the run's summary takes it (one compile)
     unused = [k for k in sc.overrides if k not in inp.meta.get("used", "").split("|")]
     if unused:
         problems = []

@@ -105,7 +105,8 @@ def delay_weeks(
     """
     tiers = [t for t in TIERS if t != "orders" or np.isfinite(inp.orders_it_mw_cum[:, -1, :]).any()]
     runs = stacked([inp, *(relaxed(inp, t) for t in tiers)])
-    online = simulate(runs, vendor_detail=False, engine=engine).it_gw_online.values
+    # only the headline IT GW online is read: no vendor detail, no regional tables
+    online = simulate(runs, vendor_detail=False, engine=engine, regions=False).it_gw_online.values
     reach = weeks_to_reach(online, milestone_gw).reshape(len(tiers) + 1, inp.draws)
     base = reach[0]
     out: dict[str, dict[str, Any]] = {"_milestone": {"it_gw": round(float(milestone_gw), 3)}}
