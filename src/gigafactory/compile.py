@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import threading
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -740,6 +741,7 @@ def compile_inputs(
 
 #: the median compile the loader's check made, handed to the run's summary (one hand-off)
 _MEDIAN_HANDOFF: list[tuple[Scenario, Catalog, ModelInputs]] = []
+_MEDIAN_LOCK = threading.Lock()
 
 
 def median_inputs(sc: Scenario, cat: Catalog, *, keep: bool = False) -> ModelInputs:
@@ -752,13 +754,15 @@ def median_inputs(sc: Scenario, cat: Catalog, *, keep: bool = False) -> ModelInp
     Taken once: no compiled arrays are shared beyond one hand-off.
     """
     key = sc.model_copy(update={"draws": 1})
-    for i, (k, c, inp) in enumerate(_MEDIAN_HANDOFF):
-        if c is cat and k == key:
-            del _MEDIAN_HANDOFF[i]
-            return inp
+    with _MEDIAN_LOCK:  # of two threads (the web app), one takes it
+        for i, (k, c, inp) in enumerate(_MEDIAN_HANDOFF):
+            if c is cat and k == key:
+                del _MEDIAN_HANDOFF[i]
+                return inp
     inp = compile_inputs(sc, cat, 1, sc.seed, median=True)
     if keep:
-        _MEDIAN_HANDOFF[:] = [(key, cat, inp)]
+        with _MEDIAN_LOCK:
+            _MEDIAN_HANDOFF[:] = [(key, cat, inp)]
     return inp
 
 
