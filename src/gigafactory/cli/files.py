@@ -9,7 +9,10 @@ from typing import Any
 import xarray as xr
 
 from ..catalog import load_catalog
+from ..lazy import defer_dask_in_xarray
 from ..scenario import resolved_yaml
+
+defer_dask_in_xarray()  # a run's datasets hold no dask array: writing them needs no dask
 
 #: Draws per NetCDF chunk (``--compress``): a reader of some draws decompresses only theirs.
 CHUNK_DRAWS = 256
