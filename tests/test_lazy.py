@@ -73,3 +73,38 @@ def test_the_contracted_run_skips_only_the_regional_variables(announced_inputs) 
     assert set(bare.data_vars) < set(full.data_vars)
     for k in bare.data_vars:
         assert (bare[k].values == full[k].values).all(), k
+
+
+def test_writing_netcdf_imports_no_dask_and_reads_back_equal(tmp_path: Path) -> None:
+    target = tmp_path / "x.nc"
+    out = _python(
+        f"""
+        import sys
+        import numpy as np
+        import xarray as xr
+        from pathlib import Path
+        from gigafactory.cli.files import write_netcdf
+        ds = xr.Dataset(
+            {{"a": (("draw", "week"), np.arange(12, dtype="float32").reshape(3, 4))}},
+            coords={{"week": np.arange(4), "draw": np.arange(3)}},
+        )
+        write_netcdf(ds, Path({str(target)!r}))
+        print("dask" in sys.modules)  # reading back below may import it
+        back = xr.open_dataset({str(target)!r}, engine="h5netcdf").load()
+        print(bool((back.a.values == ds.a.values).all()))
+        """
+    )
+    assert out.split() == ["False", "True"]
+
+
+def test_the_scheduler_question_goes_to_dask_once_it_is_imported() -> None:
+    out = _python(
+        """
+        import gigafactory.pipeline  # installs the deferral
+        from xarray.backends import locks, writers
+        assert locks.get_dask_scheduler() is None and writers.get_dask_scheduler is locks.get_dask_scheduler
+        import dask
+        print(locks.get_dask_scheduler())  # dask's own answer, no longer None
+        """
+    )
+    assert out == "threaded"

@@ -6,14 +6,26 @@ array_type("dask"))`` and ``is_dask_collection(data)``), and answering imports `
 although no dask object can exist before dask is imported.  :func:`defer_dask_in_xarray`
 answers "no" until then and hands over to xarray's own answer from that moment on, so the
 result of every check is unchanged.
+
+Writing a NetCDF file asks a third question, "which dask scheduler is active?"
+(``get_dask_scheduler``, twice per file: the file's write lock and whether to close it after
+each write), and answering imports ``dask`` and ``dask.distributed`` (~1 s CPU per run
+with ``--out``).  Before dask is imported no scheduler can be active and no variable can be
+a dask array, so xarray's answer only picks the lock (``None`` and ``"threaded"`` both give
+the threading lock) and never closes the file early (that needs chunked, dask-backed
+variables): :func:`defer_dask_in_xarray` answers ``None`` ("no dask scheduler is active")
+until dask is imported, and xarray's own function answers from then on.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["defer_dask_in_xarray"]
+__all__ = ["defer_dask_in_xarray", "in_command", "short_artist_docs"]
 
 
 class _DaskUntilImported:
@@ -62,7 +74,31 @@ def defer_dask_in_xarray() -> bool:
         return False
     cache["dask"] = _DaskUntilImported(cache, factory)
     utils.is_dask_collection = _deferred_check(check)
+    _defer_scheduler()
     return True
+
+
+def _defer_scheduler() -> None:
+    """Replace xarray's ``get_dask_scheduler`` where the NetCDF writers look it up (the
+    ``locks`` module's global, used by ``get_write_lock``, and the name ``writers``
+    imported from it) by one answering ``None`` while dask is not imported."""
+    try:
+        from xarray.backends import locks, writers
+    except ImportError:  # pragma: no cover - another xarray layout: keep its own answer
+        return
+    real = getattr(locks, "get_dask_scheduler", None)
+    if real is None or getattr(real, "_gigafactory_deferred", False):
+        return
+
+    def get_dask_scheduler(get: Any = None, collection: Any = None) -> str | None:
+        if "dask" not in sys.modules:
+            return None
+        return real(get, collection)
+
+    get_dask_scheduler._gigafactory_deferred = True  # type: ignore[attr-defined]
+    locks.get_dask_scheduler = get_dask_scheduler
+    if getattr(writers, "get_dask_scheduler", None) is real:
+        writers.get_dask_scheduler = get_dask_scheduler
 
 
 def _deferred_check(check: Any) -> Any:
@@ -74,3 +110,36 @@ def _deferred_check(check: Any) -> Any:
 
     is_dask_collection._gigafactory_deferred = True  # type: ignore[attr-defined]
     return is_dask_collection
+
+
+def in_command() -> bool:
+    """True in the ``gigafactory`` command (console script or ``python -m gigafactory.cli``)."""
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    return os.path.basename(sys.argv[0] if sys.argv else "") == "gigafactory" or (
+        spec is not None and spec.name == "gigafactory.cli.__main__"
+    )
+
+
+@contextlib.contextmanager
+def short_artist_docs(active: bool) -> Iterator[None]:
+    """While matplotlib loads, skip the property table of every Artist's ``set()`` docstring.
+
+    Importing matplotlib builds, for each of ~110 Artist classes, a docstring listing every
+    settable property (``matplotlib.artist.kwdoc``): ~0.25 of its ~0.8 s CPU, for help text a
+    command never shows.  With ``active`` (only in the ``gigafactory`` command, never for a
+    library user, whose ``help()`` keeps the tables) and matplotlib not yet imported,
+    ``kwdoc`` returns ``""`` during the import and is restored after; nothing but docstrings
+    reads it, so every drawing is unchanged.
+    """
+    if not active or "matplotlib.figure" in sys.modules:
+        yield
+        return
+    import matplotlib.artist as mpl_artist
+
+    real = mpl_artist.kwdoc
+    mpl_artist.kwdoc = lambda artist: ""
+    try:
+        yield
+    finally:
+        mpl_artist.kwdoc = real

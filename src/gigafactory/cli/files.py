@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import xarray as xr
 
 from ..catalog import load_catalog
+from ..lazy import defer_dask_in_xarray
 from ..scenario import resolved_yaml
+
+defer_dask_in_xarray()  # a run's datasets hold no dask array: writing them needs no dask
 
 #: Draws per NetCDF chunk (``--compress``): a reader of some draws decompresses only theirs.
 CHUNK_DRAWS = 256
@@ -49,10 +53,19 @@ def write_netcdf(ds: xr.Dataset, path: Path, *, compress: bool = False) -> None:
     ds.to_netcdf(path, engine="h5netcdf", encoding=netcdf_encoding(ds, compress=compress))
 
 
-def write_run_files(directory: Path, result: Any, *, compress: bool = False) -> list[Path]:
-    """Write every output of a run into ``directory`` (which must exist)."""
-    from ..report import write_report
+def write_run_files(
+    directory: Path,
+    result: Any,
+    *,
+    compress: bool = False,
+    phase: Callable[[str], None] | None = None,
+) -> list[Path]:
+    """Write every output of a run into ``directory`` (which must exist).
 
+    ``phase`` is told ``"netcdf"`` before the data files and ``"report"`` before the report
+    and its PNGs (the command's timings)."""
+    mark = phase or (lambda name: None)
+    mark("netcdf")
     written = [directory / "summary.json"]
     (directory / "summary.json").write_text(
         json.dumps(result.summary, indent=2) + "\n", encoding="utf-8"
@@ -63,6 +76,9 @@ def write_run_files(directory: Path, result: Any, *, compress: bool = False) -> 
         write_netcdf(result.finance, directory / "finance.nc", compress=compress)
         written.append(directory / "finance.nc")
     (directory / "scenario.yaml").write_text(resolved_yaml(result.scenario), encoding="utf-8")
+    mark("report")
+    from ..report import write_report
+
     report = write_report(
         directory / "report.html",
         physical=result.physical,

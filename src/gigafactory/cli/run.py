@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -309,8 +310,9 @@ def run(
         summary = result.summary
         phase("quantiles")
         result.tables()
-        phase("store and files")
-        _store_and_write(result, out, _NO_STORE if no_store else store, keep_draws, compress)
+        _store_and_write(
+            result, out, _NO_STORE if no_store else store, keep_draws, compress, phase=phase
+        )
         if out is not None:
             summary["outputs"] = str(out)
         clock.stop()
@@ -349,20 +351,29 @@ def run(
 
 
 def _store_and_write(
-    result: Any, out: Path | None, store: Path | None, keep: bool, compress: bool = False
+    result: Any,
+    out: Path | None,
+    store: Path | None,
+    keep: bool,
+    compress: bool = False,
+    *,
+    phase: Callable[[str], None] | None = None,
 ) -> None:
     """Write the files into a hidden folder, save the run, then publish the folder.
 
     A stored run always has its files: if publishing fails the run is deleted again, and an
     interrupt before the store commit leaves neither (the folder is a registered temporary).
-    ``store`` is :data:`_NO_STORE` with ``--no-store``.
+    ``store`` is :data:`_NO_STORE` with ``--no-store``.  ``phase`` names each step as it
+    starts (``netcdf``, ``report``, ``store``) for the command's timings.
     """
     from .files import write_run_files
 
+    mark = phase or (lambda name: None)
     staged = staging_dir(out) if out is not None else None
     with temporary(staged) if staged is not None else contextlib.nullcontext():
         if staged is not None:
-            write_run_files(staged, result, compress=compress)
+            write_run_files(staged, result, compress=compress, phase=mark)
+        mark("store")
         run_id = _save_to_store(store, result, keep) if store is not _NO_STORE else None
         if run_id:
             result.summary["run_id"] = run_id

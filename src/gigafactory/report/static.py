@@ -11,15 +11,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # headless: never open a window, never need a display
-
-import matplotlib.pyplot as plt
 import pandas as pd
 
+from ..lazy import in_command, short_artist_docs
 from .charts import PALETTE, TIER_COLOURS, quarterly_binding, run_subtitle
 from .data import ReportData
+
+with short_artist_docs(in_command()):  # help text the command never shows
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
 
 def _fan(ax: Any, rows: pd.DataFrame, label: str, colour: str, band: bool = True) -> None:
@@ -158,21 +158,18 @@ def write_pngs(d: ReportData, directory: Path, dpi: int = 100) -> list[Path]:
     check_out_dir(directory, force=True, flag="--png")
     written: list[Path] = []
     for name, draw in CHARTS.items():
-        if name in _NAMED_ROWS:
-            fig, ax = plt.subplots(figsize=(10, 4.8), layout="constrained")
-        else:
-            fig, ax = plt.subplots(figsize=(10, 4.8))
+        fig = Figure(figsize=(10, 4.8), layout="constrained" if name in _NAMED_ROWS else None)
+        FigureCanvasAgg(fig)  # headless Agg canvas, no pyplot: no window, no display
+        ax = fig.subplots()
+        if name not in _NAMED_ROWS:
             fig.subplots_adjust(**_MARGINS)
-        try:
-            if not draw(d, ax):
-                continue
-            ax.set_title(f"{ax.get_title()}\n{run_subtitle(d)}")  # scenario and draws
-            ax.grid(alpha=0.3)
-            if ax.get_legend_handles_labels()[0]:
-                ax.legend(fontsize=8, loc="best")
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
-            written.append(write_file(directory / f"{name}.png", buf.getvalue(), "--png"))
-        finally:
-            plt.close(fig)
+        if not draw(d, ax):
+            continue
+        ax.set_title(f"{ax.get_title()}\n{run_subtitle(d)}")  # scenario and draws
+        ax.grid(alpha=0.3)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8, loc="best")
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
+        written.append(write_file(directory / f"{name}.png", buf.getvalue(), "--png"))
     return written
