@@ -19,13 +19,10 @@ until dask is imported, and xarray's own function answers from then on.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sys
-from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["defer_dask_in_xarray", "in_command", "short_artist_docs"]
+__all__ = ["defer_dask_in_xarray"]
 
 
 class _DaskUntilImported:
@@ -110,36 +107,3 @@ def _deferred_check(check: Any) -> Any:
 
     is_dask_collection._gigafactory_deferred = True  # type: ignore[attr-defined]
     return is_dask_collection
-
-
-def in_command() -> bool:
-    """True in the ``gigafactory`` command (console script or ``python -m gigafactory.cli``)."""
-    main = sys.modules.get("__main__")
-    spec = getattr(main, "__spec__", None)
-    return os.path.basename(sys.argv[0] if sys.argv else "") == "gigafactory" or (
-        spec is not None and spec.name == "gigafactory.cli.__main__"
-    )
-
-
-@contextlib.contextmanager
-def short_artist_docs(active: bool) -> Iterator[None]:
-    """While matplotlib loads, skip the property table of every Artist's ``set()`` docstring.
-
-    Importing matplotlib builds, for each of ~110 Artist classes, a docstring listing every
-    settable property (``matplotlib.artist.kwdoc``): ~0.25 of its ~0.8 s CPU, for help text a
-    command never shows.  With ``active`` (only in the ``gigafactory`` command, never for a
-    library user, whose ``help()`` keeps the tables) and matplotlib not yet imported,
-    ``kwdoc`` returns ``""`` during the import and is restored after; nothing but docstrings
-    reads it, so every drawing is unchanged.
-    """
-    if not active or "matplotlib.figure" in sys.modules:
-        yield
-        return
-    import matplotlib.artist as mpl_artist
-
-    real = mpl_artist.kwdoc
-    mpl_artist.kwdoc = lambda artist: ""
-    try:
-        yield
-    finally:
-        mpl_artist.kwdoc = real

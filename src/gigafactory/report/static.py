@@ -12,14 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-from ..lazy import in_command, short_artist_docs
 from .charts import PALETTE, TIER_COLOURS, quarterly_binding, run_subtitle
 from .data import ReportData
-
-with short_artist_docs(in_command()):  # help text the command never shows
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
 
 def _fan(ax: Any, rows: pd.DataFrame, label: str, colour: str, band: bool = True) -> None:
