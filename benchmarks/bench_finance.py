@@ -6,7 +6,10 @@ synthetic physical dataset with every variable the finance pass reads
 output for a preset or scenario file (compiled draws, money facts and all; the simulation itself
 is not timed), finance as ``gigafactory run`` calls it (``pipeline.run_money`` and the money
 summary with the compiled draws).  ``--chunk-draws`` / ``--threads`` override the settings'
-batch size and thread count, for tuning.
+batch size and thread count, for tuning.  ``--funding-loop`` times the funding loop alone (CPU s,
+every tracked entity of the synthetic run) with the compiled kernel and with its NumPy twin
+(finance/fund_numpy.py), and the CPU cost of loading numba, which together set
+``channels.KERNEL_FROM_DRAWS``.
 """
 
 from __future__ import annotations
@@ -35,7 +38,11 @@ def main() -> None:
     ap.add_argument("--chunk-draws", type=int, default=None)
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--simulated", metavar="SCENARIO", default=None, help="e.g. announced")
+    ap.add_argument("--funding-loop", action="store_true", help="kernel vs NumPy twin, CPU s")
     args = ap.parse_args()
+    if args.funding_loop:
+        funding_loop(200 if args.smoke else args.draws, args.weeks)
+        return
     if args.simulated:
         simulated(args)
         return
@@ -100,6 +107,45 @@ def simulated(args: argparse.Namespace) -> None:
             f"{sim:.1f} s, not timed): ledger {led:.2f} s, ledger + money {tot:.2f} s = "
             f"{dw / tot:,.0f} draw-weeks/s"
         )
+
+
+def funding_loop(draws: int, weeks: int) -> None:
+    """CPU seconds of ``fund_paths`` (every tracked entity) with the compiled kernel and with
+    the NumPy twin, after a warm-up, and of importing numba with the cached kernel (its first call,
+    in a fresh interpreter): the twin pays below the draws where kernel + import < twin."""
+    import subprocess
+
+    from gigafactory.finance import channels
+    from gigafactory.finance.money import fund_paths
+
+    cat = load_catalog()
+    fin = run_finance(
+        synthetic_physical(draws, weeks), FinanceSettings(), cat, np.random.default_rng(1)
+    )
+    cpu: dict[bool, float] = {}
+    for kernel in (True, False):
+        channels.use_kernel = lambda d, k=kernel: k  # type: ignore[misc]
+        fund_paths(fin.isel(draw=slice(0, 20)), cat, np.random.default_rng(2), 0.0, None, 1)
+        t0 = time.process_time()
+        fund_paths(fin, cat, np.random.default_rng(2), 0.0, None, 1)
+        cpu[kernel] = time.process_time() - t0
+    code = (  # the import and the first call, which loads the cached machine code
+        "import time, numpy as np, gigafactory.pipeline\n"
+        "from gigafactory.finance import channels as c\n"
+        "c.use_kernel = lambda d: True\n"
+        "one, t = np.ones(2), time.process_time()\n"
+        "c.fund_path(np.zeros((2, 3)), one, one, [c.Channel('revolver', one, one)], "
+        "np.array([2026, 2026, 2027]))\n"
+        "print(time.process_time() - t)"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    load = float(run.stdout.strip())
+    print(
+        f"funding loop, {draws} draws × {weeks} weeks × {fin.sizes['entity']} entities (CPU s): "
+        f"kernel {cpu[True]:.2f}, NumPy twin {cpu[False]:.2f} "
+        f"({cpu[False] / max(cpu[True], 1e-9):.1f}×); numba import + cached kernel's first call {load:.2f}; "
+        f"kernel + import {'<' if cpu[True] + load < cpu[False] else '≥'} twin"
+    )
 
 
 if __name__ == "__main__":

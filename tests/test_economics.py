@@ -143,3 +143,28 @@ def test_energy_bill_is_at_the_runs_load_factor() -> None:
     np.testing.assert_allclose(
         ed.priced_at(run[ENERGY_PRICE]).opex_usd_b_per_gw_yr, ed.opex_usd_b_per_gw_yr
     )
+
+
+def test_yearly_capex_sums_each_years_weeks_in_week_order() -> None:
+    """Capex per year is Σ over the year's weeks of GW added × learning, summed in week order
+    (the sums of ``np.add.at``, bit for bit), and the components add up to the total."""
+    from gigafactory.economics.industry import MIN_REF_GW, week_years, yearly_capex
+
+    phys = synthetic_physical(40)
+    ed = EconomicsDraws.sample(CAT, np.random.default_rng(5), 40)
+    years, capex = yearly_capex(phys, ed)
+    added = phys["it_gw_added"].transpose("draw", "week").values.astype(float)
+    ref = np.maximum(phys["it_gw_online"].transpose("draw", "week").values[:, 0], MIN_REF_GW)
+    mult = learning_multiplier(
+        (ref[:, None] + np.cumsum(added, axis=1)) / ref[:, None],
+        1.0,
+        ed.learning_pct_per_doubling[:, None],
+    )
+    want = np.zeros((40, len(years)))
+    np.add.at(want.T, np.searchsorted(years, week_years(phys)), (added * mult).T)
+    total = sum(capex.values(), np.zeros_like(want))
+    assert want.sum() > 0 and years == sorted(set(week_years(phys).tolist()))
+    np.testing.assert_allclose(total, want * ed.capex_usd_b_per_gw[:, None], rtol=1e-12)
+    parts = capex_by_component(ed.capex_usd_b_per_gw, ed.shares)
+    for c, x in capex.items():  # every component: its share × the same yearly sums, exactly
+        np.testing.assert_array_equal(x, parts[c][:, None] * want, err_msg=c)

@@ -73,3 +73,20 @@ def test_losses_are_what_defaulters_leave_unpaid(fin: xr.Dataset) -> None:
     assert (
         s0["contagion_loss_usd_b"]["oracle"]["p50"] >= s1["contagion_loss_usd_b"]["oracle"]["p50"]
     )
+
+
+def test_entity_paths_rebuild_the_ledgers_cash(fin: xr.Dataset) -> None:
+    """What the channels fund is the ledger's own path: opening cash + Σ weekly net flows is
+    the balance every week from the opening on, and nothing flows before it."""
+    from gigafactory.finance.money import _paths
+
+    for e in fin["entity"].values:
+        cash = fin["cash_usd_b"].sel(entity=e).transpose("draw", "week").values.astype(float)
+        t0 = int(np.isfinite(cash).any(axis=0).argmax())
+        net, cash0 = _paths(fin, str(e))
+        assert net.dtype == cash0.dtype == np.float64 and net.shape == cash.shape
+        assert (net[:, : t0 + 1] == 0).all() and np.abs(net).max() > 0
+        np.testing.assert_array_equal(cash0, cash[:, t0])
+        np.testing.assert_allclose(
+            cash0[:, None] + np.cumsum(net, axis=1)[:, t0:], cash[:, t0:], rtol=1e-6, atol=1e-6
+        )

@@ -24,7 +24,8 @@ was booked on both sides (``Funding.identity_gap``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -50,6 +51,19 @@ ORDER = (
 WEEKS_PER_YR = 52.0
 #: $B: a shortfall smaller than this is rounding, not a funding failure.
 UNFUNDED_TOL = 1e-6
+#: Draws from which the compiled funding loop pays for loading numba (0.5–1.3 s CPU) when the
+#: run has not loaded it already; below, the NumPy twin (same results, bit for bit) is cheaper
+#: (announced, 5 entities, CPU: NumPy 0.42 s at 1,000 draws, 0.92 at 4,000; the kernel 0.45 at
+#: 4,000 once loaded).  The supply engine's threshold (``COMPILED_FROM_DRAWS``), so a run loads
+#: numba for both or for neither.
+KERNEL_FROM_DRAWS = 4000
+
+
+def use_kernel(draws: int) -> bool:
+    """Whether to fund ``draws`` draws with the compiled loop (finance/fund_kernel.py):
+    when numba is loaded already (the supply engine of a run of ≥ 4,000 draws loads it) or
+    from :data:`KERNEL_FROM_DRAWS` draws; else the NumPy twin (finance/fund_numpy.py)."""
+    return "numba" in sys.modules or draws >= KERNEL_FROM_DRAWS
 
 
 @dataclass(frozen=True)
@@ -262,7 +276,8 @@ def _loop(
     other_assets0_usd_b: F64 | float,
     full: bool,
 ) -> tuple[list[str], NDArray[np.bool_], F64, F64, F64, F64]:
-    """Run the compiled weekly loop (finance/fund_kernel.py): (names, debt flags, ``[6, d, w]``
+    """Run the weekly loop (compiled, finance/fund_kernel.py, or its NumPy twin, see
+    :func:`use_kernel`): (names, debt flags, ``[6, d, w]``
     cash/interest/payouts/unfunded/equity/cost, drawn and outstanding ``[d, w, k]`` (written
     only when ``full``), gross raised ``[d, k]``)."""
     d, w = net_usd_b.shape
@@ -275,7 +290,12 @@ def _loop(
     repay_order: list[int] = sorted(
         np.flatnonzero(debt_k), key=lambda j: -float(np.median(rate[:, j]))
     )
-    from .fund_kernel import fund_loop  # numba: compiled on first use
+    if use_kernel(d):
+        from .fund_kernel import fund_loop as kernel  # numba: compiled on first use
+
+        fund_loop: Callable[..., None] = kernel
+    else:
+        from .fund_numpy import fund_loop_numpy as fund_loop
 
     cash0 = np.broadcast_to(np.asarray(cash0_usd_b, dtype=float), (d,))
     equity0 = np.asarray(other_assets0_usd_b, dtype=float) + cash0 - np.asarray(debt0_usd_b)

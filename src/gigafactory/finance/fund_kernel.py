@@ -1,8 +1,10 @@
 """The weekly funding loop of :func:`gigafactory.finance.channels.fund`, compiled (numba).
 
 One draw at a time, week by week, channel by channel: the same operations in the same order as
-the documented rule, so the results equal a NumPy loop over weeks, without its per-week
-temporaries (about 40× faster at 10,000 draws).  Compiled on first use and cached on disk.
+the documented rule, so the results equal a NumPy loop over weeks (finance/fund_numpy.py, bit for
+bit), without its per-week temporaries.  A week without shortfall skips the channel loop and one
+without surplus the repayments (their takes and payments are 0: adding 0 changes nothing),
+which cuts the loop by about a third at 10,000 draws.  Compiled on first use and cached on disk.
 """
 
 from __future__ import annotations
@@ -65,7 +67,10 @@ def fund_loop(
             cash += flow - interest
             equity += flow - interest
             short = max(m - cash, 0.0)
-            for k in range(nk):
+            # no shortfall: every take is min(0, headroom ≥ 0) = 0, and adding 0 changes no
+            # value, so the channel loop is skipped (most weeks of most draws)
+            funding = short > 0.0
+            for k in range(nk if funding else 0):
                 left = cap[i, k] - (raised[k] if per_year[k] else out[k])
                 take = min(short, max(left, 0.0))
                 out[k] += take
@@ -77,8 +82,12 @@ def fund_loop(
                 cash += take
                 if not debt_k[k]:
                     equity += take
+            if full and not funding:
+                for k in range(nk):
+                    drawn[i, t, k] = 0.0
             surplus = max(cash - m, 0.0)
-            for j in repay:
+            # likewise no surplus repays nothing (pay = min(0, outstanding ≥ 0) = 0)
+            for j in repay if surplus > 0.0 else repay[:0]:
                 pay = min(surplus, out[j])
                 out[j] -= pay
                 surplus -= pay

@@ -81,12 +81,15 @@ def money_facts(physical: xr.Dataset) -> dict[str, np.ndarray]:
 
 def _paths(fin: xr.Dataset, entity: str) -> tuple[np.ndarray, np.ndarray]:
     """(net flow [d, w], opening cash [d]) from the ledger's cash path (NaN before it opens)."""
-    cash = fin["cash_usd_b"].sel(entity=entity).transpose("draw", "week").values.astype(float)
+    cash = fin["cash_usd_b"].sel(entity=entity).transpose("draw", "week").values
     opened = np.isfinite(cash).any(axis=0)
     t0 = int(opened.argmax())
-    net = np.zeros_like(cash)
-    net[:, t0 + 1 :] = np.diff(cash[:, t0:], axis=1)
-    return net, cash[:, t0]
+    # net(t) = cash(t) − cash(t−1) in float64 of the float32 balances, written in place (no
+    # float64 copy of the balances, no diff temporary: one [d, w] array per entity)
+    net = np.empty(cash.shape)
+    net[:, : t0 + 1] = 0.0
+    np.subtract(cash[:, t0 + 1 :], cash[:, t0:-1], out=net[:, t0 + 1 :], dtype=float)
+    return net, cash[:, t0].astype(float)
 
 
 def _entity_book(
