@@ -187,6 +187,7 @@ def _start_capped(
     ``orders`` binds where they leave the ``pooled`` vendors' supply unused
     (``batch.pooled_vendors``)."""
     nv = scr.shape[1]
+    tw = t & (made.shape[1] - 1)  # the pipeline is a ring of 2^k weeks (kernel_batch)
     for d in range(lo, hi):
         units = s[UNITS, d]
         _vendor_mw(mix, it_w, h_unit, vs, t, d, scr)
@@ -209,9 +210,9 @@ def _start_capped(
                 own += scr[2, v]
             prodv[v, d] += got
             hmw += got * (scr[1, v] / (scr[0, v] if scr[0, v] > 0 else INF))
-            made[2 + v, t, d] = got
-        made[0, t, d] = mw
-        made[1, t, d] = hmw
+            made[2 + v, tw, d] = got
+        made[0, tw, d] = mw
+        made[1, tw, d] = hmw
         for j in range(mix.shape[1]):
             v = sku_v[j]
             kept = scr[3, v] / scr[2, v] if scr[2, v] > 0 else 0.0
@@ -233,6 +234,7 @@ def _start_uncapped(
     label is recorded.  Then industry demand (``market.demand_gate``): starts
     ``≤ max(R − P, 0)`` with ``P`` the cumulative output (``prodv[0]``, the starting work in
     progress counted as produced); where it binds, ``orders`` is recorded."""
+    tw = t & (made.shape[1] - 1)  # the pipeline is a ring of 2^k weeks (kernel_batch)
     for d in range(lo, hi):
         units = s[UNITS, d]
         if backlog_wk < INF:
@@ -255,13 +257,13 @@ def _start_uncapped(
             if scale < 1.0 - 1e-9:
                 lab[0, t, d] = codes[C_ORDERS]
             prodv[0, d] += units * mw_unit[t, d]
-        made[0, t, d] = units * mw_unit[t, d]
-        s[WIP, d] += np.float64(made[0, t, d])
-        made[1, t, d] = units * h_per_unit[t, d]
+        made[0, tw, d] = units * mw_unit[t, d]
+        s[WIP, d] += np.float64(made[0, tw, d])
+        made[1, tw, d] = units * h_per_unit[t, d]
         if track_v:
             _vendor_it_mw(mix, it_w, vs, t, d, scr)
             for v in range(scr.shape[1]):
-                made[2 + v, t, d] = units * scr[0, v]
+                made[2 + v, tw, d] = units * scr[0, v]
         us[t] += units
 
 
@@ -272,19 +274,23 @@ def _build(
 ) -> None:  # fmt: skip
     """Stage 2: completions join the inventory; ``built = min(acc, rack cap)``, pro rata."""
     k = acc.shape[0]
+    mm = made.shape[1] - 1  # rings of 2^k weeks, longer than any lag (kernel_batch)
+    ms = shipped.shape[1] - 1
     for d in range(lo, hi):
         lcd = dv[LC, d]
         for ch in range(k):
-            arrive = made[ch, t - lcd, d] if t >= lcd else made0[ch, d]
+            arrive = made[ch, (t - lcd) & mm, d] if t >= lcd else made0[ch, d]
             acc[ch, d] += np.float64(arrive)
-        out[O_PRODUCED, t, b0 + d] = (made[0, t - lcd, d] if t >= lcd else made0[0, d]) * GW
-        out[O_HPROD, t, b0 + d] = (made[1, t - lcd, d] if t >= lcd else made0[1, d]) * MILLION
+        out[O_PRODUCED, t, b0 + d] = (made[0, (t - lcd) & mm, d] if t >= lcd else made0[0, d]) * GW
+        out[O_HPROD, t, b0 + d] = (
+            made[1, (t - lcd) & mm, d] if t >= lcd else made0[1, d]
+        ) * MILLION
         a0 = acc[0, d]
         ratio = min(a0, rack_cap[t, d]) / (a0 if a0 > EPS_MW else INF)
         for ch in range(k):
             moved = acc[ch, d] * ratio
             acc[ch, d] -= moved
-            shipped[ch, t, d] = moved
+            shipped[ch, t & ms, d] = moved
         rack_lim[t, d] = acc[0, d] > EPS_MW
         out[O_ACCW, t, b0 + d] = np.float32(acc[0, d]) * GW
 
@@ -410,6 +416,7 @@ def _retire_and_arrive(
 ) -> None:  # fmt: skip
     """Stage 4a: the initial fleet and the vintage installed ``life`` weeks ago retire
     (``s[RET]``); racks shipped ``site_lag`` weeks ago reach the site."""
+    ms = shipped.shape[1] - 1  # a ring of 2^k weeks
     for d in range(lo, hi):
         life = dv[LIFE, d]
         ri = t - life
@@ -421,7 +428,9 @@ def _retire_and_arrive(
         s[RET, d] = r_init + ret0
         lag = dv[LAG, d]
         for ch in range(racks.shape[0]):
-            racks[ch, d] += np.float64(shipped[ch, t - lag, d] if t >= lag else shipped0[ch, d])
+            racks[ch, d] += np.float64(
+                shipped[ch, (t - lag) & ms, d] if t >= lag else shipped0[ch, d]
+            )
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -475,13 +484,14 @@ def _cumulate(
     """Stage 4c: cumulative installs (demand-driven orders read them) and write-offs: racks
     waiting longer than ``writeoff_wk`` go first in first out,
     ``w = clip(A(t − age) − X(t), 0, Q)`` (``demand.rules.writeoff_fifo``)."""
+    ms = shipped.shape[1] - 1  # a ring of 2^k weeks
     for d in range(lo, hi):
         x = s[X, d]
         if has_demand:
             cum[0, t, d] = (cum[0, t - 1, d] if t else 0.0) + x
         if writeoff_wk > 0:
             lag = dv[LAG, d]
-            arrived = np.float64(shipped[0, t - lag, d] if t >= lag else shipped0[0, d])
+            arrived = np.float64(shipped[0, (t - lag) & ms, d] if t >= lag else shipped0[0, d])
             cum[1, t, d] = (cum[1, t - 1, d] if t else 0.0) + arrived
             s[REMOVED, d] += x
             aged = cum[1, t - writeoff_wk, d] if t >= writeoff_wk else 0.0

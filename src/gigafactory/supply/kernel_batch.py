@@ -134,7 +134,7 @@ def simulate_batch_numba(
         dv,
         fv,
         fill,
-        _scratch(work, "pipe", (2, k, w, n)),
+        _scratch(work, "pipe", (2, k, ring_weeks(su), n)),
         _scratch(work, "installed", (w, n, 2 + (v if vendor_detail else 0))),
         # installed, arrived cumulative (week t written before it is read, like the pipelines)
         np.empty((2, w if long_cum else 1, n)),
@@ -189,6 +189,15 @@ def simulate_batch_numba(
     by_sku = (bys.sum(axis=0) + us.sum(axis=0)[:, None] * su.mix) / 1e6
     pgy = np.transpose(args[-3], (2, 1, 3, 0))  # [n, Y, 2, R] → [2, Y, R, n]
     return BatchResult(labels, phase_weeks(inp, sl, su, e_g_t, e_o_t), by_sku, pgy)
+
+
+def ring_weeks(su: _Setup) -> int:
+    """Weeks the pipelines keep (accelerators started, racks shipped): the loop reads them
+    back ``lc`` and ``site_lag`` weeks later, so a ring of the next power of two above the
+    longest lag (week t in slot ``t & (ring − 1)``) holds all it reads, in a few MB instead
+    of ``[W, n]`` per channel."""
+    longest = max(int(su.lc.max(initial=0)), int(su.site_lag.max(initial=0)))
+    return 1 << longest.bit_length()
 
 
 def region_state(su: _Setup) -> list[Any]:
