@@ -9,7 +9,7 @@ converts units, attributes the binding tier and dates the named site phases.  Se
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -22,7 +22,6 @@ from .physics import (
     chip_limited_units,
     chip_requirements,
     due_week,
-    fleet_retired,
     start_wip,
     transformer_split,
     wip_by_vendor,
@@ -292,6 +291,23 @@ class _State:
     arr_cum: F  # [W, n] cumulative IT MW of racks arrived on site
     removed_cum: F  # cumulative IT MW of racks installed or written off
     written: F  # IT MW of racks written off this week
+    #: per queue (grid, on-site): the queue, its waits, each region's share of the shells
+    #: ``g·(1 − on)`` / ``g·on``, the flat ``genh`` index of week 0 less the wait, and the
+    #: first ``k = t − hist`` from which every region is past its ramp (``_arrival_plan``)
+    arrivals: list[tuple[F, Int, F, Int, int]] = field(default_factory=list)
+    #: flat indices of week 0's lagged reads, ``made``/``shipped`` rows ``(l − lag)·n + d``
+    #: and ``installed`` rows ``(lmax − life)·n + d`` (add ``t·n``), and ``max(life, 1)``
+    lagged: dict[str, Any] = field(default_factory=dict)
+
+
+def _arrival_plan(su: _Setup, st: _State) -> list[tuple[F, Int, F, Int, int]]:
+    """What :func:`_energise_shells` reads every week to move shells into the regional queues,
+    computed once per batch (the shares and indices do not change over weeks)."""
+    base = (su.rows * su.w)[None, :]
+    return [
+        (q, src, su.g * frac[None, :], base - src, 2 * int(src.max(initial=0)))
+        for q, src, frac in ((st.q_g, su.dly[0], 1.0 - su.onsite), (st.q_o, su.dly[1], su.onsite))
+    ]
 
 
 def _init_state(
@@ -353,6 +369,13 @@ def _init_state(
         removed_cum=np.zeros(n),
         written=np.zeros(n),
     )
+    st.arrivals = _arrival_plan(su, st)
+    st.lagged = {
+        "made": (l1 - su.lc) * n + su.rows,
+        "shipped": (l2 - su.site_lag) * n + su.rows,
+        "installed": (lmax - su.life) * n + su.rows,
+        "life": np.maximum(np.asarray(su.life, dtype=float), 1.0),
+    }
     _fill_pipelines(su, st)
     return st
 
@@ -449,7 +472,7 @@ def _build_racks(su: _Setup, st: _State, t: int, o: dict[str, F32]) -> None:
     """2. Completions (started lc weeks ago) join the accelerator inventory; rack assembly
     takes ``min(inventory, rack capacity)``, pro rata over the channels."""
     acc = st.acc
-    arrive = st.made[:, st.l1 + t - su.lc, su.rows]
+    arrive = st.made.reshape(st.k, -1).take(st.lagged["made"] + t * su.n, axis=1)  # [k, n]
     o["it_gw_produced"][t] = arrive[0]
     o["h100e_produced_m"][t] = arrive[1]
     acc += arrive
@@ -490,10 +513,16 @@ def _energise_shells(su: _Setup, st: _State, t: int) -> None:
     # b = t (k < 0), half of b = h + ⌊k/2⌋ (0 ≤ k < 2δ: two weeks share one week's shells),
     # b = t − δ (k ≥ 2δ) — every shell arrives exactly once
     k = t - su.hist
-    for q, src, frac in ((st.q_g, su.dly[0], 1.0 - su.onsite), (st.q_o, su.dly[1], su.onsite)):
-        ramp = (k >= 0) & (k < 2 * src)
-        b = np.where(k < 0, t, np.where(ramp, su.hist + k // 2, t - src))
-        arrive = st.genh[su.rows[None, :], b] * np.where(ramp, 0.5, 1.0) * (su.g * frac[None, :])
+    flat = st.genh.reshape(-1)  # [n·W], draw d's week b at d·W + b
+    for q, src, share, lag_ix, ramp_end in st.arrivals:
+        if k < 0:  # every shell arrives as built (× 1.0 below is exact, so skipped)
+            arrive = gen[None, :] * share
+        elif k >= ramp_end:  # every region past its ramp: b = t − δ
+            arrive = flat.take(lag_ix + t) * share
+        else:
+            ramp = k < 2 * src
+            b = np.where(ramp, su.hist + k // 2, t - src)
+            arrive = flat.take(su.rows[None, :] * su.w + b) * np.where(ramp, 0.5, 1.0) * share
         q += arrive
         st.pend -= arrive.sum(axis=0)
     en_g = en_o = 0.0
@@ -519,7 +548,8 @@ def _energise_shells(su: _Setup, st: _State, t: int) -> None:
     st.pg += eg_r
     st.pg += eo_r
     y = su.yi[t]
-    st.pgy[0, y] = st.pg
+    if t == su.w - 1 or su.yi[t + 1] != y:  # the year's last week (earlier ones are overwritten)
+        st.pgy[0, y] = st.pg
     st.pgy[1, y] += st.pg
     st.powered += e_g
     st.powered += e_o
@@ -531,19 +561,28 @@ def _pro_rata(cap: F, want: F) -> F:
     return np.minimum(1.0, np.maximum(cap, 0.0) / np.where(want > 0, want, np.inf))
 
 
+def _fleet_retired(su: _Setup, st: _State, t: int) -> tuple[F, F]:
+    """``physics.fleet_retired`` of the initial IT MW and H100e in week ``t``, the straight-line
+    fractions ``clip(1 − t / max(life, 1), 0, 1)`` at t and t + 1 computed once for both."""
+    life = st.lagged["life"]
+    now = np.clip(1.0 - np.asarray(t) / life, 0.0, 1.0)
+    nxt = np.clip(1.0 - np.asarray(t + 1) / life, 0.0, 1.0)
+    return su.fleet0 * now - su.fleet0 * nxt, su.h0 * now - su.h0 * nxt
+
+
 def _install_racks(
     su: _Setup, st: _State, t: int, vendor_out: tuple[F32, F32] | None
 ) -> tuple[F, F]:
     """4. Retirements free shells (the initial fleet straight-line over its life, installs by
     vintage after ``life``); racks on site go into free powered shells,
     ``x = max(min(racks, powered − online), 0)``.  Returns (IT MW installed, retired)."""
-    rows, racks, x, online = su.rows, st.racks, st.x, st.online
-    r_init = fleet_retired(su.fleet0, su.life, t)
-    rh_init = fleet_retired(su.h0, su.life, t)
-    ret = st.installed[st.lmax + t - su.life, rows].T  # this week's retiring vintage, [kr, n]
+    n, racks, x, online = su.n, st.racks, st.x, st.online
+    r_init, rh_init = _fleet_retired(su, st, t)
+    # this week's retiring vintage, [kr, n]
+    ret = st.installed.reshape(-1, st.kr).take(st.lagged["installed"] + t * n, axis=0).T
     online -= r_init + ret[0]
     st.h_online -= rh_init + ret[1]
-    racks += st.shipped[:, st.l2 + t - su.site_lag, rows]
+    racks += st.shipped.reshape(st.k, -1).take(st.lagged["shipped"] + t * n, axis=1)
     np.minimum(racks[0], st.powered - online, out=x)
     np.maximum(x, 0.0, out=x)
     inst = racks * (x / np.where(racks[0] > EPS_MW, racks[0], np.inf))
@@ -605,6 +644,13 @@ def to_reporting_units(inp: ModelInputs, sl: slice, su: _Setup, o: dict[str, F32
         o[name] *= np.float32(1e-3)
     o["h100e_online_m"] *= np.float32(1e-6)
     o["h100e_produced_m"] *= np.float32(1e-6)
+    facility_and_energy(inp, sl, su, o)
+
+
+def facility_and_energy(inp: ModelInputs, sl: slice, su: _Setup, o: dict[str, F32]) -> None:
+    """The facility basis (IT GW × PUE) and energy (facility GW × load factor × hours per week
+    ÷ 1e3 = TWh) from the series in reporting units, in place (the compiled loop writes GW
+    and millions itself)."""
     np.multiply(o["it_gw_online"], su.pue.astype(np.float32), out=o["facility_gw_online"])
     np.multiply(o["it_gw_added"], su.pue.astype(np.float32), out=o["facility_gw_added"])
     np.multiply(

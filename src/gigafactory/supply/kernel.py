@@ -53,7 +53,11 @@ ONSITE, FLEET0, H0 = range(3)
 N_OPTS = 7
 # binding codes ``codes`` [5]
 C_ORDERS, C_GRID, C_TRANSFORMERS, C_GAS, C_CONSTRUCTION = range(5)
-# loop outputs, rows of ``out`` [N_OUT, W, D] (MW, H100e; converted after the loop)
+# loop outputs, rows of ``out`` [N_OUT, W, D], written in reporting units: float32 IT MW
+# × float32(1e-3) = GW, H100e × float32(1e-6) = millions (``batch.scale_units``, the same
+# float32 product the reference takes after its loop)
+GW = np.float32(1e-3)
+MILLION = np.float32(1e-6)
 O_ONLINE, O_ADDED, O_RETIRED, O_HONLINE, O_PRODUCED, O_HPROD = range(6)
 O_ACCW, O_RACKSW, O_UNPOW, O_EMPTY, O_WRITTEN = range(6, 11)
 N_OUT = 11
@@ -73,7 +77,7 @@ OUT_NAMES = (
 )
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _chip_units(
     caps0: F32, caps1: F32, caps2: F32, req0: F, req1: F, req2: F, s: F, lab: I8,
     t: int, lo: int, hi: int,
@@ -95,21 +99,54 @@ def _chip_units(
         lab[0, t, d] = code
 
 
-@njit(cache=True, nogil=True)
-def _vendor_mw(mix: F, it_w: F, h_unit: F, sku_v: I64, t: int, d: int, scr: F) -> None:
+@njit(cache=True, nogil=True, error_model="numpy")
+def _vendor_skus(sku_v: I64, nv: int) -> I64:
+    """Each vendor's SKUs in ascending order, CSR: ``[ptr (V + 1), SKU indices (S)]``, vendor
+    ``v``'s at ``ptr[v]:ptr[v + 1]`` (a sum per vendor then runs in a register, in the same
+    order as the scatter ``Σ_{s∈v}`` it replaces)."""
+    ns = sku_v.shape[0]
+    vs = np.zeros(nv + 1 + ns, dtype=np.int64)
+    for j in range(ns):
+        vs[sku_v[j] + 1] += 1
+    for v in range(nv):
+        vs[v + 1] += vs[v]
+    nxt = vs[:nv].copy()
+    for j in range(ns):
+        vs[nv + 1 + nxt[sku_v[j]]] = j
+        nxt[sku_v[j]] += 1
+    return vs
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _vendor_mw(mix: F, it_w: F, h_unit: F, vs: I64, t: int, d: int, scr: F) -> None:
     """Per accelerator of week t's mix, by vendor: IT MW ``Σ_{s∈v} m_s·w_s / 1e6`` into
-    ``scr[0]`` and H100e into ``scr[1]``."""
-    scr[0, :] = 0.0
-    scr[1, :] = 0.0
-    for j in range(mix.shape[1]):
-        v = sku_v[j]
-        scr[0, v] += it_w[d, j] * mix[t, j]
-        scr[1, v] += h_unit[d, j] * mix[t, j]
-    for v in range(scr.shape[1]):
-        scr[0, v] = scr[0, v] / 1e6
+    ``scr[0]`` and H100e into ``scr[1]`` (``vs``: :func:`_vendor_skus`)."""
+    nv = scr.shape[1]
+    for v in range(nv):
+        mw = 0.0
+        h = 0.0
+        for i in range(vs[v], vs[v + 1]):
+            j = vs[nv + 1 + i]
+            mw += it_w[d, j] * mix[t, j]
+            h += h_unit[d, j] * mix[t, j]
+        scr[0, v] = mw / 1e6
+        scr[1, v] = h
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
+def _vendor_it_mw(mix: F, it_w: F, vs: I64, t: int, d: int, scr: F) -> None:
+    """The IT MW row of :func:`_vendor_mw` alone (``scr[0]``), for industry scope, which
+    reads no H100e by vendor."""
+    nv = scr.shape[1]
+    for v in range(nv):
+        mw = 0.0
+        for i in range(vs[v], vs[v + 1]):
+            j = vs[nv + 1 + i]
+            mw += it_w[d, j] * mix[t, j]
+        scr[0, v] = mw / 1e6
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def _demand_short(demand: F, dv: I64, fv: F, inst_cum: F, t: int, d: int) -> float:
     """``R(t) = D(t+L) − F0(t+L) + Ret(t+L)`` (``demand.rules.required_production``)."""
     ahead = min(t + dv[LEAD, d], demand.shape[0] - 1)
@@ -122,7 +159,7 @@ def _demand_short(demand: F, dv: I64, fv: F, inst_cum: F, t: int, d: int) -> flo
     return demand[ahead, d] - f0 + ret
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _demand_extra(need: float, scr: F, prodv: F, d: int) -> None:
     """Demand-driven orders (``demand.rules.demand_orders``), added to ``got = scr[3]``:
     ``short = max(R − P − C, 0)``, ordered pro rata to the spare supply ``scr[2] − got``."""
@@ -139,20 +176,21 @@ def _demand_extra(need: float, scr: F, prodv: F, d: int) -> None:
         scr[3, v] += max(scr[2, v] - scr[3, v], 0.0) * frac
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _start_capped(
     mix: F, it_w: F, h_unit: F, sku_v: I64, mw_unit: F, orders: F, demand: F, dv: I64, fv: F,
     made: F32, inst_cum: F, lab: I8, codes: I64, has_demand: bool, s: F, prodv: F, scr: F,
-    bys: F, t: int, lo: int, hi: int, pooled: B,
+    bys: F, t: int, lo: int, hi: int, pooled: B, vs: I64,
 ) -> None:  # fmt: skip
     """Buyer scope: each vendor's cumulative output capped by its orders a lead ahead,
     ``got_v = max(min(P_v + u·m_v, O_v(t + lead)) − P_v, 0)`` (+ demand-driven orders);
     ``orders`` binds where they leave the ``pooled`` vendors' supply unused
     (``batch.pooled_vendors``)."""
     nv = scr.shape[1]
+    tw = t & (made.shape[1] - 1)  # the pipeline is a ring of 2^k weeks (kernel_batch)
     for d in range(lo, hi):
         units = s[UNITS, d]
-        _vendor_mw(mix, it_w, h_unit, sku_v, t, d, scr)
+        _vendor_mw(mix, it_w, h_unit, vs, t, d, scr)
         due = min(t + dv[LEAD, d], mix.shape[0] - 1)
         for v in range(nv):
             scr[2, v] = units * scr[0, v]
@@ -172,9 +210,9 @@ def _start_capped(
                 own += scr[2, v]
             prodv[v, d] += got
             hmw += got * (scr[1, v] / (scr[0, v] if scr[0, v] > 0 else INF))
-            made[2 + v, t, d] = got
-        made[0, t, d] = mw
-        made[1, t, d] = hmw
+            made[2 + v, tw, d] = got
+        made[0, tw, d] = mw
+        made[1, tw, d] = hmw
         for j in range(mix.shape[1]):
             v = sku_v[j]
             kept = scr[3, v] / scr[2, v] if scr[2, v] > 0 else 0.0
@@ -184,11 +222,11 @@ def _start_capped(
         s[WIP, d] += mw
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _start_uncapped(
     mix: F, it_w: F, h_unit: F, sku_v: I64, mw_unit: F, h_per_unit: F, dv: I64, made: F32,
     lab: I8, track_v: bool, backlog_wk: float, s: F, scr: F, us: F, t: int, lo: int, hi: int,
-    demand: F, fv: F, inst_cum: F, prodv: F, codes: I64, has_demand: bool,
+    demand: F, fv: F, inst_cum: F, prodv: F, codes: I64, has_demand: bool, vs: I64,
 ) -> None:  # fmt: skip
     """Industry scope: the chip-limited units, gated by the backlog rule
     (``market.backlog_gate``): ``u ← u · min(1, a ÷ (u·m))`` with
@@ -196,6 +234,7 @@ def _start_uncapped(
     label is recorded.  Then industry demand (``market.demand_gate``): starts
     ``≤ max(R − P, 0)`` with ``P`` the cumulative output (``prodv[0]``, the starting work in
     progress counted as produced); where it binds, ``orders`` is recorded."""
+    tw = t & (made.shape[1] - 1)  # the pipeline is a ring of 2^k weeks (kernel_batch)
     for d in range(lo, hi):
         units = s[UNITS, d]
         if backlog_wk < INF:
@@ -218,41 +257,45 @@ def _start_uncapped(
             if scale < 1.0 - 1e-9:
                 lab[0, t, d] = codes[C_ORDERS]
             prodv[0, d] += units * mw_unit[t, d]
-        made[0, t, d] = units * mw_unit[t, d]
-        s[WIP, d] += np.float64(made[0, t, d])
-        made[1, t, d] = units * h_per_unit[t, d]
+        made[0, tw, d] = units * mw_unit[t, d]
+        s[WIP, d] += np.float64(made[0, tw, d])
+        made[1, tw, d] = units * h_per_unit[t, d]
         if track_v:
-            _vendor_mw(mix, it_w, h_unit, sku_v, t, d, scr)
+            _vendor_it_mw(mix, it_w, vs, t, d, scr)
             for v in range(scr.shape[1]):
-                made[2 + v, t, d] = units * scr[0, v]
+                made[2 + v, tw, d] = units * scr[0, v]
         us[t] += units
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _build(
     rack_cap: F, dv: I64, made: F32, shipped: F32, made0: F32, rack_lim: B, acc: F, out: F32,
     b0: int, t: int, lo: int, hi: int,
 ) -> None:  # fmt: skip
     """Stage 2: completions join the inventory; ``built = min(acc, rack cap)``, pro rata."""
     k = acc.shape[0]
+    mm = made.shape[1] - 1  # rings of 2^k weeks, longer than any lag (kernel_batch)
+    ms = shipped.shape[1] - 1
     for d in range(lo, hi):
         lcd = dv[LC, d]
         for ch in range(k):
-            arrive = made[ch, t - lcd, d] if t >= lcd else made0[ch, d]
+            arrive = made[ch, (t - lcd) & mm, d] if t >= lcd else made0[ch, d]
             acc[ch, d] += np.float64(arrive)
-        out[O_PRODUCED, t, b0 + d] = made[0, t - lcd, d] if t >= lcd else made0[0, d]
-        out[O_HPROD, t, b0 + d] = made[1, t - lcd, d] if t >= lcd else made0[1, d]
+        out[O_PRODUCED, t, b0 + d] = (made[0, (t - lcd) & mm, d] if t >= lcd else made0[0, d]) * GW
+        out[O_HPROD, t, b0 + d] = (
+            made[1, (t - lcd) & mm, d] if t >= lcd else made0[1, d]
+        ) * MILLION
         a0 = acc[0, d]
         ratio = min(a0, rack_cap[t, d]) / (a0 if a0 > EPS_MW else INF)
         for ch in range(k):
             moved = acc[ch, d] * ratio
             acc[ch, d] -= moved
-            shipped[ch, t, d] = moved
+            shipped[ch, t & ms, d] = moved
         rack_lim[t, d] = acc[0, d] > EPS_MW
-        out[O_ACCW, t, b0 + d] = acc[0, d]
+        out[O_ACCW, t, b0 + d] = np.float32(acc[0, d]) * GW
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _arrival(genh: F, d: int, t: int, hist: int, wait: int) -> float:
     """IT MW of generic shells reaching a region's queue in week ``t`` (before its share): a
     shell built in week b waits ``min(max(b − hist, 0), wait)``; with ``k = t − hist``, week
@@ -265,7 +308,7 @@ def _arrival(genh: F, d: int, t: int, hist: int, wait: int) -> float:
     return genh[d, t - wait]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _energise(
     build: F32, allowance: F, cg: F, ct: F, cxg: F, cxo: F, new_g: F, new_o: F, direct: F,
     fv: F, en: F, s: F, has_allow: bool, keep_e: bool, t: int, lo: int, hi: int,
@@ -358,7 +401,7 @@ def _energise(
         s[POWERED, d] += direct[t, d]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _fleet_retired(x0: float, life: int, t: int) -> float:
     """``physics.fleet_retired``: straight-line retirement of the initial fleet in week t."""
     lf = max(float(life), 1.0)
@@ -366,13 +409,14 @@ def _fleet_retired(x0: float, life: int, t: int) -> float:
     return left_t - x0 * min(max(1.0 - (t + 1) / lf, 0.0), 1.0)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _retire_and_arrive(
     dv: I64, fv: F, shipped: F32, shipped0: F32, installed: F32, s: F, racks: F,
     t: int, lo: int, hi: int,
 ) -> None:  # fmt: skip
     """Stage 4a: the initial fleet and the vintage installed ``life`` weeks ago retire
     (``s[RET]``); racks shipped ``site_lag`` weeks ago reach the site."""
+    ms = shipped.shape[1] - 1  # a ring of 2^k weeks
     for d in range(lo, hi):
         life = dv[LIFE, d]
         ri = t - life
@@ -384,40 +428,55 @@ def _retire_and_arrive(
         s[RET, d] = r_init + ret0
         lag = dv[LAG, d]
         for ch in range(racks.shape[0]):
-            racks[ch, d] += np.float64(shipped[ch, t - lag, d] if t >= lag else shipped0[ch, d])
+            racks[ch, d] += np.float64(
+                shipped[ch, (t - lag) & ms, d] if t >= lag else shipped0[ch, d]
+            )
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _install(
     dv: I64, installed: F32, s: F, racks: F, vend: F, vo: F32, vendor_out: bool, b0: int,
     t: int, lo: int, hi: int,
 ) -> None:  # fmt: skip
     """Stage 4b: racks go into free powered shells, ``x = max(min(racks, powered − online), 0)``
     (``s[X]``), pro rata over the channels."""
+    nkept = installed.shape[2]
     for d in range(lo, hi):
         ri = t - dv[LIFE, d]
         r0 = racks[0, d]
         x = max(min(r0, s[POWERED, d] - s[ONLINE, d]), 0.0)
         ratio = x / (r0 if r0 > EPS_MW else INF)
-        for ch in range(racks.shape[0]):
-            inst = racks[ch, d] * ratio
-            racks[ch, d] -= inst
-            if ch == 1:
-                s[HONLINE, d] += inst
-            if ch < installed.shape[2]:
+        inst = racks[0, d] * ratio
+        racks[0, d] -= inst
+        installed[t, d, 0] = inst
+        inst = racks[1, d] * ratio
+        racks[1, d] -= inst
+        s[HONLINE, d] += inst
+        installed[t, d, 1] = inst
+        if vendor_out:
+            for ch in range(2, racks.shape[0]):
+                inst = racks[ch, d] * ratio
+                racks[ch, d] -= inst
                 installed[t, d, ch] = inst
-            if vendor_out and ch >= 2:
                 ret_v = np.float64(installed[ri, d, ch]) if ri >= 0 else 0.0
-                vend[0, ch - 2, d] += inst
-                vend[1, ch - 2, d] += inst - ret_v
-                vo[0, b0 + d, t, ch - 2] = vend[0, ch - 2, d]
-                vo[1, b0 + d, t, ch - 2] = vend[1, ch - 2, d]
+                u = vend[0, ch - 2, d] + inst
+                o = vend[1, ch - 2, d] + (inst - ret_v)
+                vend[0, ch - 2, d] = u
+                vend[1, ch - 2, d] = o
+                vo[0, b0 + d, t, ch - 2] = u
+                vo[1, b0 + d, t, ch - 2] = o
+        else:
+            for ch in range(2, racks.shape[0]):
+                inst = racks[ch, d] * ratio
+                racks[ch, d] -= inst
+                if ch < nkept:
+                    installed[t, d, ch] = inst
         s[ONLINE, d] += x
         s[WIP, d] -= x
         s[X, d] = x
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _cumulate(
     dv: I64, shipped: F32, shipped0: F32, cum: F, s: F, racks: F, has_demand: bool,
     writeoff_wk: int, t: int, lo: int, hi: int,
@@ -425,13 +484,14 @@ def _cumulate(
     """Stage 4c: cumulative installs (demand-driven orders read them) and write-offs: racks
     waiting longer than ``writeoff_wk`` go first in first out,
     ``w = clip(A(t − age) − X(t), 0, Q)`` (``demand.rules.writeoff_fifo``)."""
+    ms = shipped.shape[1] - 1  # a ring of 2^k weeks
     for d in range(lo, hi):
         x = s[X, d]
         if has_demand:
             cum[0, t, d] = (cum[0, t - 1, d] if t else 0.0) + x
         if writeoff_wk > 0:
             lag = dv[LAG, d]
-            arrived = np.float64(shipped[0, t - lag, d] if t >= lag else shipped0[0, d])
+            arrived = np.float64(shipped[0, (t - lag) & ms, d] if t >= lag else shipped0[0, d])
             cum[1, t, d] = (cum[1, t - 1, d] if t else 0.0) + arrived
             s[REMOVED, d] += x
             aged = cum[1, t - writeoff_wk, d] if t >= writeoff_wk else 0.0
@@ -445,7 +505,7 @@ def _cumulate(
             s[WRITTEN, d] = wo
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _record(
     cg: F, ct: F, cxg: F, cxo: F, s: F, racks: F, lab: I8, flag: B, out: F32, codes: I64,
     keep_e: bool, b0: int, t: int, lo: int, hi: int,
@@ -469,14 +529,14 @@ def _record(
         lab[1, t, d] = label
         col = b0 + d
         r = s[RET, d]
-        out[O_ONLINE, t, col] = s[ONLINE, d]
-        out[O_ADDED, t, col] = s[X, d]
-        out[O_RETIRED, t, col] = r
-        out[O_HONLINE, t, col] = s[HONLINE, d]
-        out[O_RACKSW, t, col] = racks[0, d]
-        out[O_UNPOW, t, col] = q_g + q_o + s[PEND, d]
-        out[O_EMPTY, t, col] = s[POWERED, d] - s[ONLINE, d]
-        out[O_WRITTEN, t, col] = s[WRITTEN, d]
+        out[O_ONLINE, t, col] = np.float32(s[ONLINE, d]) * GW
+        out[O_ADDED, t, col] = np.float32(s[X, d]) * GW
+        out[O_RETIRED, t, col] = np.float32(r) * GW
+        out[O_HONLINE, t, col] = np.float32(s[HONLINE, d]) * MILLION
+        out[O_RACKSW, t, col] = np.float32(racks[0, d]) * GW
+        out[O_UNPOW, t, col] = np.float32(q_g + q_o + s[PEND, d]) * GW
+        out[O_EMPTY, t, col] = np.float32(s[POWERED, d] - s[ONLINE, d]) * GW
+        out[O_WRITTEN, t, col] = np.float32(s[WRITTEN, d]) * GW
         room = s[EG, d] + s[EO, d] + r
         if keep_e:
             room = room + s[ENG, d] + s[ENO, d]
@@ -486,7 +546,7 @@ def _record(
             s[FREED, d] += (room - s[FREED, d]) / FREED_SMOOTH_WK
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _run_chunk(
     caps0: F32, caps1: F32, caps2: F32, req0: F, req1: F, req2: F, mix: F, it_w: F,
     h_unit: F, sku_v: I64, mw_unit: F, h_per_unit: F, orders: F, demand: F, rack_cap: F,
@@ -504,18 +564,19 @@ def _run_chunk(
     keep_e, has_allow, has_demand, gate_demand = opts[3], opts[4], opts[5], opts[6]
     made, shipped, made0, shipped0 = pipe[0], pipe[1], fill[0], fill[1]
     scr = np.zeros((4, max(prodv.shape[0], 1)))
+    vs = _vendor_skus(sku_v, scr.shape[1])
     for t in range(mix.shape[0]):
         _chip_units(caps0, caps1, caps2, req0, req1, req2, s, lab, t, lo, hi)
         if capped:
             _start_capped(
                 mix, it_w, h_unit, sku_v, mw_unit, orders, demand, dv, fv, made, cum[0], lab,
-                codes, has_demand, s, prodv, scr, bys, t, lo, hi, opts[N_OPTS:],
+                codes, has_demand, s, prodv, scr, bys, t, lo, hi, opts[N_OPTS:], vs,
             )  # fmt: skip
         else:
             _start_uncapped(
                 mix, it_w, h_unit, sku_v, mw_unit, h_per_unit, dv, made, lab, track_v,
                 backlog_wk, s, scr, us, t, lo, hi, demand, fv, cum[0], prodv, codes,
-                gate_demand,
+                gate_demand, vs,
             )  # fmt: skip
         _build(rack_cap, dv, made, shipped, made0, flag[0], acc, out, b0, t, lo, hi)
         _energise(
@@ -528,7 +589,7 @@ def _run_chunk(
         _record(cg, ct, cxg, cxo, s, racks, lab, flag, out, codes, keep_e, b0, t, lo, hi)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def run_weeks(
     caps0: F32, caps1: F32, caps2: F32, req0: F, req1: F, req2: F, mix: F, it_w: F,
     h_unit: F, sku_v: I64, mw_unit: F, h_per_unit: F, orders: F, demand: F, rack_cap: F,

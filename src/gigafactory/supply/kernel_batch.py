@@ -17,10 +17,9 @@ from .batch import (
     CODE,
     BatchResult,
     _Setup,
-    _zeroed,
+    facility_and_energy,
     phase_weeks,
     prepare,
-    to_reporting_units,
     wip_start,
 )
 from .inputs import ModelInputs
@@ -45,6 +44,19 @@ def _f64(x: NDArray[Any] | None) -> F:
 def _f32(x: NDArray[Any]) -> F32:
     """Contiguous float32 (the reference reads capacities and construction as float32)."""
     return np.ascontiguousarray(x, dtype=np.float32)
+
+
+def _scratch(work: dict[str, F32] | None, name: str, shape: tuple[int, ...]) -> F32:
+    """An uninitialised float32 buffer, reusing ``work[name]`` across batches: the loop writes
+    every element of the pipelines and the installs by vintage before it reads it (week t
+    reads weeks before t), so zeroing them (``batch._zeroed``) is wasted memory traffic."""
+    size = int(np.prod(shape))
+    buf = None if work is None else work.get(name)
+    if buf is None or buf.size < size:
+        buf = np.empty(size, dtype=np.float32)
+        if work is not None:
+            work[name] = buf
+    return buf[:size].reshape(shape)
 
 
 def _inputs(inp: ModelInputs, su: _Setup) -> list[Any]:
@@ -122,9 +134,10 @@ def simulate_batch_numba(
         dv,
         fv,
         fill,
-        _zeroed(work, "pipe", (2, k, w, n)),
-        _zeroed(work, "installed", (w, n, 2 + (v if vendor_detail else 0))),
-        np.zeros((2, w if long_cum else 1, n)),  # installed, arrived cumulative
+        _scratch(work, "pipe", (2, k, ring_weeks(su), n)),
+        _scratch(work, "installed", (w, n, 2 + (v if vendor_detail else 0))),
+        # installed, arrived cumulative (week t written before it is read, like the pipelines)
+        np.empty((2, w if long_cum else 1, n)),
         lab,
         flag,
         en,
@@ -162,7 +175,7 @@ def simulate_batch_numba(
     with _LOOP_LOCK:
         run_weeks(*args)
     o = {name: block[i, :, sl] for i, name in enumerate(names)}
-    to_reporting_units(inp, sl, su, o)
+    facility_and_energy(inp, sl, su, o)  # the loop wrote GW and millions
     labels = binding_labels(
         lab[0],
         flag[0],
@@ -176,6 +189,15 @@ def simulate_batch_numba(
     by_sku = (bys.sum(axis=0) + us.sum(axis=0)[:, None] * su.mix) / 1e6
     pgy = np.transpose(args[-3], (2, 1, 3, 0))  # [n, Y, 2, R] → [2, Y, R, n]
     return BatchResult(labels, phase_weeks(inp, sl, su, e_g_t, e_o_t), by_sku, pgy)
+
+
+def ring_weeks(su: _Setup) -> int:
+    """Weeks the pipelines keep (accelerators started, racks shipped): the loop reads them
+    back ``lc`` and ``site_lag`` weeks later, so a ring of the next power of two above the
+    longest lag (week t in slot ``t & (ring − 1)``) holds all it reads, in a few MB instead
+    of ``[W, n]`` per channel."""
+    longest = max(int(su.lc.max(initial=0)), int(su.site_lag.max(initial=0)))
+    return 1 << longest.bit_length()
 
 
 def region_state(su: _Setup) -> list[Any]:

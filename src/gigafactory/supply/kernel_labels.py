@@ -17,7 +17,7 @@ I64 = NDArray[np.int64]
 B = NDArray[np.bool_]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def binding_labels(
     chip_bind: I8, rack_lim: B, racks_wait: B, shell_label: I8, site_lag: I64, lc: I64,
     rack_code: int,
