@@ -1,0 +1,62 @@
+"""The quantile tables' selection: the same numbers as ``np.quantile``, bit for bit, whichever
+way a column is ordered (constant, tied → sorted, distinct → single-rank partitions)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gigafactory.results.series import QUANTILES, _draw_quantiles, quantiles_over_draws
+
+
+def _columns(seed: int, n: int) -> np.ndarray:
+    """``[n, 6]`` float32: distinct, mostly zero, few levels, constant, one NaN, all NaN."""
+    rng = np.random.default_rng(seed)
+    x = np.empty((n, 6), dtype=np.float32)
+    x[:, 0] = rng.normal(size=n)
+    x[:, 1] = np.where(rng.random(n) < 0.9, 0.0, rng.random(n))
+    x[:, 2] = rng.integers(0, 4, n)
+    x[:, 3] = 2.5
+    x[:, 4] = rng.lognormal(size=n)
+    x[rng.integers(0, n), 4] = np.nan
+    x[:, 5] = np.nan
+    return x
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(1, 400),
+    st.integers(0, 2**32 - 1),
+    st.lists(st.floats(0.0, 1.0), min_size=1, max_size=5),
+)
+def test_quantiles_equal_numpy_on_every_kind_of_column(n: int, seed: int, qs: list[float]) -> None:
+    values = _columns(seed, n)
+    kept = values.copy()
+    expected = np.quantile(values.astype(np.float64), qs, axis=0)
+    np.testing.assert_array_equal(quantiles_over_draws(values, qs), expected)
+    np.testing.assert_array_equal(values, kept)  # the caller's draws keep their order
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(2, 300), st.integers(0, 2**32 - 1))
+def test_draw_quantiles_skip_nan_draws_like_nanquantile(n: int, seed: int) -> None:
+    values = _columns(seed, n)
+    q, mean = _draw_quantiles(values)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the all-NaN column
+        expected = np.nanquantile(values.astype(np.float64), list(QUANTILES), axis=0)
+        expected_mean = np.nanmean(values.astype(np.float64), axis=0)
+    np.testing.assert_array_equal(q, expected)
+    np.testing.assert_allclose(mean, expected_mean, rtol=1e-12)
+
+
+def test_quantiles_of_integer_and_week_shaped_draws() -> None:
+    rng = np.random.default_rng(7)
+    weeks = rng.integers(-1, 50, (500, 4, 3)).astype(np.int32)
+    out = quantiles_over_draws(weeks, QUANTILES)
+    assert out.shape == (3, 4, 3)
+    np.testing.assert_array_equal(out, np.quantile(weeks.astype(np.float64), QUANTILES, axis=0))
+    assert quantiles_over_draws(np.empty((0, 2), np.float32), QUANTILES).shape == (3, 2)
