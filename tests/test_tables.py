@@ -9,7 +9,12 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gigafactory.results.series import QUANTILES, _draw_quantiles, quantiles_over_draws
+from gigafactory.results.series import (
+    QUANTILES,
+    _draw_quantiles,
+    median_over_draws,
+    quantiles_over_draws,
+)
 
 
 def _columns(seed: int, n: int) -> np.ndarray:
@@ -60,3 +65,28 @@ def test_quantiles_of_integer_and_week_shaped_draws() -> None:
     assert out.shape == (3, 4, 3)
     np.testing.assert_array_equal(out, np.quantile(weeks.astype(np.float64), QUANTILES, axis=0))
     assert quantiles_over_draws(np.empty((0, 2), np.float32), QUANTILES).shape == (3, 2)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 300), st.integers(0, 2**32 - 1), st.sampled_from([np.float32, np.float64]))
+def test_median_equals_numpy_median_bit_for_bit(n: int, seed: int, dtype: type) -> None:
+    """``median_over_draws`` gives ``np.median``'s numbers and dtype (the mean of the two
+    middle draws for even ``n``, in the array's dtype), on every kind of column."""
+    values = _columns(seed, n).astype(dtype)
+    values[:, 0] *= np.asarray(1e30, dtype)  # large: the sum of the middle pair rounds
+    expected = np.median(values, axis=0)
+    got = median_over_draws(values)
+    assert got.dtype == expected.dtype
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_median_of_a_middle_pair_straddling_binades() -> None:
+    """The middle pair's mean as numpy rounds it, ``(x + y) / 2``, not ``x + (y − x) / 2``
+    (they differ here in the last bit)."""
+    for dtype, x, y in (
+        (np.float32, -0.13210485875606537, 0.5148724317550659),
+        (np.float64, 1.9878846938120014, 7.184693091535991),
+    ):
+        values = np.array([[-5.0], [y], [x], [9.0]], dtype=dtype)
+        assert median_over_draws(values)[0] == np.median(values, axis=0)[0]
+        assert median_over_draws(values)[0] != values[2, 0] + (values[1, 0] - values[2, 0]) / 2
