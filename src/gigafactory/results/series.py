@@ -378,14 +378,21 @@ def binding_shares(ds: xr.Dataset) -> pd.DataFrame:
     if n == 0:
         return _empty(BINDING_COLUMNS)
     top = max(int(codes.max(initial=0)) + 1, len(names))
-    counts = np.stack([np.bincount(row[row >= 0], minlength=top) for row in codes])
+    w = codes.shape[0]
+    ok = codes >= 0
+    cells = (np.arange(w)[:, None] * top + codes)[ok]  # one bincount over (week, code)
+    counts = np.bincount(cells, minlength=w * top).reshape(w, top)
     weeks = pd.to_datetime(ds["week"].values)
-    rows = [
-        (weeks[w], names[t] if t < len(names) else f"code {t}", counts[w, t] / n)
-        for t in np.flatnonzero(counts.sum(axis=0))
-        for w in range(len(weeks))
-    ]
-    return pd.DataFrame(rows, columns=BINDING_COLUMNS)
+    tiers = np.flatnonzero(counts.sum(axis=0))
+    labels = [names[t] if t < len(names) else f"code {t}" for t in tiers]
+    return pd.DataFrame(
+        {
+            "week": np.tile(np.asarray(weeks), len(tiers)),
+            "tier": [t for t in labels for _ in range(w)],
+            "share": (counts[:, tiers].T / n).ravel(),
+        },
+        columns=BINDING_COLUMNS,
+    )
 
 
 def tier_names(ds: xr.Dataset) -> list[str]:
