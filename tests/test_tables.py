@@ -90,3 +90,27 @@ def test_median_of_a_middle_pair_straddling_binades() -> None:
         values = np.array([[-5.0], [y], [x], [9.0]], dtype=dtype)
         assert median_over_draws(values)[0] == np.median(values, axis=0)[0]
         assert median_over_draws(values)[0] != values[2, 0] + (values[1, 0] - values[2, 0]) / 2
+
+
+def test_binding_shares_count_each_weeks_codes() -> None:
+    """Shares per week and tier from a small hand-made ``binding``: -1 (nothing bound) is
+    not a tier, a code beyond the names is ``code k``, tiers that never bind are omitted."""
+    import pandas as pd
+    import xarray as xr
+
+    from gigafactory.results.series import binding_shares
+
+    codes = np.array([[0, 2, 2, -1], [0, 0, 3, 3], [2, 2, 2, 2]], dtype=np.int8)  # [draw, week]
+    weeks = pd.date_range("2027-01-04", periods=4, freq="7D")
+    ds = xr.Dataset(
+        {"binding": (("draw", "week"), codes)},
+        coords={"week": weeks, "tier": ["a", "b", "c"]},
+    )
+    got = binding_shares(ds)
+    assert list(got["tier"].unique()) == ["a", "c", "code 3"]
+    share = got.set_index(["tier", "week"])["share"]
+    assert share[("a", weeks[0])] == 2 / 3
+    assert share[("c", weeks[1])] == 2 / 3
+    assert share[("c", weeks[3])] == 1 / 3  # one draw had -1 there
+    assert share[("code 3", weeks[2])] == 1 / 3
+    assert len(got) == 3 * 4
