@@ -58,10 +58,10 @@ from .results.series import run_tables
 from .scenario.schema import Scenario
 
 #: draws per chunk (whole batches).  ``run industry --draws 20000 --no-store --out`` (peak
-#: RSS, user + system CPU): chunks of 2,000 0.84 GB, 56.9 s; 4,000 1.14 GB, 53.5 s; 6,000
-#: 1.32 GB, 55.3 s.  4,000 is the largest that keeps a streamed run under ~1.2 GB whatever
-#: N; it halves the chunks' fixed costs (each chunk's summary and tables) and their quantile
-#: bias (see above)
+#: RSS, user + system CPU s): chunks of 2,000 0.84 GB, 56.9; 4,000 1.14 GB, 53.5; 6,000
+#: 1.32 GB, 55.3; 10,000 1.89 GB, 55.5.  4,000 is the largest that keeps a streamed run
+#: under ~1.2 GB whatever N; it halves the chunks' fixed costs (each chunk's summary and
+#: tables) and their quantile bias (see above)
 CHUNK_DRAWS = 2 * BATCH_DRAWS
 #: ``run`` streams above this many draws (or when the unbatched run is over the budget): a
 #: 10,000-draw industry run holding every draw peaks at ~2.8 GB (``docs/performance.md``)
