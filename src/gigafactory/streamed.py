@@ -60,8 +60,8 @@ from .scenario.schema import Scenario
 #: draws per chunk (whole batches).  ``run industry --draws 20000 --no-store --out`` (peak
 #: RSS, user + system CPU s): chunks of 2,000 0.84 GB, 56.9; 4,000 1.14 GB, 53.5; 6,000
 #: 1.32 GB, 55.3; 10,000 1.89 GB, 55.5.  4,000 is the largest that keeps a streamed run
-#: under ~1.2 GB whatever N; it halves the chunks' fixed costs (each chunk's summary and
-#: tables) and their quantile bias (see above)
+#: under ~1.2 GB whatever N (100,000 draws: 1.17 GB, 223 s); it halves the chunks' fixed
+#: costs (each chunk's summary and tables) and their quantile bias (see above)
 CHUNK_DRAWS = 2 * BATCH_DRAWS
 #: ``run`` streams above this many draws (or when the unbatched run is over the budget): a
 #: 10,000-draw industry run holding every draw peaks at ~2.8 GB (``docs/performance.md``)
