@@ -12,13 +12,17 @@ chunks' sample quantiles for p5/p50/p95.
 Accuracy, against the unbatched run on the same seed (same physical draws):
 
 * means, shares of draws, binding shares: equal up to rounding;
-* quantiles of the physical results, measured on ``industry`` at 6,000 draws in chunks of
-  2,000 against one chunk of 6,000: the yearly p5/p50/p95 of ``summary.json`` within 1.9 %
-  of the quantity's p5–p95 width (mean 0.12 %); the weekly series' p5 and p50 within 0.6 %
-  and 0.2 % of the band's width for 99 % of rows (median 0.06 %, 0.03 %); a p95 of a mostly
-  zero, spiky series (racks written off) can differ more where the whole run's is 0; the
-  goal week's p95 moved by one week.  ``tests/test_streamed.py`` checks 20 % of the width at
-  400 draws in chunks of 100, where each chunk's p5 rests on five draws;
+* quantiles of the physical results, measured on ``industry`` at 12,000 draws (seed 42) in
+  chunks of 4,000 (``CHUNK_DRAWS``) against one chunk of 12,000 (the pooled quantiles): the
+  yearly p5/p50/p95 of ``summary.json`` within 2.0 % of the quantity's p5–p95 width (mean
+  0.07 %); the weekly series' p5, p50 and p95 within 0.25 %, 0.29 % and 0.62 % of the band's
+  width for 99 % of rows (median 0.05 %, 0.03 %, 0.08 %); the goal week's p5/p50/p95 equal.
+  Chunks of 2,000 gave 0.39 %, 0.70 % and 1.13 % (median 0.07 %, 0.04 %, 0.10 %), yearly
+  mean 0.10 %, and moved the goal week's p5 and p95 by one week: the mean of the chunks'
+  quantiles carries each chunk's :math:`O(1/n_c)` bias, so bigger chunks are closer.  A p95
+  of a mostly zero, spiky series (racks written off) can differ more where the whole run's
+  is 0.  ``tests/test_streamed.py`` checks 20 % of the width at 400 draws in chunks of 100,
+  where each chunk's p5 rests on five draws;
 * the money side draws its own random numbers per chunk (stream ``[seed, 1, c]``; chunk 0
   uses the unbatched ``[seed, 1]``), so its numbers agree within Monte Carlo error;
 * the sections that need the catalog (delay attribution to the median IT GW of 2030,
@@ -53,8 +57,12 @@ from .results.merge import TableMerger, merge_summaries
 from .results.series import run_tables
 from .scenario.schema import Scenario
 
-#: draws per chunk (whole batches): peak RSS ~0.85 GB on industry with --out, whatever N
-CHUNK_DRAWS = BATCH_DRAWS
+#: draws per chunk (whole batches).  ``run industry --draws 20000 --no-store --out`` (peak
+#: RSS, user + system CPU s): chunks of 2,000 0.84 GB, 56.9; 4,000 1.14 GB, 53.5; 6,000
+#: 1.32 GB, 55.3; 10,000 1.89 GB, 55.5.  4,000 is the largest that keeps a streamed run
+#: under ~1.2 GB whatever N (100,000 draws: 1.17 GB, 223 s); it halves the chunks' fixed
+#: costs (each chunk's summary and tables) and their quantile bias (see above)
+CHUNK_DRAWS = 2 * BATCH_DRAWS
 #: ``run`` streams above this many draws (or when the unbatched run is over the budget): a
 #: 10,000-draw industry run holding every draw peaks at ~2.8 GB (``docs/performance.md``)
 STREAM_DRAWS = 10_000

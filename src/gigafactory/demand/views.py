@@ -34,9 +34,11 @@ def fleet_notes(ds: xr.Dataset, year_end: dict[int, int]) -> list[dict[str, Any]
     accelerators are not renewed) or supply short of demand (renewals cannot be had)."""
     if "demand_it_gw" not in ds:
         return []
-    online = np.median(ds["it_gw_online"].values, axis=0)
-    demand = np.median(ds["demand_it_gw"].values, axis=0)
-    retired = np.median(ds["it_gw_retired"].values, axis=0)
+    from ..results.series import median_over_draws  # np.median, bit for bit, faster
+
+    online = median_over_draws(ds["it_gw_online"].values)
+    demand = median_over_draws(ds["demand_it_gw"].values)
+    retired = median_over_draws(ds["it_gw_retired"].values)
     notes: list[dict[str, Any]] = []
     prev: int | None = None
     for y, i in sorted(year_end.items()):

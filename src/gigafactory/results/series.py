@@ -83,17 +83,21 @@ def quantile_series(
 def _draw_quantiles(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Quantiles (``QUANTILES`` × rest) and mean over axis 0, ignoring NaN draws.
 
-    Equal to ``np.quantile(values.astype(float64), QUANTILES, axis=0)`` (method "linear"):
-    the order statistics are selected with ``np.partition`` in the array's own dtype (a
-    float32 → float64 cast is exact and monotone, so the same elements are picked) on a
-    week-major copy, and only the few selected values are interpolated in float64.
-    ``np.nanquantile`` loops in Python, so it runs only on the columns where some (not all)
-    draws are NaN; all-NaN columns (an entity before it exists) stay NaN without a warning.
+    Equal to ``np.quantile(values.astype(float64), QUANTILES, axis=0)`` (method "linear"),
+    see ``quantiles_over_draws``.  ``np.nanquantile`` loops in Python, so it runs only on the
+    columns where some (not all) draws are NaN: those whose largest value is NaN (``max``
+    propagates it) but whose largest non-NaN value is not (``fmax`` skips it); all-NaN
+    columns (an entity before it exists) stay NaN without a warning.
     """
-    q = quantiles_over_draws(values, QUANTILES)
-    nan = np.isnan(values)
+    q, most = _linear_quantiles(values, np.asarray(QUANTILES))
     mean = values.mean(axis=0, dtype=np.float64)
-    partial = nan.any(axis=0) & ~nan.all(axis=0)
+    partial = np.zeros(most.shape, dtype=bool)
+    if np.issubdtype(most.dtype, np.floating):
+        nan = np.flatnonzero(np.isnan(most))
+        if len(nan) and values.shape[0]:
+            cols = values.reshape(values.shape[0], -1)
+            partial[nan[~np.isnan(np.fmax.reduce(cols[:, nan], axis=0))]] = True
+    partial = partial.reshape(mean.shape)
     if partial.any():
         sub = values[:, partial].astype(np.float64)
         q[:, partial] = np.nanquantile(sub, list(QUANTILES), axis=0)
@@ -107,6 +111,9 @@ def quantiles_over_draws(values: np.ndarray, quantiles: Iterable[float]) -> np.n
     For ``n`` draws and quantile ``q`` the virtual index is ``h = q·(n − 1)``; with
     ``i = ⌊h⌋`` and ``γ = h − i`` the result is ``x₍ᵢ₎ + γ·(x₍ᵢ₊₁₎ − x₍ᵢ₎)`` (computed from the
     upper end when ``γ ≥ 0.5``, exactly as numpy's ``_lerp``).  Columns holding a NaN give NaN.
+    The order statistics are found in the array's own dtype (a float32 → float64 cast is
+    exact and monotone, so the same elements are picked) and only they are cast; ``values``
+    is not modified.
 
     Returns
     -------
@@ -114,30 +121,145 @@ def quantiles_over_draws(values: np.ndarray, quantiles: Iterable[float]) -> np.n
         Shape ``(len(quantiles), *values.shape[1:])``.
     """
     qs = np.asarray(list(quantiles), dtype=np.float64)
+    return _linear_quantiles(values, qs)[0]
+
+
+def _linear_quantiles(values: np.ndarray, qs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.quantile(values, qs, axis=0)`` (linear) and each column's ``max`` (NaN if any),
+    from the order statistics of ``_order_statistics`` (``values`` is never reordered)."""
     n = values.shape[0]
     rest = values.shape[1:]
     if n == 0:
-        return np.full((len(qs), *rest), np.nan)
+        return np.full((len(qs), *rest), np.nan), np.full(math.prod(rest), np.nan)
     h = qs * (n - 1)
     lo = np.floor(h).astype(np.int64)
     hi = np.minimum(lo + 1, n - 1)
     gamma = h - lo
-    kth = np.unique(np.concatenate([lo, hi, [n - 1]]))
-    # week-major copy: each column's draws contiguous (partition moves along the last axis);
-    # always a copy: for a ``(draw,)`` variable (PUE, load factor …) or ``simulate``'s
-    # week-major storage ``ascontiguousarray`` returned the caller's own array, and the
-    # partition reordered its draws in place (``run --out`` then wrote them so to results.nc)
-    flat = values.reshape(n, -1).T.copy()
-    flat.partition(kth, axis=-1)
-    a = flat[:, lo].T.astype(np.float64)
-    b = flat[:, hi].T.astype(np.float64)
+    a, b, most = _order_statistics(values.reshape(n, -1), lo, hi)
     g = gamma[:, None]
     diff = b - a
     out = np.where(g >= 0.5, b - diff * (1 - g), a + diff * g)
-    # NaN sorts last: a column with any NaN has one at the top
-    has_nan = np.isnan(flat[:, n - 1])
-    out[:, has_nan] = np.nan
-    return out.reshape(len(qs), *rest)
+    if np.issubdtype(most.dtype, np.floating):
+        out[:, np.isnan(most)] = np.nan
+    return out.reshape(len(qs), *rest), most
+
+
+def median_over_draws(values: np.ndarray) -> np.ndarray:
+    """``np.median(values, axis=0)`` of a float ``[draw, …]`` array, bit for bit, faster.
+
+    With ``n`` draws the median is ``x₍ₘ₎`` for odd ``n`` (``m = ⌊n/2⌋``) and
+    ``(x₍ₘ₋₁₎ + x₍ₘ₎) / 2`` for even ``n``, in the array's dtype as numpy computes it (the
+    mean of the two middle draws); a column holding a NaN gives NaN.  ``np.median`` asks
+    ``np.partition`` for two ranks at once, which leaves numpy's SIMD selection.  Other
+    dtypes and empty arrays go to ``np.median``.
+    """
+    n = values.shape[0]
+    dtype = values.dtype
+    if n == 0 or dtype not in (np.float32, np.float64):
+        return np.asarray(np.median(values, axis=0))
+    m = n // 2
+    lo = np.array([m - 1 if n % 2 == 0 else m])
+    a, b, most = _order_statistics(values.reshape(n, -1), lo, lo + 1 if n % 2 == 0 else lo)
+    x, y = a[0].astype(dtype), b[0].astype(dtype)  # exact: they are draws of ``values``
+    out = (x + y) / dtype.type(2) if n % 2 == 0 else x
+    out[np.isnan(most)] = np.nan
+    return out.reshape(values.shape[1:])
+
+
+def _order_statistics(
+    cols: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Order statistics ``x₍lo₎`` and ``x₍hi₎`` (float64 ``[rank, column]``) of each column of
+    ``cols`` ``[draw, column]``, and each column's ``max`` (NaN when it holds one).
+
+    Each column's order statistics are found one of three ways, all exact:
+
+    * a constant column (``min = max``: a week before anything happens) is its value;
+    * a column with many tied draws (``_tied``: a mostly-zero series such as racks waiting
+      or shells empty) is sorted: ``np.sort`` is quick on ties, numpy's SIMD selection
+      degrades to ~10× its cost on them;
+    * the others select each wanted rank with single-rank partitions (``_selected_ranks``).
+
+    Both work on one ``[column, draw]`` copy (draws contiguous; tied columns first) made by
+    a single gather, so ``cols`` is never reordered.
+    """
+    least = cols.min(axis=0)
+    most = cols.max(axis=0)  # NaN when the column holds one (NaN sorts last)
+    a = np.empty((len(lo), cols.shape[1]))
+    b = np.empty((len(lo), cols.shape[1]))
+    const = least == most
+    a[:, const] = b[:, const] = least[const]
+    live = np.flatnonzero(~const)
+    tied = _tied(cols[:TIE_SAMPLE, live])
+    order = np.concatenate([live[tied], live[~tied]])
+    flat = cols.T[order]  # a copy: [column, draw]
+    k = int(tied.sum())
+    for part, pick in ((slice(0, k), _sorted_ranks), (slice(k, None), _selected_ranks)):
+        if len(order[part]):
+            a[:, order[part]], b[:, order[part]] = pick(flat[part], lo, hi)
+    return a, b, most
+
+
+#: draws of each column looked at for repeated values (``_tied``)
+TIE_SAMPLE = 64
+
+
+def _tied(head: np.ndarray) -> np.ndarray:
+    """Columns of ``head`` (the first ``TIE_SAMPLE`` draws) that repeat a value.
+
+    A value holding a few % of the draws or more (a mostly-zero series, a capped or stepped
+    quantity) repeats in 64 draws with high probability; distinct continuous draws almost
+    never do.
+    """
+    s = np.sort(head, axis=0)
+    return np.asarray((s[1:] == s[:-1]).any(axis=0))
+
+
+def _sorted_ranks(
+    flat: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Order statistics ``lo`` and ``hi`` (float64, ``[rank, column]``) by a full sort in place."""
+    flat.sort(axis=-1)
+    return flat[:, lo].T.astype(np.float64), flat[:, hi].T.astype(np.float64)
+
+
+def _selected_ranks(
+    flat: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Order statistics ``lo`` and ``hi`` by single-rank partitions (``_select``), in place.
+
+    The next rank ``i + 1`` is the least draw above position ``i``, up to the next selected
+    rank: a ``min``, not another partition.
+    """
+    n = flat.shape[-1]
+    ranks = sorted({int(i) for i in lo})
+    picked = _select(flat, ranks)
+    for r in sorted({int(i) for i in hi} - set(ranks)):
+        top = min((k for k in ranks if k > r), default=n - 1)
+        picked[r] = flat[:, r : top + 1].min(axis=-1)
+    a = np.stack([picked[int(i)] for i in lo]).astype(np.float64)
+    return a, np.stack([picked[int(i)] for i in hi]).astype(np.float64)
+
+
+def _select(flat: np.ndarray, ranks: list[int]) -> dict[int, np.ndarray]:
+    """Put each of the sorted ``ranks`` in its sorted place along the last axis, in place.
+
+    The middle rank is partitioned first over the whole range, then the lower ranks below it
+    and the upper ranks above it (one single-rank ``partition`` each); returns the selected
+    values (copies) by rank.
+    """
+    out: dict[int, np.ndarray] = {}
+    todo: list[tuple[int, int, list[int]]] = [(0, flat.shape[-1], ranks)]
+    while todo:
+        a, b, rs = todo.pop()
+        if not rs:
+            continue
+        mid = len(rs) // 2
+        r = rs[mid]
+        flat[:, a:b].partition(r - a, axis=-1)
+        out[r] = flat[:, r].copy()
+        todo += [(a, r, rs[:mid]), (r + 1, b, rs[mid + 1 :])]
+    return out
 
 
 def trailing_mean(values: np.ndarray, window: int) -> np.ndarray:
@@ -256,14 +378,21 @@ def binding_shares(ds: xr.Dataset) -> pd.DataFrame:
     if n == 0:
         return _empty(BINDING_COLUMNS)
     top = max(int(codes.max(initial=0)) + 1, len(names))
-    counts = np.stack([np.bincount(row[row >= 0], minlength=top) for row in codes])
+    w = codes.shape[0]
+    ok = codes >= 0
+    cells = (np.arange(w)[:, None] * top + codes)[ok]  # one bincount over (week, code)
+    counts = np.bincount(cells, minlength=w * top).reshape(w, top)
     weeks = pd.to_datetime(ds["week"].values)
-    rows = [
-        (weeks[w], names[t] if t < len(names) else f"code {t}", counts[w, t] / n)
-        for t in np.flatnonzero(counts.sum(axis=0))
-        for w in range(len(weeks))
-    ]
-    return pd.DataFrame(rows, columns=BINDING_COLUMNS)
+    tiers = np.flatnonzero(counts.sum(axis=0))
+    labels = [names[t] if t < len(names) else f"code {t}" for t in tiers]
+    return pd.DataFrame(
+        {
+            "week": np.tile(np.asarray(weeks), len(tiers)),
+            "tier": [t for t in labels for _ in range(w)],
+            "share": (counts[:, tiers].T / n).ravel(),
+        },
+        columns=BINDING_COLUMNS,
+    )
 
 
 def tier_names(ds: xr.Dataset) -> list[str]:

@@ -15,7 +15,7 @@ from ..supply.inputs import TIERS, ModelInputs
 from ..timegrid import iso_week
 from ..units import WEEKS_PER_YEAR
 from .regions import region_year
-from .series import trailing_mean
+from .series import median_over_draws, trailing_mean
 
 QUANTILES = {"p5": 0.05, "p50": 0.5, "p95": 0.95}
 ROLLING_WEEKS = 13
@@ -59,7 +59,7 @@ def goal_reached(
     if rate is None:
         rate = net_rate(ds) if net else build_rate(ds, str(ds.attrs["goal_basis"])).values
     weeks = pd.DatetimeIndex(ds["week"].values)
-    med = np.median(rate, axis=0)
+    med = median_over_draws(np.asarray(rate, dtype=np.float64))
     hit = np.nonzero(med >= goal - 1e-9)[0]
     first = iso_week(weeks[hit[0]].date()) if hit.size else None
     reached = rate >= goal - 1e-9
