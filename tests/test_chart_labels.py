@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -61,15 +60,16 @@ def test_every_plotly_chart_title_names_scenario_and_draws(data: ReportData) -> 
 def test_every_png_title_names_scenario_and_draws(
     data: ReportData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    titles: list[str] = []
-    close = plt.close
+    figures: list[Any] = []
+    canvas = static.FigureCanvasAgg
 
-    def record(fig: Any) -> None:
-        titles.extend(ax.get_title() for ax in fig.axes if ax.get_title())
-        close(fig)
+    def record(fig: Any) -> Any:  # every figure write_pngs draws gets its canvas here
+        figures.append(fig)
+        return canvas(fig)
 
-    monkeypatch.setattr(static.plt, "close", record)
+    monkeypatch.setattr(static, "FigureCanvasAgg", record)
     written = static.write_pngs(data, tmp_path / "png")
+    titles = [ax.get_title() for fig in figures for ax in fig.axes if ax.get_title()]
     assert len(written) >= 5 and len(titles) >= len(written)
     assert all(t.endswith("example — 24 draws") for t in titles), titles
 
