@@ -177,26 +177,20 @@ def _partner_entries(cat: Catalog, sc: Scenario, deals: list[Entry], now: _Run) 
 
 def _run(sc: Scenario, cat: Catalog, draws: int) -> _Run:
     """One small physical run and its finance pass, as of ``sc.as_of``."""
-    from .compile import compile_inputs
+    from .compile import median_inputs
     from .pipeline import run_money, simulate_scenario
 
     ds = simulate_scenario(sc, cat, draws=draws)
     fin = run_money(sc, cat, ds)
-    meta = compile_inputs(sc, cat, 1, sc.seed, median=True).meta
+    median = median_inputs(sc, cat)  # its deal notes and, when the run has none, phase ids
     return _Run(
         sc.as_of,
         _converted(ds),
         _median_gw(ds),
         _flows(fin),
-        _notes(meta.get("deal_drives", "")),
-        tuple(str(p) for p in ds["phase"].values) if "phase" in ds.coords else _phase_ids(sc, cat),
+        _notes(median.meta.get("deal_drives", "")),
+        tuple(str(p) for p in ds["phase"].values) if "phase" in ds.coords else median.phase_ids,
     )
-
-
-def _phase_ids(sc: Scenario, cat: Catalog) -> tuple[str, ...]:
-    from .compile import compile_inputs
-
-    return compile_inputs(sc, cat, 1, sc.seed, median=True).phase_ids
 
 
 def _converted(ds: xr.Dataset) -> dict[str, float]:

@@ -44,7 +44,7 @@ import pandas as pd
 import xarray as xr
 
 from .catalog.schema import Catalog
-from .compile import compile_inputs
+from .compile import median_inputs
 from .pipeline import (
     BATCH_DRAWS,
     RunResult,
@@ -90,7 +90,7 @@ def run_streamed(
     s = int(seed if seed is not None else sc.seed)
     sc = sc.model_copy(update={"draws": n, "seed": s})
     chunk = -(-max(1, chunk_draws) // batch_draws) * batch_draws
-    median = compile_inputs(sc, cat, 1, s, median=True)
+    median = median_inputs(sc, cat)  # the loader's check compiled it: taken, not redone
     parts: list[tuple[int, dict[str, Any]]] = []
     merger = TableMerger()
     attrs: dict[str, Any] = {}
